@@ -1,0 +1,32 @@
+"""Environment set-up: module registration and the default scope."""
+import datetime
+import warnings
+
+from mmengine import DefaultScope
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Import every mmssr module so that its classes land in the registries.
+
+    Args:
+        init_default_scope: whether to make ``mmssr`` the current default
+            scope, so that configs find mmssr's classes before mmengine's.
+    """
+    import mmssr.datasets  # noqa: F401,F403
+    import mmssr.engine  # noqa: F401,F403
+    import mmssr.evaluation  # noqa: F401,F403
+    import mmssr.models  # noqa: F401,F403
+    import mmssr.structures  # noqa: F401,F403
+    import mmssr.visualization  # noqa: F401,F403
+
+    if not init_default_scope:
+        return
+    current = DefaultScope.get_current_instance()
+    if current is None:
+        DefaultScope.get_instance('mmssr', scope_name='mmssr')
+    elif current.scope_name != 'mmssr':
+        warnings.warn(f'The current default scope "{current.scope_name}" '
+                      'is not "mmssr"; a new default scope "mmssr" is made '
+                      'for the registries of mmssr.')
+        stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S%f')
+        DefaultScope.get_instance(f'mmssr-{stamp}', scope_name='mmssr')
