@@ -1,1 +1,1 @@
-
+from .renderers import *  # noqa: F401,F403
