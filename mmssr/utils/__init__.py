@@ -1,3 +1,3 @@
-from .setup_env import register_all_modules
+from .setup_env import prepare_runner_cfg, register_all_modules
 
-__all__ = ['register_all_modules']
+__all__ = ['prepare_runner_cfg', 'register_all_modules']

@@ -1,8 +1,10 @@
-"""Environment set-up: module registration and the default scope."""
+"""Environment set-up: module registration, the default scope, runners."""
 import datetime
 import warnings
 
+import torch
 from mmengine import DefaultScope
+from mmengine.config import Config
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -30,3 +32,16 @@ def register_all_modules(init_default_scope: bool = True) -> None:
                       'for the registries of mmssr.')
         stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S%f')
         DefaultScope.get_instance(f'mmssr-{stamp}', scope_name='mmssr')
+
+
+def prepare_runner_cfg(cfg: Config) -> Config:
+    """Adapt a config to this machine before ``Runner.from_cfg``.
+
+    Without CUDA, distributed runs use the gloo backend instead of NCCL.
+    """
+    if not torch.cuda.is_available():
+        env_cfg = cfg.setdefault('env_cfg', {})
+        dist_cfg = env_cfg.setdefault('dist_cfg', {})
+        if dist_cfg.get('backend', 'nccl') == 'nccl':
+            dist_cfg['backend'] = 'gloo'
+    return cfg

@@ -1,1 +1,8 @@
+from .mesh_visualization_hook import MeshVisualizationHook
+from .semi_supervised_viewpoint_hook import SemiSupervisedViewpointHook
+from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
+__all__ = [
+    'MeshVisualizationHook', 'SemiSupervisedViewpointHook',
+    'WeightsOnlyCheckpointHook'
+]

@@ -1,1 +1,4 @@
+from .softras_reconstructor import SoftRasReconstructor
+from .ssr_reconstructor import SSRReconstructor
 
+__all__ = ['SoftRasReconstructor', 'SSRReconstructor']

@@ -1,0 +1,18 @@
+# SSR training data: labeled pairs mixed with pairs of pseudo-labelled
+# unlabeled views (32 of every 64 once pseudo-labels exist).
+_base_ = ['./shapenet.py']
+
+train_dataloader = dict(
+    sampler=dict(
+        _delete_=True,
+        type='SemiSupervisedPairSampler',
+        batch_size=64,
+        num_unlabeled=32),
+    dataset=dict(
+        _delete_=True,
+        type='SemiSupervisedShapeNetDataset',
+        dataset_type={{_base_.dataset_type}},
+        data_root={{_base_.data_root}},
+        categories={{_base_.categories}},
+        num_labeled={{_base_.num_labeled}},
+        pipeline={{_base_.train_pipeline}}))

@@ -1,0 +1,18 @@
+# SoftRas (Liu et al., ICCV 2019) as used by SSR: 64x64 RGBA input, template
+# sphere of 642 vertices, sigma 1e-4, viewing angle 15 degrees.
+image_size = 64
+model = dict(
+    type='SoftRasReconstructor',
+    data_preprocessor=dict(type='MeshDataPreprocessor'),
+    encoder=dict(type='SoftRasEncoder', in_channels=4, image_size=image_size),
+    decoder=dict(type='TemplateMeshDecoder', in_channels=512, subdivisions=3),
+    renderer=dict(
+        type='SoftRasterizer',
+        image_size=image_size,
+        sigma_val=1e-4,
+        dist_eps=1e-10,
+        viewing_angle=15.0,
+        aggr_func_rgb='softmax'),
+    loss_silhouette=dict(type='MultiViewIoULoss', loss_weight=1.0),
+    loss_laplacian=dict(type='LaplacianLoss', loss_weight=5e-3),
+    loss_flatten=dict(type='FlattenLoss', loss_weight=5e-4))

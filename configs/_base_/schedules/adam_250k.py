@@ -1,0 +1,10 @@
+# Adam, lr 1e-4, beta1 0.5, batch 64 (set by the dataset config); SoftRas
+# trains 250k iterations.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='Adam', lr=1e-4, betas=(0.5, 0.999)))
+param_scheduler = []
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=250000,
+                 val_interval=5000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

@@ -1,0 +1,5 @@
+_base_ = ['./softras_shapenet_n2.py']
+categories = ['loudspeaker']
+train_dataloader = dict(dataset=dict(categories=categories))
+val_dataloader = dict(dataset=dict(categories=categories))
+test_dataloader = dict(dataset=dict(categories=categories))

@@ -1,0 +1,80 @@
+"""Load a reconstructor and turn images into meshes."""
+import os.path as osp
+from typing import Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+from torch import Tensor
+
+from mmssr.registry import MODELS
+from mmssr.utils import register_all_modules
+
+
+def init_model(config: Union[str, Config],
+               checkpoint: Optional[str] = None,
+               device: str = 'cpu') -> torch.nn.Module:
+    """Build the model of ``config`` and load ``checkpoint`` into it.
+
+    Checkpoints load with torch's safe ``weights_only=True`` unpickler.
+    """
+    if isinstance(config, str):
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'config file not found: {config}')
+        config = Config.fromfile(config)
+    register_all_modules()
+    model = MODELS.build(config.model)
+    if checkpoint is not None:
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    model.cfg = config
+    return model.to(device).eval()
+
+
+def expected_image_size(model: torch.nn.Module) -> int:
+    """The input resolution the model's renderer is configured for."""
+    recon = getattr(model, 'reconstructor', model)
+    return int(recon.renderer.image_size)
+
+
+def load_rgba_image(path: str, image_size: int) -> np.ndarray:
+    """Read an RGBA image as uint8 (4, S, S); alpha is the silhouette."""
+    import cv2
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'image not found: {path}')
+    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError(f'{path}: not a readable image file')
+    if image.ndim != 3 or image.shape[2] != 4:
+        channels = 1 if image.ndim == 2 else image.shape[2]
+        raise ValueError(
+            f'{path}: expected an RGBA image (4 channels, the alpha channel '
+            f'being the object silhouette), got {channels} channel(s)')
+    if image.dtype != np.uint8:
+        raise ValueError(f'{path}: expected 8-bit channels, got '
+                         f'{image.dtype}')
+    if image.shape[:2] != (image_size, image_size):
+        raise ValueError(
+            f'{path}: expected {image_size}x{image_size} pixels (the '
+            f'model\'s input size), got {image.shape[1]}x{image.shape[0]}')
+    rgba = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
+    return np.ascontiguousarray(rgba.transpose(2, 0, 1))
+
+
+@torch.no_grad()
+def inference_mesh(model: torch.nn.Module,
+                   image: Union[np.ndarray, Tensor]) -> Tuple[Tensor, Tensor]:
+    """Reconstruct one mesh from an RGBA uint8 image (4, S, S).
+
+    Returns vertices (V, 3) and faces (F, 3) on the CPU.
+    """
+    inputs = torch.as_tensor(np.asarray(image))
+    size = expected_image_size(model)
+    if inputs.shape != (4, size, size) or inputs.dtype != torch.uint8:
+        raise ValueError(f'expected a uint8 RGBA image (4, {size}, {size}), '
+                         f'got {tuple(inputs.shape)} {inputs.dtype}')
+    data = model.data_preprocessor(dict(inputs=[inputs]), False)
+    vertices, faces = model(data['inputs'], mode='tensor')
+    return vertices[0].cpu(), faces.cpu()

@@ -1,0 +1,48 @@
+"""Labeled and unlabeled pairs of one ShapeNet-format dataset, together."""
+from typing import Optional, Sequence
+
+from mmengine.dataset import ConcatDataset
+
+from mmssr.registry import DATASETS
+
+
+@DATASETS.register_module()
+class SemiSupervisedShapeNetDataset(ConcatDataset):
+    """``ConcatDataset([labeled pairs, unlabeled pairs])`` from one config.
+
+    The first ``num_labeled`` training objects of each category come with
+    their viewpoints; the rest of the training objects are unlabeled (their
+    viewpoints come from the pseudo-label table). Sharing one set of
+    arguments lets configs change ``num_labeled`` or ``categories`` in a
+    single place. Pair with ``SemiSupervisedPairSampler`` and the
+    ``SemiSupervisedViewpointHook``.
+
+    Args:
+        dataset_type: ``'ShapeNetDataset'`` or ``'SyntheticShapeNetDataset'``.
+        num_labeled: labeled objects per category (N).
+        **kwargs: the remaining arguments of ``dataset_type`` (data_root,
+            categories, pipeline, ...), given to both parts.
+    """
+
+    def __init__(self,
+                 dataset_type: str = 'ShapeNetDataset',
+                 num_labeled: int = 2,
+                 categories: Optional[Sequence[str]] = None,
+                 **kwargs) -> None:
+        for key in ('split', 'mode', 'test_mode'):
+            if key in kwargs:
+                raise ValueError(f'SemiSupervisedShapeNetDataset sets "{key}"'
+                                 ' itself; remove it from the config')
+        common = dict(type=dataset_type, num_labeled=num_labeled,
+                      categories=categories, mode='pair', **kwargs)
+        labeled = DATASETS.build(dict(common, split='labeled'))
+        unlabeled = DATASETS.build(dict(common, split='unlabeled'))
+        super().__init__([labeled, unlabeled])
+
+    @property
+    def labeled(self):
+        return self.datasets[0]
+
+    @property
+    def unlabeled(self):
+        return self.datasets[1]

@@ -1,0 +1,137 @@
+"""SoftRas: single-view mesh reconstruction supervised by silhouettes."""
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from mmssr.registry import MODELS
+from mmssr.structures import MeshDataSample
+
+ForwardResults = Union[Dict[str, Tensor], List[MeshDataSample],
+                       Tuple[Tensor, Tensor]]
+
+
+@MODELS.register_module()
+class SoftRasReconstructor(BaseModel):
+    """Encoder + template-mesh decoder trained through a soft rasterizer.
+
+    Training items are pairs of views (A, B) of one object with their
+    viewpoints. Both meshes are rendered at both viewpoints and compared with
+    the target silhouettes (multi-view IoU loss), with Laplacian and flatten
+    regularisers (Liu et al., SoftRas, ICCV 2019).
+
+    Args:
+        encoder, decoder, renderer: configs of the sub-modules.
+        loss_silhouette: the multi-view IoU loss.
+        loss_laplacian, loss_flatten: mesh regularisers; they are built with
+            the decoder's template faces (``faces=`` is filled in here).
+        data_preprocessor: defaults to ``MeshDataPreprocessor``.
+        init_cfg: mmengine weight initialisation config.
+    """
+
+    def __init__(self,
+                 encoder: dict,
+                 decoder: dict,
+                 renderer: dict,
+                 loss_silhouette: dict = dict(type='MultiViewIoULoss'),
+                 loss_laplacian: Optional[dict] = dict(
+                     type='LaplacianLoss', loss_weight=5e-3),
+                 loss_flatten: Optional[dict] = dict(
+                     type='FlattenLoss', loss_weight=5e-4),
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='MeshDataPreprocessor')
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.encoder = MODELS.build(encoder)
+        self.decoder = MODELS.build(decoder)
+        self.renderer = MODELS.build(renderer)
+        self.loss_silhouette = MODELS.build(loss_silhouette)
+        faces = self.decoder.faces
+        self.loss_laplacian = (MODELS.build(dict(loss_laplacian,
+                                                 faces=faces))
+                               if loss_laplacian else None)
+        self.loss_flatten = (MODELS.build(dict(loss_flatten, faces=faces))
+                             if loss_flatten else None)
+
+    def reconstruct(self, images: Tensor) -> Tuple[Tensor, Tensor]:
+        """Images (N, 4, S, S) in [0, 1] -> vertices (N, V, 3), faces."""
+        return self.decoder(self.encoder(images))
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[List[MeshDataSample]] = None,
+                mode: str = 'tensor') -> ForwardResults:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.reconstruct(self._single_views(inputs))
+        raise RuntimeError(f'Invalid mode "{mode}": expected "loss", '
+                           '"predict" or "tensor"')
+
+    @staticmethod
+    def _single_views(inputs: Tensor) -> Tensor:
+        return inputs.flatten(0, 1) if inputs.dim() == 5 else inputs
+
+    def loss(self, inputs: Tensor,
+             data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
+        """Multi-view losses of pairs ``inputs`` (B, 2, 4, S, S).
+
+        Pairs whose supervision viewpoint is unknown (view id < 0, possible
+        for pseudo-labelled pairs) are left out.
+        """
+        if inputs.dim() != 5 or inputs.shape[1] != 2:
+            raise ValueError('training inputs must be view pairs '
+                             f'(B, 2, 4, S, S), got {tuple(inputs.shape)}')
+        view_ids = torch.stack([ds.view_ids for ds in data_samples])
+        eyes = torch.stack([ds.eyes for ds in data_samples]).to(inputs)
+        valid = (view_ids >= 0).all(dim=1).to(inputs.device)
+        if not bool(valid.all()):
+            inputs, eyes = inputs[valid], eyes[valid]
+        return self.pair_losses(inputs, eyes)
+
+    def pair_losses(self, pairs: Tensor, eyes: Tensor) -> Dict[str, Tensor]:
+        """Losses of view pairs (B, 2, 4, S, S) seen from eyes (B, 2, 3)."""
+        batch = pairs.shape[0]
+        if batch == 0:
+            # Keep every parameter in the graph so DDP's reducer is happy.
+            zero = sum(p.sum() * 0.0 for p in self.parameters()
+                       if p.requires_grad)
+            return dict(loss_silhouette=zero)
+        images = torch.cat([pairs[:, 0], pairs[:, 1]])  # [A; B]
+        vertices, faces = self.reconstruct(images)
+        # Render [M_A, M_B] at eye A, then [M_A, M_B] at eye B.
+        eyes_a, eyes_b = eyes[:, 0], eyes[:, 1]
+        render_eyes = torch.cat([eyes_a, eyes_a, eyes_b, eyes_b])
+        silhouettes = self.renderer(vertices.repeat(2, 1, 1), faces,
+                                    render_eyes)[:, 3]
+        targets = torch.cat([pairs[:, 0, 3], pairs[:, 0, 3], pairs[:, 1, 3],
+                             pairs[:, 1, 3]])
+        losses = dict(loss_silhouette=self.loss_silhouette(
+            silhouettes, targets))
+        if self.loss_laplacian is not None:
+            losses['loss_laplacian'] = self.loss_laplacian(vertices)
+        if self.loss_flatten is not None:
+            losses['loss_flatten'] = self.loss_flatten(vertices)
+        return losses
+
+    @torch.no_grad()
+    def predict(self, inputs: Tensor,
+                data_samples: Optional[List[MeshDataSample]] = None
+                ) -> List[MeshDataSample]:
+        """Meshes of single views (B, 4, S, S) as data samples."""
+        images = self._single_views(inputs)
+        vertices, faces = self.reconstruct(images)
+        if data_samples is None:
+            data_samples = [MeshDataSample() for _ in range(len(images))]
+        if len(data_samples) != len(images):
+            raise ValueError(f'{len(images)} images but {len(data_samples)} '
+                             'data samples')
+        for sample, verts in zip(data_samples, vertices):
+            sample.pred_vertices = verts
+            sample.pred_faces = faces
+        return data_samples

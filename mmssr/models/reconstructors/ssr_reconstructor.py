@@ -1,0 +1,127 @@
+"""SSR: SoftRas plus a siamese viewpoint network for unlabeled images."""
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapperDict
+from torch import Tensor
+
+from mmssr.registry import MODELS
+from mmssr.structures import MeshDataSample
+
+
+@MODELS.register_module()
+class SSRReconstructor(BaseModel):
+    """Semi-supervised Soft Rasterizer (Laradji et al., 2021).
+
+    Holds a mesh ``reconstructor`` (a :class:`SoftRasReconstructor` config)
+    and a ``siamvp`` viewpoint head, each with its own optimizer: build the
+    optimizers with ``MultiOptimWrapperConstructor`` and the keys
+    ``reconstructor`` and ``siamvp``. Each training batch holds labeled pairs
+    (``is_labeled``) and possibly pairs of pseudo-labelled unlabeled views
+    (their ``view_ids`` come from the SemiSupervisedViewpointHook's table).
+    The reconstructor learns from every pair with known viewpoints; SiamVP
+    learns from the labeled views only.
+
+    Args:
+        reconstructor: config of the mesh reconstructor.
+        siamvp: config of the SiamVP head.
+        pseudo_loss_weight: weight of the reconstruction losses of
+            pseudo-labelled pairs relative to labeled ones.
+        acc_momentum: momentum of the running SiamVP training accuracy that
+            gates pseudo-labelling.
+        data_preprocessor: defaults to ``MeshDataPreprocessor``.
+    """
+
+    def __init__(self,
+                 reconstructor: dict,
+                 siamvp: dict,
+                 pseudo_loss_weight: float = 1.0,
+                 acc_momentum: float = 0.9,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='MeshDataPreprocessor')
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.reconstructor = MODELS.build(reconstructor)
+        self.siamvp = MODELS.build(siamvp)
+        self.pseudo_loss_weight = float(pseudo_loss_weight)
+        self.acc_momentum = float(acc_momentum)
+        # Running SiamVP training accuracy: saved in checkpoints with the
+        # weights, so the pseudo-labelling gate survives a resume.
+        self.register_buffer('siamvp_accuracy', torch.zeros(()))
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[List[MeshDataSample]] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        return self.reconstructor(inputs, data_samples, mode)
+
+    @staticmethod
+    def _split(data_samples: List[MeshDataSample]):
+        labeled = torch.tensor([bool(ds.is_labeled) for ds in data_samples])
+        return labeled, ~labeled
+
+    def loss(self, inputs: Tensor,
+             data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
+        """Reconstruction losses of labeled and pseudo-labelled pairs."""
+        labeled, unlabeled = self._split(data_samples)
+        losses = self.reconstructor.loss(
+            inputs[labeled.to(inputs.device)],
+            [ds for ds, keep in zip(data_samples, labeled) if keep])
+        if bool(unlabeled.any()):
+            pseudo = self.reconstructor.loss(
+                inputs[unlabeled.to(inputs.device)],
+                [ds for ds, keep in zip(data_samples, unlabeled) if keep])
+            for name, value in pseudo.items():
+                losses[f'{name}_pseudo'] = value * self.pseudo_loss_weight
+        return losses
+
+    def siamvp_loss(self, inputs: Tensor,
+                    data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
+        """SiamVP pair loss on the views of the labeled pairs."""
+        labeled, _ = self._split(data_samples)
+        pairs = inputs[labeled.to(inputs.device)]
+        view_ids = torch.stack([
+            ds.view_ids for ds, keep in zip(data_samples, labeled) if keep
+        ]) if bool(labeled.any()) else torch.zeros(0, 2, dtype=torch.long)
+        images = pairs.flatten(0, 1)
+        return self.siamvp.loss(images, view_ids.flatten().to(inputs.device))
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """One update of the reconstructor, then one of SiamVP."""
+        data = self.data_preprocessor(data, True)
+        inputs, data_samples = data['inputs'], data['data_samples']
+        log_vars = {}
+        recon_wrapper = optim_wrapper['reconstructor']
+        with recon_wrapper.optim_context(self.reconstructor):
+            losses = self.loss(inputs, data_samples)
+        parsed, recon_logs = self.parse_losses(losses)
+        recon_wrapper.update_params(parsed)
+        log_vars.update(recon_logs)
+
+        siam_wrapper = optim_wrapper['siamvp']
+        with siam_wrapper.optim_context(self.siamvp):
+            siam_losses = self.siamvp_loss(inputs, data_samples)
+        accuracy = siam_losses.pop('acc_siamvp', None)
+        parsed, siam_logs = self.parse_losses(siam_losses)
+        siam_wrapper.update_params(parsed)
+        log_vars.update(siam_logs)
+        log_vars.pop('loss', None)
+        log_vars['loss'] = (recon_logs['loss'] + siam_logs['loss'])
+        if accuracy is not None:
+            accuracy = accuracy.detach().float()
+            self.siamvp_accuracy.mul_(self.acc_momentum).add_(
+                accuracy * (1.0 - self.acc_momentum))
+            log_vars['acc_siamvp'] = accuracy
+            log_vars['acc_siamvp_running'] = self.siamvp_accuracy.clone()
+        return log_vars
+
+    @property
+    def pseudo_label_gate_value(self) -> float:
+        """The running SiamVP accuracy compared with the hook's gate."""
+        return float(self.siamvp_accuracy)
