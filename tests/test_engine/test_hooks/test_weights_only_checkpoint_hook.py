@@ -1,0 +1,104 @@
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+from torch import nn
+
+from mmssr.engine.hooks.weights_only_checkpoint_hook import (
+    from_weights_only, to_weights_only)
+
+
+class ToyModel(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        out = self.linear(inputs)
+        if mode == 'loss':
+            return dict(loss=out.pow(2).mean())
+        return out
+
+
+class ToyDataset(torch.utils.data.Dataset):
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return dict(inputs=torch.full((2, ), float(i)))
+
+
+def make_runner(work_dir, max_iters, **kwargs):
+    return Runner(
+        model=ToyModel(),
+        work_dir=work_dir,
+        default_scope='mmssr',
+        train_dataloader=dict(
+            dataset=ToyDataset(),
+            batch_size=2,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-2)),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=2,
+                            by_epoch=False),
+            weights_only_checkpoint=dict(type='WeightsOnlyCheckpointHook')),
+        randomness=dict(seed=0),
+        **kwargs)
+
+
+def test_round_trip_of_history_buffers_and_arrays():
+    buf = HistoryBuffer([1.0, 2.0, 3.5], [1, 1, 2], max_length=10)
+    state = {'log_scalars': {'train/loss': buf},
+             'runtime_info': {'arr': np.arange(3), 'n': np.int64(4),
+                              'names': ('a', 'b')}}
+    plain = to_weights_only(state)
+    # the plain form unpickles with the safe loader
+    path = torch.serialization
+    assert path is not None
+    back = from_weights_only(plain)
+    restored = back['log_scalars']['train/loss']
+    assert isinstance(restored, HistoryBuffer)
+    np.testing.assert_array_equal(restored.data[0], buf.data[0])
+    np.testing.assert_array_equal(restored.data[1], buf.data[1])
+    assert restored.max_length == 10
+    np.testing.assert_array_equal(back['runtime_info']['arr'], np.arange(3))
+    assert back['runtime_info']['n'] == 4
+    assert back['runtime_info']['names'] == ('a', 'b')
+
+
+def test_checkpoints_load_weights_only_and_resume(tmp_path):
+    runner = make_runner(str(tmp_path), 4)
+    runner.train()
+    ckpt = osp.join(str(tmp_path), 'iter_4.pth')
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(ckpt) == []
+    loaded = torch.load(ckpt, weights_only=True)
+    assert 'message_hub' in loaded and 'state_dict' in loaded
+
+    resumed = make_runner(str(tmp_path), 6, resume=True, load_from=ckpt)
+    resumed.train()
+    assert resumed.iter == 6
+    history = resumed.message_hub.get_scalar('train/loss').data[0]
+    assert len(history) == 6  # 4 restored + 2 new
+
+
+def test_crafted_checkpoint_with_callable_is_refused(tmp_path):
+    import os
+
+    class Evil:
+
+        def __reduce__(self):
+            return (os.system, ('echo pwned', ))
+
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'meta': Evil()}, path)
+    with pytest.raises(pickle.UnpicklingError, match='os.system|posix'):
+        torch.load(path, weights_only=True)

@@ -1,0 +1,151 @@
+"""Time the SoftRasterizer against the dense every-pixel-x-every-face formula.
+
+    python tools/analysis_tools/benchmark_renderer.py [--batch 256] [--repeat 3]
+
+Prints a table: milliseconds forward, milliseconds forward+backward (silhouette
+loss), per-render cost and peak memory, for the dense oracle of the tests and
+the binned production path, at 64x64 with the 642-vertex template sphere
+(1280 faces), at 128x128, and with 4x the faces. Each case runs in a fresh
+process so that peak memory (RSS on CPU, allocator peak on CUDA) is its own.
+"""
+import argparse
+import multiprocessing as mp
+import os
+import os.path as osp
+import resource
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
+    import torch
+    torch.set_num_threads(threads)
+    sys.path.insert(0, ROOT)
+    from mmssr.models.renderers import SoftRasterizer
+    from mmssr.models.utils import icosphere
+    from mmssr.structures import view_ids_to_eyes
+    verts, faces = icosphere(subdivisions)
+    verts = torch.as_tensor(verts, dtype=torch.float32) * 0.4
+    faces = torch.as_tensor(faces, dtype=torch.long).to(device)
+    gen = torch.Generator().manual_seed(0)
+    verts = (verts[None].repeat(batch, 1, 1) +
+             0.05 * torch.randn(batch, 1, 3, generator=gen)).to(device)
+    eyes = view_ids_to_eyes(torch.arange(batch) % 24).to(device)
+    target = (torch.rand(batch, size, size, generator=gen) > 0.5).float()
+    target = target.to(device)
+    if method == 'dense':
+        from tests.test_models.test_renderers.dense_oracle import dense_alpha
+
+        def render(v):
+            return dense_alpha(v, faces, eyes, image_size=size)
+    else:
+        renderer = SoftRasterizer(image_size=size).to(device)
+
+        def render(v):
+            return renderer(v, faces, eyes)[:, 3]
+
+    def sync():
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+    fwd, both = [], []
+    for _ in range(repeat + 1):  # the first run warms up
+        v = verts.clone().requires_grad_()
+        sync()
+        t0 = time.perf_counter()
+        alpha = render(v)
+        sync()
+        t1 = time.perf_counter()
+        loss = (1 - (alpha * target).sum() /
+                (alpha + target - alpha * target).sum())
+        loss.backward()
+        sync()
+        t2 = time.perf_counter()
+        fwd.append(t1 - t0)
+        both.append(t2 - t0)
+        del alpha, loss, v
+    if device.startswith('cuda'):
+        peak = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
+                base_rss) / 1024
+    queue.put((min(fwd[1:]) * 1e3, min(both[1:]) * 1e3, peak,
+               int(faces.shape[0])))
+
+
+def run_case(*args):
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_case, args=(queue, ) + args)
+    proc.start()
+    proc.join()
+    if proc.exitcode != 0:
+        return None
+    return queue.get()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--batch', type=int, default=256)
+    parser.add_argument('--dense-batch', type=int, default=2,
+                        help='renders per dense run (memory grows S^2 F)')
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--threads', type=int,
+                        default=min(os.cpu_count() or 1, 16))
+    parser.add_argument('--devices', nargs='+', default=None,
+                        help='default: cpu, and cuda when available')
+    args = parser.parse_args()
+    import torch
+    devices = args.devices or (['cpu'] +
+                               (['cuda'] if torch.cuda.is_available() else []))
+    cases = []
+    for device in devices:
+        cases += [
+            ('dense', device, args.dense_batch, 64, 3),
+            ('binned', device, args.batch, 64, 3),
+            ('binned', device, args.batch, 128, 3),
+            ('binned', device, args.batch, 64, 4),
+        ]
+    print(f'torch {torch.__version__}, {args.threads} CPU threads, '
+          f'{os.cpu_count()} cores'
+          + (f', {torch.cuda.get_device_name()}'
+             if torch.cuda.is_available() else ''))
+    header = ('| path | device | renders | image | faces | forward ms | '
+              'fwd+bwd ms | fwd+bwd ms / render | peak memory MiB |')
+    print(header)
+    print('|' + '---|' * 9)
+    per_render = {}
+    for method, device, batch, size, sub in cases:
+        result = run_case(method, device, batch, size, sub, args.repeat,
+                          args.threads)
+        if result is None:
+            print(f'| {method} | {device} | {batch} | {size} | - | failed '
+                  '(out of memory?) | | | |')
+            continue
+        fwd, both, peak, nfaces = result
+        per_render[(method, device, size, nfaces)] = both / batch
+        print(f'| {method} | {device} | {batch} | {size}x{size} | {nfaces} | '
+              f'{fwd:.1f} | {both:.1f} | {both / batch:.2f} | {peak:.0f} |',
+              flush=True)
+    for device in devices:
+        dense = per_render.get(('dense', device, 64, 1280))
+        fast = per_render.get(('binned', device, 64, 1280))
+        big = per_render.get(('binned', device, 64, 5120))
+        hires = per_render.get(('binned', device, 128, 1280))
+        if dense and fast:
+            print(f'{device}: binned is {dense / fast:.0f}x faster per '
+                  'render than dense (64x64, 1280 faces)')
+        if fast and big:
+            print(f'{device}: 4x faces costs {big / fast:.2f}x the time')
+        if fast and hires:
+            print(f'{device}: 128x128 costs {hires / fast:.2f}x the time '
+                  'of 64x64')
+
+
+if __name__ == '__main__':
+    main()
