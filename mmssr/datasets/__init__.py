@@ -1,1 +1,13 @@
+from .categories import SHAPENET_CATEGORIES, resolve_categories
+from .samplers import *  # noqa: F401,F403
+from .semi_supervised_dataset import SemiSupervisedShapeNetDataset
+from .shapenet_dataset import (DatasetNotFoundError, ShapeNetDataset,
+                               load_single_array)
+from .synthetic_dataset import SyntheticShapeNetDataset
+from .transforms import *  # noqa: F401,F403
 
+__all__ = [
+    'SHAPENET_CATEGORIES', 'resolve_categories', 'ShapeNetDataset',
+    'SemiSupervisedShapeNetDataset', 'SyntheticShapeNetDataset',
+    'DatasetNotFoundError', 'load_single_array'
+]

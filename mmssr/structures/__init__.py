@@ -3,9 +3,11 @@ from .cameras import (DATASET_AZIMUTH_STEP, DATASET_DISTANCE,
                       look_at_rotation, perspective, pixel_centers,
                       view_ids_to_eyes, world_to_camera)
 from .mesh_data_sample import MeshDataSample
+from .voxelization import voxel_centers, voxelize_mesh
 
 __all__ = [
     'DATASET_AZIMUTH_STEP', 'DATASET_DISTANCE', 'DATASET_ELEVATION',
     'NUM_VIEWS', 'eye_from_angles', 'look_at_rotation', 'perspective',
-    'pixel_centers', 'view_ids_to_eyes', 'world_to_camera', 'MeshDataSample'
+    'pixel_centers', 'view_ids_to_eyes', 'world_to_camera', 'MeshDataSample', 'voxel_centers',
+    'voxelize_mesh'
 ]

@@ -1,1 +1,3 @@
+from .semi_supervised_sampler import SemiSupervisedPairSampler
 
+__all__ = ['SemiSupervisedPairSampler']

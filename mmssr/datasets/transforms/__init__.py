@@ -1,1 +1,3 @@
+from .formatting import PackMeshInputs
 
+__all__ = ['PackMeshInputs']

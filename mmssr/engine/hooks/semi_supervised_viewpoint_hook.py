@@ -1,26 +1,15 @@
 """Pseudo-label the viewpoints of unlabeled images with SiamVP."""
-import math
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.dist import all_gather, get_dist_info
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import Tensor
 
+from mmssr.models.utils import rotate_images
 from mmssr.registry import HOOKS
-
-
-def rotate_images(images: Tensor, degrees: float) -> Tensor:
-    """Rotate images (N, C, S, S) in-plane about their centre."""
-    theta = math.radians(degrees)
-    cos, sin = math.cos(theta), math.sin(theta)
-    mat = images.new_tensor([[cos, -sin, 0.0], [sin, cos, 0.0]])
-    grid = F.affine_grid(mat.expand(images.shape[0], 2, 3), images.shape,
-                         align_corners=False)
-    return F.grid_sample(images, grid, align_corners=False)
 
 
 @HOOKS.register_module()

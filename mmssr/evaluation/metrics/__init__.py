@@ -1,1 +1,4 @@
+from .shapenet_iou_metric import (ShapeNetIoUMetric, format_iou_table,
+                                  voxel_iou)
 
+__all__ = ['ShapeNetIoUMetric', 'format_iou_table', 'voxel_iou']

@@ -1,1 +1,3 @@
+from .softras_encoder import SoftRasEncoder
 
+__all__ = ['SoftRasEncoder']

@@ -1,1 +1,3 @@
+from .data_preprocessor import MeshDataPreprocessor
 
+__all__ = ['MeshDataPreprocessor']

@@ -1,1 +1,3 @@
+from .template_mesh_decoder import TemplateMeshDecoder
 
+__all__ = ['TemplateMeshDecoder']

@@ -1,1 +1,3 @@
+from .siamvp_head import SiamVPHead
 
+__all__ = ['SiamVPHead']

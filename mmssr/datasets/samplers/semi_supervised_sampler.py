@@ -1,0 +1,85 @@
+"""Batches that mix labeled pairs with pseudo-labelled unlabeled pairs."""
+from typing import Iterator, Optional
+
+import numpy as np
+from mmengine.dist import get_dist_info, sync_random_seed
+from torch.utils.data import Sampler
+
+from mmssr.registry import DATA_SAMPLERS
+
+PAIRS_PER_OBJECT = 576
+
+
+@DATA_SAMPLERS.register_module()
+class SemiSupervisedPairSampler(Sampler):
+    """Infinite sampler of SSR batches for ``SemiSupervisedShapeNetDataset``.
+
+    Each batch of ``batch_size`` indices (the dataloader's ``batch_size``
+    must be the same) is ``batch_size − num_unlabeled`` labeled pairs
+    (uniform object, uniform views) followed by ``num_unlabeled`` pairs of
+    unlabeled objects that have at least two pseudo-labelled views (two
+    distinct accepted views each). Until such objects exist, whole batches
+    are labeled. The pseudo-label table is read when each batch is drawn.
+
+    Each batch comes from its own generator seeded by (seed, rank, batch
+    number), so a replayed sampler (mmengine skips trained batches on resume)
+    yields the same indices; in DDP every rank draws its own batches.
+    """
+
+    def __init__(self,
+                 dataset,
+                 batch_size: int,
+                 num_unlabeled: int,
+                 seed: Optional[int] = None) -> None:
+        parts = getattr(dataset, 'datasets', None)
+        if parts is None or len(parts) != 2 or any(
+                getattr(d, 'mode', None) != 'pair' for d in parts):
+            raise TypeError(
+                'SemiSupervisedPairSampler needs a ConcatDataset of two '
+                "'pair'-mode datasets [labeled, unlabeled] (e.g. "
+                f'SemiSupervisedShapeNetDataset), got {type(dataset).__name__}')
+        if not 0 <= num_unlabeled <= batch_size:
+            raise ValueError(f'num_unlabeled={num_unlabeled} must lie in '
+                             f'[0, batch_size={batch_size}]')
+        self.dataset = dataset
+        self.labeled, self.unlabeled = parts
+        self.offset = len(self.labeled)
+        self.batch_size = int(batch_size)
+        self.num_unlabeled = int(num_unlabeled)
+        self.rank, self.world_size = get_dist_info()
+        self.seed = sync_random_seed() if seed is None else int(seed)
+        self.epoch = 0
+
+    def _batch(self, number: int) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, self.rank, number])
+        table = self.unlabeled.pseudo_labels.numpy()
+        accepted = table >= 0
+        eligible = np.nonzero(accepted.sum(1) >= 2)[0]
+        num_unl = self.num_unlabeled if len(eligible) else 0
+        num_lab = self.batch_size - num_unl
+        objects = rng.integers(self.labeled.num_objects, size=num_lab)
+        views = rng.integers(24, size=(num_lab, 2))
+        indices = objects * PAIRS_PER_OBJECT + views[:, 0] * 24 + views[:, 1]
+        if num_unl:
+            chosen = eligible[rng.integers(len(eligible), size=num_unl)]
+            pairs = []
+            for obj in chosen:
+                a, b = rng.choice(np.nonzero(accepted[obj])[0], 2,
+                                  replace=False)
+                pairs.append(self.offset + obj * PAIRS_PER_OBJECT + a * 24 +
+                             b)
+            indices = np.concatenate([indices, np.asarray(pairs)])
+        return indices
+
+    def __iter__(self) -> Iterator[int]:
+        number = 0
+        while True:
+            yield from self._batch(number).tolist()
+            number += 1
+
+    def __len__(self) -> int:
+        # Infinite; one "epoch" is a pass over the labeled pairs.
+        return len(self.labeled)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch

@@ -1,0 +1,319 @@
+"""The SoftRas / NMR ShapeNet renders, with the splits of SSR."""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.dataset import BaseDataset
+
+from mmssr.registry import DATASETS
+from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
+from .categories import resolve_categories
+
+PAIRS_PER_OBJECT = NUM_VIEWS * NUM_VIEWS
+VOXEL_SHAPE = (32, 32, 32)
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """Dataset files are missing; the message says how to get them."""
+
+
+def load_single_array(path: str) -> np.ndarray:
+    """The one array of an ``.npz`` file, whatever its key."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = list(npz.keys())
+            if len(keys) != 1:
+                raise ValueError(f'{path}: expected exactly one array, found '
+                                 f'{len(keys)} ({keys})')
+            return npz[keys[0]]
+    except (OSError, EOFError, ValueError) as err:
+        if isinstance(err, ValueError) and str(err).startswith(path):
+            raise
+        raise ValueError(f'{path}: not a readable .npz file ({err})') from err
+    except Exception as err:  # zipfile.BadZipFile and friends
+        raise ValueError(f'{path}: corrupted or truncated .npz file '
+                         f'({type(err).__name__}: {err})') from err
+
+
+@DATASETS.register_module()
+class ShapeNetDataset(BaseDataset):
+    """ShapeNet renders of SoftRas: 24 views and 32³ voxels per object.
+
+    Files in ``data_root``: ``{synset}_{split}_images.npz`` (uint8
+    (N, 24, 4, S, S), RGBA with the silhouette in alpha) and
+    ``{synset}_{split}_voxels.npz`` ((N, 32, 32, 32), 0/1).
+
+    Splits (``split``):
+        - ``'labeled'``: the first ``num_labeled`` objects of each category's
+          train file, with their viewpoints;
+        - ``'unlabeled'``: the other train objects; their supervision
+          viewpoints come from :attr:`pseudo_labels` (-1 = unknown), never
+          from the stored view order;
+        - ``'train'``: every train object with its viewpoints;
+        - ``'val'`` / ``'test'``: the val/test files (``test_source='file'``)
+          or, as the SSR reference does, the first ``val_ratio`` of each
+          category's val file as validation and the rest as test
+          (``test_source='val_ratio'``).
+
+    Items (``mode``):
+        - ``'pair'``: index ``obj * 576 + a * 24 + b`` is the pair of stored
+          views (a, b) of object ``obj``; a shuffled sampler thus draws
+          uniform objects and view pairs with no randomness in the dataset.
+        - ``'view'``: index ``obj * len(views) + i`` is view ``views[i]``
+          of object ``obj``, with the object's voxels.
+
+    The arrays are read once at construction (forked dataloader workers
+    share them copy-on-write; the pseudo-label table lives in shared
+    memory), never per item.
+
+    Args:
+        data_root: folder of the npz files.
+        categories: names or synsets (default: all 13).
+        split: see above.
+        num_labeled: labeled objects per category (N).
+        mode: ``'pair'`` or ``'view'``.
+        views: stored view ids used in 'view' mode (default: all 24).
+        test_source: ``'file'`` or ``'val_ratio'``.
+        val_ratio: fraction of the val file used for validation.
+        max_objects: explicit cap on objects per category (quick runs).
+        pipeline: transforms applied to each item.
+    """
+
+    SPLITS = ('labeled', 'unlabeled', 'train', 'val', 'test')
+
+    def __init__(self,
+                 data_root: str,
+                 categories: Optional[Sequence[str]] = None,
+                 split: str = 'train',
+                 num_labeled: int = 2,
+                 mode: str = 'pair',
+                 views: Optional[Sequence[int]] = None,
+                 test_source: str = 'file',
+                 val_ratio: float = 0.1,
+                 max_objects: Optional[int] = None,
+                 pipeline: Sequence = (),
+                 test_mode: bool = False,
+                 lazy_init: bool = False,
+                 **kwargs) -> None:
+        if split not in self.SPLITS:
+            raise ValueError(f'split must be one of {self.SPLITS}, got '
+                             f'{split!r}')
+        if mode not in ('pair', 'view'):
+            raise ValueError(f"mode must be 'pair' or 'view', got {mode!r}")
+        if test_source not in ('file', 'val_ratio'):
+            raise ValueError("test_source must be 'file' or 'val_ratio', "
+                             f'got {test_source!r}')
+        if not 0 < val_ratio < 1:
+            raise ValueError(f'val_ratio must be in (0, 1), got {val_ratio}')
+        if split in ('labeled', 'unlabeled') and num_labeled < 1:
+            raise ValueError(f'num_labeled must be >= 1, got {num_labeled}')
+        if max_objects is not None and max_objects < 1:
+            raise ValueError(f'max_objects must be >= 1, got {max_objects}')
+        self.categories = resolve_categories(categories)
+        self.split = split
+        self.num_labeled = int(num_labeled)
+        self.mode = mode
+        self.views = list(range(NUM_VIEWS)) if views is None else [
+            int(v) for v in views
+        ]
+        if not self.views or min(self.views) < 0 or max(
+                self.views) >= NUM_VIEWS:
+            raise ValueError(f'views must be ids in 0..23, got {views}')
+        self.test_source = test_source
+        self.val_ratio = float(val_ratio)
+        self.max_objects = max_objects
+        metainfo = dict(
+            categories=tuple(name for _, name in self.categories),
+            synsets=tuple(synset for synset, _ in self.categories))
+        super().__init__(
+            data_root=data_root,
+            metainfo=metainfo,
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            lazy_init=lazy_init,
+            serialize_data=False,
+            **kwargs)
+
+    # -- loading ----------------------------------------------------------
+    @property
+    def file_split(self) -> str:
+        if self.split in ('labeled', 'unlabeled', 'train'):
+            return 'train'
+        if self.test_source == 'val_ratio':
+            return 'val'
+        return self.split
+
+    def expected_files(self) -> List[str]:
+        names = []
+        for synset, _ in self.categories:
+            names.append(f'{synset}_{self.file_split}_images.npz')
+            if self.mode == 'view':
+                names.append(f'{synset}_{self.file_split}_voxels.npz')
+        return names
+
+    def _check_files(self) -> None:
+        root = self.data_root
+        missing = [n for n in self.expected_files()
+                   if not osp.isfile(osp.join(root, n))]
+        if not missing:
+            return
+        where = (f'folder {root} does not exist' if not osp.isdir(root) else
+                 f'{len(missing)} file(s) are missing in {root}')
+        raise DatasetNotFoundError(
+            f'ShapeNet data not found: {where}: {missing[:6]}'
+            f'{" ..." if len(missing) > 6 else ""}. Expected '
+            f'{{synset}}_{{split}}_images.npz and _voxels.npz for '
+            f'{[s for s, _ in self.categories]}. Download the SoftRas '
+            'ShapeNet renders (the "mesh_reconstruction" dataset of SoftRas '
+            '/ Neural Mesh Renderer) into that folder, or train on the '
+            'embedded synthetic data: python tools/train.py '
+            'configs/ssr/ssr_synthetic_n2.py')
+
+    def _select(self, num: int, name: str, path: str) -> slice:
+        if self.split == 'labeled':
+            if self.num_labeled > num:
+                raise ValueError(
+                    f'{path}: category "{name}" has {num} training objects, '
+                    f'fewer than num_labeled={self.num_labeled}')
+            sel = slice(0, self.num_labeled)
+        elif self.split == 'unlabeled':
+            if self.num_labeled >= num:
+                raise ValueError(
+                    f'{path}: category "{name}" has {num} training objects: '
+                    f'none left unlabeled with num_labeled='
+                    f'{self.num_labeled}')
+            sel = slice(self.num_labeled, num)
+        elif self.file_split == 'val' and self.split in ('val', 'test') \
+                and self.test_source == 'val_ratio':
+            cut = max(1, int(round(num * self.val_ratio)))
+            if cut >= num:
+                raise ValueError(f'{path}: {num} objects cannot be split '
+                                 f'with val_ratio={self.val_ratio}')
+            sel = slice(0, cut) if self.split == 'val' else slice(cut, num)
+        else:
+            sel = slice(0, num)
+        if self.max_objects is not None:
+            stop = min(sel.stop, sel.start + self.max_objects)
+            sel = slice(sel.start, stop)
+        return sel
+
+    def _load_images(self, path: str) -> np.ndarray:
+        images = load_single_array(path)
+        if images.dtype != np.uint8:
+            raise ValueError(f'{path}: images must be uint8, got '
+                             f'{images.dtype}')
+        if images.ndim != 5 or images.shape[1:3] != (NUM_VIEWS, 4) or \
+                images.shape[3] != images.shape[4]:
+            raise ValueError(
+                f'{path}: images must have shape (N, 24, 4, S, S), got '
+                f'{images.shape}')
+        return images
+
+    def _load_voxels(self, path: str, num: int) -> np.ndarray:
+        voxels = load_single_array(path)
+        if voxels.shape[1:] != VOXEL_SHAPE or voxels.ndim != 4:
+            raise ValueError(f'{path}: voxels must have shape (N, 32, 32, '
+                             f'32), got {voxels.shape}')
+        if voxels.shape[0] != num:
+            raise ValueError(f'{path}: {voxels.shape[0]} voxel grids but '
+                             f'{num} objects in the images file')
+        if voxels.dtype != np.bool_:
+            if not (np.issubdtype(voxels.dtype, np.integer)
+                    or np.issubdtype(voxels.dtype, np.floating)):
+                raise ValueError(f'{path}: voxels must be 0/1 numbers, got '
+                                 f'{voxels.dtype}')
+            if not np.isin(voxels, (0, 1)).all():
+                raise ValueError(f'{path}: voxels must hold only 0 and 1')
+        return voxels.astype(bool)
+
+    def load_data_list(self) -> List[dict]:
+        self._check_files()
+        images, voxels, data_list = [], [], []
+        for synset, name in self.categories:
+            prefix = osp.join(self.data_root, f'{synset}_{self.file_split}')
+            img_path = prefix + '_images.npz'
+            imgs = self._load_images(img_path)
+            sel = self._select(len(imgs), name, img_path)
+            images.append(np.ascontiguousarray(imgs[sel]))
+            if self.mode == 'view':
+                vox = self._load_voxels(prefix + '_voxels.npz', len(imgs))
+                voxels.append(np.ascontiguousarray(vox[sel]))
+            for obj in range(sel.start, sel.stop):
+                data_list.append(dict(category=name, synset=synset,
+                                      obj_index=obj))
+        sizes = {im.shape[-1] for im in images}
+        if len(sizes) != 1:
+            raise ValueError(f'image sizes differ across categories in '
+                             f'{self.data_root}: {sorted(sizes)}')
+        self.images = np.concatenate(images)
+        self.voxels = np.concatenate(voxels) if voxels else None
+        self.image_size = sizes.pop()
+        self.object_categories = [d['category'] for d in data_list]
+        self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS), -1,
+                                        dtype=torch.long).share_memory_()
+        return data_list
+
+    # -- items ------------------------------------------------------------
+    @property
+    def num_objects(self) -> int:
+        return len(self.data_list)
+
+    @property
+    def is_labeled(self) -> bool:
+        return self.split != 'unlabeled'
+
+    def __len__(self) -> int:
+        if not self._fully_initialized:
+            self.full_init()
+        per_object = (PAIRS_PER_OBJECT
+                      if self.mode == 'pair' else len(self.views))
+        return self.num_objects * per_object
+
+    def get_images(self, obj_indices: Sequence[int],
+                   view_ids: Sequence[int]) -> np.ndarray:
+        """Stored views (K, 4, S, S) uint8 of objects (positions in split)."""
+        return self.images[np.asarray(obj_indices), np.asarray(view_ids)]
+
+    def set_pseudo_labels(self, table) -> None:
+        """Write the pseudo-label table (num_objects, 24) in {-1, 0..23}."""
+        table = torch.as_tensor(table)
+        if table.shape != self.pseudo_labels.shape:
+            raise ValueError(f'pseudo-label table must have shape '
+                             f'{tuple(self.pseudo_labels.shape)}, got '
+                             f'{tuple(table.shape)}')
+        if table.dtype.is_floating_point or table.dtype == torch.bool:
+            raise TypeError(f'pseudo-labels must be integers, got '
+                            f'{table.dtype}')
+        if table.numel() and (table.min() < -1 or table.max() >= NUM_VIEWS):
+            raise ValueError('pseudo-labels must be -1 or view ids 0..23')
+        self.pseudo_labels.copy_(table)
+
+    def get_data_info(self, idx: int) -> dict:
+        if idx < 0:
+            idx += len(self)
+        if not 0 <= idx < len(self):
+            raise IndexError(f'index {idx} out of range for {len(self)} '
+                             'items')
+        if self.mode == 'pair':
+            obj, rest = divmod(idx, PAIRS_PER_OBJECT)
+            source = np.array(divmod(rest, NUM_VIEWS), dtype=np.int64)
+        else:
+            obj, pos = divmod(idx, len(self.views))
+            source = np.array([self.views[pos]], dtype=np.int64)
+        info: Dict = dict(self.data_list[obj])
+        if self.is_labeled:
+            view_ids = source.copy()
+        else:
+            view_ids = self.pseudo_labels[obj, source].numpy().copy()
+        info.update(
+            sample_idx=idx,
+            object_idx=obj,
+            images=self.images[obj, source],
+            source_view_ids=source,
+            view_ids=view_ids,
+            eyes=view_ids_to_eyes(np.maximum(view_ids, 0)).numpy(),
+            is_labeled=self.is_labeled)
+        if self.mode == 'view' and self.voxels is not None:
+            info['gt_voxels'] = self.voxels[obj]
+        return info
