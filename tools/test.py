@@ -2,10 +2,12 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmssr.datasets import DatasetNotFoundError
 from mmssr.utils import prepare_runner_cfg, register_all_modules
 
 
@@ -55,7 +57,12 @@ def main() -> None:
             dict(type='DumpResults', out_file_path=args.out))
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    except DatasetNotFoundError as err:
+        # A missing dataset is a set-up problem, not a bug: say what to do.
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
     if args.out is not None:
         print(f'metrics: {metrics}')
 

@@ -2,10 +2,12 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmssr.datasets import DatasetNotFoundError
 from mmssr.utils import prepare_runner_cfg, register_all_modules
 
 
@@ -71,7 +73,12 @@ def main() -> None:
 
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except DatasetNotFoundError as err:
+        # A missing dataset is a set-up problem, not a bug: say what to do.
+        print(f'error: {err}', file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == '__main__':

@@ -161,8 +161,8 @@ class ShapeNetDataset(BaseDataset):
         where = (f'folder {root} does not exist' if not osp.isdir(root) else
                  f'{len(missing)} file(s) are missing in {root}')
         raise DatasetNotFoundError(
-            f'ShapeNet data not found: {where}: {missing[:6]}'
-            f'{" ..." if len(missing) > 6 else ""}. Expected '
+            f'ShapeNet data not found: {where}: {", ".join(missing[:6])}'
+            f'{", ..." if len(missing) > 6 else ""}. Expected '
             f'{{synset}}_{{split}}_images.npz and _voxels.npz for '
             f'{[s for s, _ in self.categories]}. Download the SoftRas '
             'ShapeNet renders (the "mesh_reconstruction" dataset of SoftRas '
