@@ -2,6 +2,11 @@ import os.path as osp
 
 import pytest
 
+from mmssr.utils import register_all_modules
+
+# Configs name mmssr classes; make mmssr the default registry scope.
+register_all_modules()
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 TINY_SYNTHETIC = dict(num_train=4, num_val=2, num_test=2, seed=0,

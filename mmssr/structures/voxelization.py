@@ -26,6 +26,15 @@ def _as_numpy(x: ArrayLike, dtype) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(x), dtype=dtype)
 
 
+def _is_closed(faces: np.ndarray) -> bool:
+    """Whether every edge of the faces is shared by exactly two of them."""
+    edges = np.sort(np.concatenate(
+        [faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    keys = edges[:, 0] * (int(faces.max()) + 1) + edges[:, 1]
+    _, counts = np.unique(keys, return_counts=True)
+    return bool((counts == 2).all())
+
+
 def voxelize_mesh(vertices: ArrayLike,
                   faces: ArrayLike,
                   resolution: int = 32,
@@ -37,7 +46,9 @@ def voxelize_mesh(vertices: ArrayLike,
     (open3d ``RaycastingScene.compute_occupancy``) separately for every
     connected component, and the components are OR-ed: objects assembled
     from overlapping closed parts then give the union of the parts, where a
-    single parity test would hollow out the overlaps.
+    single parity test would hollow out the overlaps. Components that are
+    not closed (an edge without exactly two faces) have no inside; they
+    contribute the cells their surface passes through.
     """
     import open3d as o3d
     verts = _as_numpy(vertices, np.float64)
@@ -63,9 +74,11 @@ def voxelize_mesh(vertices: ArrayLike,
         voxel_centers(r).reshape(-1, 3).astype(np.float32))
     verts32 = o3d.core.Tensor(verts.astype(np.float32))
     for label in np.unique(labels):
+        part = tris[labels == label]
+        if not _is_closed(part):
+            continue
         scene = o3d.t.geometry.RaycastingScene()
-        scene.add_triangles(
-            verts32, o3d.core.Tensor(tris[labels == label].astype(np.uint32)))
+        scene.add_triangles(verts32, o3d.core.Tensor(part.astype(np.uint32)))
         inside = scene.compute_occupancy(centers, nsamples=nsamples).numpy()
         occupied |= inside.reshape(r, r, r).astype(bool)
 

@@ -1,0 +1,79 @@
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from mmengine.runner import Runner
+
+from mmssr.datasets import SemiSupervisedShapeNetDataset
+from mmssr.datasets.samplers import SemiSupervisedPairSampler
+from .test_shapenet_dataset import data_root  # noqa: F401
+
+
+@pytest.fixture
+def semi(data_root):  # noqa: F811
+    return SemiSupervisedShapeNetDataset(
+        data_root=str(data_root), categories=['chair', 'car'],
+        num_labeled=2, pipeline=[dict(type='PackMeshInputs')])
+
+
+def take(sampler, n):
+    return list(itertools.islice(iter(sampler), n))
+
+
+def test_labeled_only_until_pseudo_labels_exist(semi):
+    sampler = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=4,
+                                        seed=0)
+    indices = take(sampler, 32)
+    assert all(i < len(semi.labeled) for i in indices)
+
+
+def test_mixed_batches_use_only_accepted_views(semi):
+    table = torch.full((6, 24), -1, dtype=torch.long)
+    table[1, [3, 8, 15]] = torch.tensor([3, 9, 15])
+    table[4, 0] = 0  # one view only: not eligible
+    semi.unlabeled.set_pseudo_labels(table)
+    sampler = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=3,
+                                        seed=0)
+    offset = len(semi.labeled)
+    for batch in np.asarray(take(sampler, 8 * 10)).reshape(10, 8):
+        assert (batch[:5] < offset).all() and (batch[5:] >= offset).all()
+        for idx in batch[5:] - offset:
+            obj, rest = divmod(int(idx), 576)
+            a, b = divmod(rest, 24)
+            assert obj == 1 and a != b and {a, b} <= {3, 8, 15}
+            item = semi[offset + int(idx)]['data_samples']
+            assert item.is_labeled is False
+            assert (item.view_ids >= 0).all()
+
+
+def test_deterministic_and_rank_dependent(semi, monkeypatch):
+    a = take(SemiSupervisedPairSampler(semi, 8, 2, seed=3), 40)
+    b = take(SemiSupervisedPairSampler(semi, 8, 2, seed=3), 40)
+    assert a == b
+    import mmssr.datasets.samplers.semi_supervised_sampler as mod
+    monkeypatch.setattr(mod, 'get_dist_info', lambda: (1, 2))
+    c = take(SemiSupervisedPairSampler(semi, 8, 2, seed=3), 40)
+    assert a != c
+
+
+def test_errors(semi):
+    with pytest.raises(TypeError, match='ConcatDataset'):
+        SemiSupervisedPairSampler(semi.labeled, 8, 2)
+    with pytest.raises(ValueError, match='num_unlabeled'):
+        SemiSupervisedPairSampler(semi, 8, 9)
+
+
+def test_builds_through_runner_dataloader(data_root):  # noqa: F811
+    loader = Runner.build_dataloader(
+        dict(batch_size=4,
+             num_workers=0,
+             sampler=dict(type='SemiSupervisedPairSampler', batch_size=4,
+                          num_unlabeled=2, seed=0),
+             dataset=dict(type='SemiSupervisedShapeNetDataset',
+                          data_root=str(data_root), categories=['chair'],
+                          num_labeled=2,
+                          pipeline=[dict(type='PackMeshInputs')])))
+    batch = next(iter(loader))
+    assert len(batch['inputs']) == 4
+    assert batch['inputs'][0].shape == (2, 4, 8, 8)
