@@ -162,7 +162,8 @@ class _SoftSilhouette(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, face_xy: Tensor, bins: _FaceBins, faces_per_batch: int,
-                num_pixels: int, sigma: float, threshold: float):
+                num_pixels: int, sigma: float, threshold: float,
+                return_pairs: bool):
         s = bins.image_size
         dtype, device = face_xy.dtype, face_xy.device
         coords = face_xy.reshape(-1, 6).t().contiguous()
@@ -172,28 +173,34 @@ class _SoftSilhouette(torch.autograd.Function):
             face, row, col = bins.pairs(f0, f1)
             px, py = pixel_xy(row, col, s, dtype)
             geo = _pair_geometry(px, py, coords[:, face])
-            inside = geo['inside']
-            keep = (inside | (geo['d2'] < threshold)).nonzero().squeeze(1)
-            face, inside = face[keep], inside[keep]
+            inside, d2 = geo['inside'], geo['d2']
+            # Skipped pairs (outside, D < eps) are masked, not compacted:
+            # a mask costs less than gathering every per-pair array.
+            keep = inside | (d2 < threshold)
             batch = torch.div(face, faces_per_batch, rounding_mode='floor')
-            pix = (batch * s + row[keep]) * s + col[keep]
-            d2 = geo['d2'][keep]
+            pix = (batch * s + row) * s + col
             signed = torch.where(inside, d2, -d2) / sigma
-            log_trans.index_add_(0, pix, nn.functional.logsigmoid(-signed))
-            prob = torch.sigmoid(signed)
-            kept.append((face, pix, prob))
+            zero = torch.zeros((), dtype=dtype, device=device)
+            log_trans.index_add_(
+                0, pix,
+                torch.where(keep, nn.functional.logsigmoid(-signed), zero))
+            prob = torch.where(keep, torch.sigmoid(signed), zero)
+            if return_pairs:
+                idx = keep.nonzero().squeeze(1)
+                kept.append((face[idx], pix[idx], prob[idx]))
             # dA/dx = (1 - A) D for x = delta d2 / sigma, and at the closest
             # point d(d2)/d(start) = -2 (1 - t) r, d(d2)/d(end) = -2 t r.
             scale = torch.where(inside, prob, -prob) * (-2.0 / sigma)
-            t = geo['t'][keep]
-            g_x = scale * geo['rx'][keep]
-            g_y = scale * geo['ry'][keep]
+            t = geo['t']
+            g_x = scale * geo['rx']
+            g_y = scale * geo['ry']
             end_x, end_y = g_x * t, g_y * t
-            edge = geo['edge'][keep].long()
+            edge = geo['edge'].long()
             # Flat indices into (faces, 3 corners, xy); int64 because
             # index_add_ with int32 indices takes a slow path on CPU.
-            start = (face.long() * 3 + edge) * 2
-            end = (face.long() * 3 + torch.remainder(edge + 1, 3)) * 2
+            corner = face.long() * 3
+            start = (corner + edge) * 2
+            end = (corner + torch.remainder(edge + 1, 3)) * 2
             grads.append((pix, start, end, g_x - end_x, g_y - end_y, end_x,
                           end_y))
         trans = torch.exp(log_trans)
@@ -222,7 +229,8 @@ class _SoftSilhouette(torch.autograd.Function):
                 grad.index_add_(0, start + 1, w * sy)
                 grad.index_add_(0, end, w * ex)
                 grad.index_add_(0, end + 1, w * ey)
-        return grad.view(ctx.num_faces, 3, 2), None, None, None, None, None
+        return (grad.view(ctx.num_faces, 3, 2), None, None, None, None, None,
+                None)
 
 
 @MODELS.register_module()
@@ -385,7 +393,8 @@ def rasterize(face_vertices: Tensor,
                      influence_radius(sigma, dist_eps))
     alpha, face, pix, prob = _SoftSilhouette.apply(face_xy, bins, num_faces,
                                                    num_pixels, sigma,
-                                                   threshold)
+                                                   threshold,
+                                                   textures is not None)
     bg = torch.as_tensor(background_color, dtype=dtype, device=device)
     if textures is None:
         rgb = bg.view(1, 3).expand(num_pixels, 3)
