@@ -1,5 +1,15 @@
-# SoftRas on the N = 2 labeled synthetic objects per category, CPU budget.
+# SoftRas on the N = 2 labeled synthetic objects per category, on a CPU
+# budget: the stored 64x64 views averaged to 32x32, batch 32.
 _base_ = [
     '../_base_/models/softras.py', '../_base_/datasets/synthetic.py',
     '../_base_/schedules/cpu_synthetic.py', '../_base_/default_runtime.py'
 ]
+image_size = 32
+model = dict(
+    encoder=dict(image_size=image_size),
+    renderer=dict(image_size=image_size))
+train_dataloader = dict(batch_size=32, dataset=dict(image_size=image_size))
+val_dataloader = dict(
+    dataset=dict(image_size=image_size, views=[0, 6, 12, 18]))
+test_dataloader = dict(dataset=dict(image_size=image_size))
+default_hooks = dict(checkpoint=dict(interval=500), logger=dict(interval=25))

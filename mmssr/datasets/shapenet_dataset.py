@@ -77,6 +77,9 @@ class ShapeNetDataset(BaseDataset):
         test_source: ``'file'`` or ``'val_ratio'``.
         val_ratio: fraction of the val file used for validation.
         max_objects: explicit cap on objects per category (quick runs).
+        image_size: resolution to use; stored views are downsampled once at
+            load time by averaging pixel blocks (the stored size must be a
+            multiple of it). ``None`` keeps the stored size.
         pipeline: transforms applied to each item.
     """
 
@@ -92,6 +95,7 @@ class ShapeNetDataset(BaseDataset):
                  test_source: str = 'file',
                  val_ratio: float = 0.1,
                  max_objects: Optional[int] = None,
+                 image_size: Optional[int] = None,
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
@@ -123,6 +127,7 @@ class ShapeNetDataset(BaseDataset):
         self.test_source = test_source
         self.val_ratio = float(val_ratio)
         self.max_objects = max_objects
+        self.target_size = image_size
         metainfo = dict(
             categories=tuple(name for _, name in self.categories),
             synsets=tuple(synset for synset, _ in self.categories))
@@ -246,13 +251,24 @@ class ShapeNetDataset(BaseDataset):
         if len(sizes) != 1:
             raise ValueError(f'image sizes differ across categories in '
                              f'{self.data_root}: {sorted(sizes)}')
-        self.images = np.concatenate(images)
+        self.images = self._resize(np.concatenate(images), sizes.pop())
         self.voxels = np.concatenate(voxels) if voxels else None
-        self.image_size = sizes.pop()
+        self.image_size = self.images.shape[-1]
         self.object_categories = [d['category'] for d in data_list]
         self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS), -1,
                                         dtype=torch.long).share_memory_()
         return data_list
+
+    def _resize(self, images: np.ndarray, stored: int) -> np.ndarray:
+        size = self.target_size
+        if size is None or size == stored:
+            return images
+        if size <= 0 or stored % size:
+            raise ValueError(f'image_size={size} must divide the stored size '
+                             f'{stored} of the images in {self.data_root}')
+        f = stored // size
+        blocks = images.reshape(*images.shape[:3], size, f, size, f)
+        return np.round(blocks.mean(axis=(4, 6))).astype(np.uint8)
 
     # -- items ------------------------------------------------------------
     @property

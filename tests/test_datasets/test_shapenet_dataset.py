@@ -170,3 +170,13 @@ def test_argument_errors(data_root):
 def test_pack_rejects_bad_images():
     with pytest.raises(ValueError, match='RGBA'):
         PackMeshInputs()(dict(images=np.zeros((1, 3, 8, 8), np.uint8)))
+
+
+def test_image_size_downsamples_by_block_means(data_root):
+    full = build(data_root, split='labeled')
+    half = build(data_root, split='labeled', image_size=4)
+    assert half.image_size == 4 and half.images.shape[-1] == 4
+    expected = full.images.reshape(4, 24, 4, 4, 2, 4, 2).mean((4, 6))
+    np.testing.assert_array_equal(half.images, np.round(expected))
+    with pytest.raises(ValueError, match='must divide'):
+        build(data_root, split='labeled', image_size=3)
