@@ -137,12 +137,7 @@ class SemiSupervisedViewpointHook(Hook):
                 f'{self.accuracy_gate}: no pseudo-labels yet')
             return None
         labeled, unlabeled = self._datasets(runner)
-        was_training = siamvp.training
-        siamvp.eval()
-        try:
-            table = self.compute_table(siamvp, labeled, unlabeled)
-        finally:
-            siamvp.train(was_training)
+        table = self.compute_table(siamvp, labeled, unlabeled)
         unlabeled.set_pseudo_labels(table)
         self.num_updates += 1
         stats = self.table_stats(unlabeled)

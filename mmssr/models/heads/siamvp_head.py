@@ -138,8 +138,17 @@ class SiamVPHead(BaseModule):
         Returns:
             view ids (N,), their probability (N,) and all probabilities
             (N, V), the same-viewpoint probability averaged over the R
-            reference objects.
+            reference objects. Runs in eval mode (BatchNorm statistics).
         """
+        was_training = self.training
+        self.eval()  # batch statistics must not depend on the batching
+        try:
+            return self._predict(images, reference_images, batch_size)
+        finally:
+            self.train(was_training)
+
+    def _predict(self, images: Tensor, reference_images: Tensor,
+                 batch_size: int) -> Tuple[Tensor, Tensor, Tensor]:
         if reference_images.dim() == 4:
             reference_images = reference_images[None]
         num_refs, num_views = reference_images.shape[:2]
