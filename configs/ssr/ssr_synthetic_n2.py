@@ -17,11 +17,15 @@ val_dataloader = dict(
     dataset=dict(image_size=image_size, views=[0, 6, 12, 18]))
 test_dataloader = dict(dataset=dict(image_size=image_size))
 default_hooks = dict(checkpoint=dict(interval=500), logger=dict(interval=25))
+# Shorter training than the paper's: SiamVP reaches about 0.95 accuracy on
+# random pairs in ~300 iterations here, so the gate is 0.95 (paper: 0.99).
+# Reference views of both labeled objects of a category are averaged
+# ('all'); tau is raised to 0.9 to keep pseudo-labels precise.
 custom_hooks = [
     dict(
         type='SemiSupervisedViewpointHook',
         interval=100,
-        accuracy_gate=0.9,
-        confidence_threshold=0.8,
-        reference='first')
+        accuracy_gate=0.95,
+        confidence_threshold=0.9,
+        reference='all')
 ]

@@ -77,3 +77,18 @@ def test_builds_through_runner_dataloader(data_root):  # noqa: F811
     batch = next(iter(loader))
     assert len(batch['inputs']) == 4
     assert batch['inputs'][0].shape == (2, 4, 8, 8)
+
+
+def test_labeled_pairs_come_in_same_view_twins(semi):
+    sampler = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=0,
+                                        seed=1)
+    cats = semi.labeled.object_categories
+    for first, second in np.asarray(take(sampler, 64)).reshape(-1, 2):
+        (o1, r1), (o2, r2) = divmod(int(first), 576), divmod(int(second),
+                                                              576)
+        assert r1 == r2  # the same two viewpoints
+        assert o1 != o2 and cats[o1] == cats[o2]  # two objects, one category
+    plain = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=0,
+                                      seed=1, twin_labeled=False)
+    pairs = np.asarray(take(plain, 64)).reshape(-1, 2) % 576
+    assert (pairs[:, 0] != pairs[:, 1]).any()

@@ -16,10 +16,17 @@ class SemiSupervisedPairSampler(Sampler):
 
     Each batch of ``batch_size`` indices (the dataloader's ``batch_size``
     must be the same) is ``batch_size − num_unlabeled`` labeled pairs
-    (uniform object, uniform views) followed by ``num_unlabeled`` pairs of
+    followed by ``num_unlabeled`` pairs of
     unlabeled objects that have at least two pseudo-labelled views (two
     distinct accepted views each). Until such objects exist, whole batches
     are labeled. The pseudo-label table is read when each batch is drawn.
+
+    Labeled pairs come in twins (``twin_labeled``): a uniform object and two
+    uniform views, then another labeled object of the same category seen
+    from the same two views. Every object and view stays equally likely for
+    the reconstructor, and SiamVP gets same-viewpoint pairs of different
+    objects of one category, its positives, in every batch; with two
+    labeled objects per category random pairs almost never contain any.
 
     Each batch comes from its own generator seeded by (seed, rank, batch
     number), so a replayed sampler (mmengine skips trained batches on resume)
@@ -30,7 +37,8 @@ class SemiSupervisedPairSampler(Sampler):
                  dataset,
                  batch_size: int,
                  num_unlabeled: int,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None,
+                 twin_labeled: bool = True) -> None:
         parts = getattr(dataset, 'datasets', None)
         if parts is None or len(parts) != 2 or any(
                 getattr(d, 'mode', None) != 'pair' for d in parts):
@@ -49,6 +57,9 @@ class SemiSupervisedPairSampler(Sampler):
         self.rank, self.world_size = get_dist_info()
         self.seed = sync_random_seed() if seed is None else int(seed)
         self.epoch = 0
+        self.twin_labeled = twin_labeled
+        cats = np.asarray(self.labeled.object_categories)
+        self._same_category = [np.nonzero(cats == c)[0] for c in cats]
 
     def _batch(self, number: int) -> np.ndarray:
         rng = np.random.default_rng([self.seed, self.rank, number])
@@ -57,8 +68,20 @@ class SemiSupervisedPairSampler(Sampler):
         eligible = np.nonzero(accepted.sum(1) >= 2)[0]
         num_unl = self.num_unlabeled if len(eligible) else 0
         num_lab = self.batch_size - num_unl
-        objects = rng.integers(self.labeled.num_objects, size=num_lab)
-        views = rng.integers(24, size=(num_lab, 2))
+        if self.twin_labeled:
+            first = rng.integers(self.labeled.num_objects,
+                                 size=(num_lab + 1) // 2)
+            twins = []
+            for obj in first:
+                others = self._same_category[obj]
+                others = others[others != obj] if len(others) > 1 else others
+                twins.append(others[rng.integers(len(others))])
+            objects = np.stack([first, np.asarray(twins)], 1).reshape(-1)
+            views = np.repeat(rng.integers(24, size=(len(first), 2)), 2, 0)
+            objects, views = objects[:num_lab], views[:num_lab]
+        else:
+            objects = rng.integers(self.labeled.num_objects, size=num_lab)
+            views = rng.integers(24, size=(num_lab, 2))
         indices = objects * PAIRS_PER_OBJECT + views[:, 0] * 24 + views[:, 1]
         if num_unl:
             chosen = eligible[rng.integers(len(eligible), size=num_unl)]

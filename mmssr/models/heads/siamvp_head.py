@@ -68,20 +68,28 @@ class SiamVPHead(BaseModule):
         """Same-viewpoint logits of embeddings broadcast against each other."""
         return self.classifier((emb1 - emb2).abs()).squeeze(-1)
 
-    def loss(self, images: Tensor, view_ids: Tensor) -> Dict[str, Tensor]:
+    def loss(self,
+             images: Tensor,
+             view_ids: Tensor,
+             groups: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """BCE on pairs inside the batch (target 1 when view ids are equal).
 
-        Per anchor, the hardest positive (lowest logit among same-view
-        images) and the hardest negative (highest logit among other views),
-        plus ``num_random_pairs`` random positive and negative pairs.
-        Returns ``loss_siamvp`` and ``acc_siamvp`` (fraction of the scored
-        pairs on the right side of probability 0.5).
+        The hardest positive pair of the batch (lowest logit among
+        same-view pairs) and the hardest negative (highest logit among
+        different-view pairs), mixed with ``num_random_pairs`` random
+        positive and random negative pairs, as in the SSR reference. With
+        ``groups`` (e.g. category ids) only pairs inside a group are used:
+        pseudo-labelling compares images with references of their own
+        category, so that is the task to learn.
+
+        Returns ``loss_siamvp`` and ``acc_siamvp``, the accuracy on the
+        random pairs (balanced between positives and negatives; hard pairs
+        would make it depend on the batch's worst case).
         """
         n = images.shape[0]
+        zero = sum(p.sum() for p in self.parameters()) * 0.0
         if n < 2:
-            zero = sum(p.sum() for p in self.parameters()) * 0.0
-            return dict(loss_siamvp=zero,
-                        acc_siamvp=images.new_tensor(0.0))
+            return dict(loss_siamvp=zero, acc_siamvp=images.new_tensor(0.0))
         if self.rotation_aug and self.training:
             angle = (torch.rand((), device=images.device) * 2 - 1) * \
                 self.max_rotation
@@ -89,36 +97,39 @@ class SiamVPHead(BaseModule):
         emb = self(images)
         logits = self.pair_logits(emb[:, None], emb[None])  # (N, N)
         view_ids = view_ids.to(images.device).view(-1)
+        upper = torch.triu(torch.ones(n, n, dtype=torch.bool,
+                                      device=images.device), 1)
+        if groups is not None:
+            groups = groups.to(images.device).view(-1)
+            upper &= groups[:, None] == groups[None]
         same = view_ids[:, None] == view_ids[None]
-        not_self = ~torch.eye(n, dtype=torch.bool, device=images.device)
-        pos = same & not_self
-        neg = ~same
-        inf = torch.finfo(logits.dtype).max
-        scored, targets = [], []
-        has_pos = pos.any(1)
-        if has_pos.any():
-            hard_pos = torch.where(pos, logits, torch.full_like(logits, inf))
-            scored.append(hard_pos.min(1).values[has_pos])
-            targets.append(torch.ones(int(has_pos.sum()), device=emb.device))
-        has_neg = neg.any(1)
-        if has_neg.any():
-            hard_neg = torch.where(neg, logits, torch.full_like(logits, -inf))
-            scored.append(hard_neg.max(1).values[has_neg])
-            targets.append(torch.zeros(int(has_neg.sum()),
-                                       device=emb.device))
-        for mask, target in ((pos, 1.0), (neg, 0.0)):
-            idx = torch.nonzero(torch.triu(mask, 1))
-            if len(idx) and self.num_random_pairs:
+        pos, neg = upper & same, upper & ~same
+        scored, targets, random_mask = [], [], []
+        for mask, target, pick_hard in ((pos, 1.0, torch.argmin),
+                                        (neg, 0.0, torch.argmax)):
+            idx = torch.nonzero(mask)
+            if not len(idx):
+                continue
+            values = logits[idx[:, 0], idx[:, 1]]
+            hard = pick_hard(values)
+            chosen = [values[hard:hard + 1]]
+            if self.num_random_pairs:
                 pick = torch.randint(len(idx), (self.num_random_pairs, ),
                                      device=idx.device)
-                pairs = idx[pick]
-                scored.append(logits[pairs[:, 0], pairs[:, 1]])
-                targets.append(torch.full((len(pairs), ), target,
-                                          device=emb.device))
-        scored = torch.cat(scored)
-        targets = torch.cat(targets).to(scored)
+                chosen.append(values[pick])
+            chosen = torch.cat(chosen)
+            scored.append(chosen)
+            targets.append(torch.full_like(chosen, target))
+            flag = torch.ones_like(chosen, dtype=torch.bool)
+            flag[0] = False
+            random_mask.append(flag)
+        if not scored:
+            return dict(loss_siamvp=zero, acc_siamvp=images.new_tensor(0.0))
+        scored, targets = torch.cat(scored), torch.cat(targets)
+        random_mask = torch.cat(random_mask)
         loss = F.binary_cross_entropy_with_logits(scored, targets)
-        acc = ((scored > 0).to(targets) == targets).float().mean()
+        correct = ((scored > 0).to(targets) == targets)[random_mask]
+        acc = correct.float().mean() if len(correct) else zero.detach()
         return dict(loss_siamvp=loss, acc_siamvp=acc.detach())
 
     @torch.no_grad()

@@ -82,14 +82,23 @@ class SSRReconstructor(BaseModel):
 
     def siamvp_loss(self, inputs: Tensor,
                     data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
-        """SiamVP pair loss on the views of the labeled pairs."""
+        """SiamVP pair loss on the views of the labeled pairs.
+
+        Pairs are formed inside each category only: pseudo-labelling
+        compares an image with reference views of its own category.
+        """
         labeled, _ = self._split(data_samples)
-        pairs = inputs[labeled.to(inputs.device)]
-        view_ids = torch.stack([
-            ds.view_ids for ds, keep in zip(data_samples, labeled) if keep
-        ]) if bool(labeled.any()) else torch.zeros(0, 2, dtype=torch.long)
-        images = pairs.flatten(0, 1)
-        return self.siamvp.loss(images, view_ids.flatten().to(inputs.device))
+        samples = [ds for ds, keep in zip(data_samples, labeled) if keep]
+        if not samples:
+            return self.siamvp.loss(inputs[:0].flatten(0, 1),
+                                    torch.zeros(0, dtype=torch.long))
+        images = inputs[labeled.to(inputs.device)].flatten(0, 1)
+        view_ids = torch.stack([ds.view_ids for ds in samples]).flatten()
+        names = sorted({ds.get('category', '') for ds in samples})
+        groups = torch.tensor([names.index(ds.get('category', ''))
+                               for ds in samples]).repeat_interleave(2)
+        return self.siamvp.loss(images, view_ids.to(inputs.device),
+                                groups.to(inputs.device))
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
