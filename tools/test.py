@@ -1,14 +1,17 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
 import argparse
+import json
 import os
 import os.path as osp
 import sys
+import tempfile
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmssr.datasets import DatasetNotFoundError
-from mmssr.utils import prepare_runner_cfg, register_all_modules
+from mmssr.utils import (UnsafeCheckpointError, prepare_runner_cfg,
+                         refuse_unsafe_checkpoints, register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -18,7 +21,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where logs and results go')
     parser.add_argument(
-        '--out', help='dump the metrics to this JSON file as well')
+        '--out', help='also write the metrics to this JSON file')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -50,21 +53,28 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
-    if args.out is not None:
-        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
-            cfg.test_evaluator, dict) else list(cfg.test_evaluator)
-        cfg.test_evaluator.append(
-            dict(type='DumpResults', out_file_path=args.out))
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
     try:
-        metrics = runner.test()
-    except DatasetNotFoundError as err:
-        # A missing dataset is a set-up problem, not a bug: say what to do.
+        with refuse_unsafe_checkpoints(cfg.get('load_from')):
+            metrics = runner.test()
+    except (DatasetNotFoundError, UnsafeCheckpointError) as err:
+        # Set-up problems, not bugs: say what is wrong and what to do.
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)
     if args.out is not None:
-        print(f'metrics: {metrics}')
+        dump_json(metrics, args.out)
+        print(f'metrics written to {args.out}')
+
+
+def dump_json(data: dict, path: str) -> None:
+    """Write JSON atomically: a temporary file, then a rename."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix='.json.tmp', dir=folder)
+    with os.fdopen(fd, 'w') as f:
+        json.dump({k: float(v) for k, v in data.items()}, f, indent=2)
+    os.replace(tmp, path)
 
 
 if __name__ == '__main__':

@@ -8,7 +8,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmssr.datasets import DatasetNotFoundError
-from mmssr.utils import prepare_runner_cfg, register_all_modules
+from mmssr.utils import (UnsafeCheckpointError, prepare_runner_cfg,
+                         refuse_unsafe_checkpoints, register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,9 +75,10 @@ def main() -> None:
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
     try:
-        runner.train()
-    except DatasetNotFoundError as err:
-        # A missing dataset is a set-up problem, not a bug: say what to do.
+        with refuse_unsafe_checkpoints(cfg.get('load_from')):
+            runner.train()
+    except (DatasetNotFoundError, UnsafeCheckpointError) as err:
+        # Set-up problems, not bugs: say what is wrong and what to do.
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)
 

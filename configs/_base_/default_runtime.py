@@ -11,7 +11,9 @@ default_hooks = dict(
         max_keep_ckpts=3,
         save_last=True,
         save_best='shapenet/mIoU',
-        rule='greater'),
+        rule='greater',
+        # temporary file + rename: a crash never truncates a checkpoint
+        backend_args=dict(backend='local_atomic')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # checkpoints loadable with torch.load(weights_only=True)
     weights_only_checkpoint=dict(type='WeightsOnlyCheckpointHook'),

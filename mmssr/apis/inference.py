@@ -9,7 +9,7 @@ from mmengine.runner import load_checkpoint
 from torch import Tensor
 
 from mmssr.registry import MODELS
-from mmssr.utils import register_all_modules
+from mmssr.utils import refuse_unsafe_checkpoints, register_all_modules
 
 
 def init_model(config: Union[str, Config],
@@ -28,7 +28,8 @@ def init_model(config: Union[str, Config],
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        with refuse_unsafe_checkpoints(checkpoint):
+            load_checkpoint(model, checkpoint, map_location='cpu')
     model.cfg = config
     return model.to(device).eval()
 

@@ -13,6 +13,13 @@ model = dict(
         rotation_aug=False),
     pseudo_loss_weight=1.0)
 
+# DDP: wrap the reconstructor and SiamVP separately and keep SSR's
+# two-optimizer train_step.
+model_wrapper_cfg = dict(
+    type='MMSeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False)
+
 custom_hooks = [
     dict(
         type='SemiSupervisedViewpointHook',

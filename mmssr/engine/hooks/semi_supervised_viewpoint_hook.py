@@ -89,7 +89,9 @@ class SemiSupervisedViewpointHook(Hook):
         if not hasattr(model, 'siamvp'):
             raise TypeError('SemiSupervisedViewpointHook needs a model with '
                             f'a `siamvp` head, got {type(model).__name__}')
-        return model, model.siamvp
+        siamvp = model.siamvp
+        # MMSeparateDistributedDataParallel wraps each part in DDP
+        return model, getattr(siamvp, 'module', siamvp)
 
     # -- hook points ------------------------------------------------------
     def before_train(self, runner) -> None:

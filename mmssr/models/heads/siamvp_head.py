@@ -56,7 +56,19 @@ class SiamVPHead(BaseModule):
         self.rotation_aug = rotation_aug
         self.max_rotation = max_rotation
 
-    def forward(self, images: Tensor) -> Tensor:
+    def forward(self, images: Tensor, view_ids: Optional[Tensor] = None,
+                **loss_kwargs):
+        """Embeddings (N, D) of images (N, C >= in_channels, S, S).
+
+        With ``view_ids`` it returns :meth:`loss` instead: calling the head
+        (not its methods) keeps gradients synchronised when the head is
+        wrapped by DistributedDataParallel.
+        """
+        if view_ids is not None:
+            return self.loss(images, view_ids, **loss_kwargs)
+        return self.embed_images(images)
+
+    def embed_images(self, images: Tensor) -> Tensor:
         """Embeddings (N, D) of images (N, C >= in_channels, S, S)."""
         if images.dim() != 4 or images.shape[1] < self.in_channels:
             raise ValueError(f'expected images (N, >={self.in_channels}, S, '
@@ -71,7 +83,9 @@ class SiamVPHead(BaseModule):
     def loss(self,
              images: Tensor,
              view_ids: Tensor,
-             groups: Optional[Tensor] = None) -> Dict[str, Tensor]:
+             groups: Optional[Tensor] = None,
+             generator: Optional[torch.Generator] = None
+             ) -> Dict[str, Tensor]:
         """BCE on pairs inside the batch (target 1 when view ids are equal).
 
         The hardest positive pair of the batch (lowest logit among
@@ -84,17 +98,19 @@ class SiamVPHead(BaseModule):
 
         Returns ``loss_siamvp`` and ``acc_siamvp``, the accuracy on the
         random pairs (balanced between positives and negatives; hard pairs
-        would make it depend on the batch's worst case).
+        would make it depend on the batch's worst case). Random choices come
+        from ``generator`` (a CPU generator) when given, so that training can
+        be replayed exactly.
         """
         n = images.shape[0]
         zero = sum(p.sum() for p in self.parameters()) * 0.0
         if n < 2:
             return dict(loss_siamvp=zero, acc_siamvp=images.new_tensor(0.0))
         if self.rotation_aug and self.training:
-            angle = (torch.rand((), device=images.device) * 2 - 1) * \
+            angle = (torch.rand((), generator=generator) * 2 - 1) * \
                 self.max_rotation
-            images = rotate_images(images, angle)
-        emb = self(images)
+            images = rotate_images(images, angle.to(images.device))
+        emb = self.embed_images(images)
         logits = self.pair_logits(emb[:, None], emb[None])  # (N, N)
         view_ids = view_ids.to(images.device).view(-1)
         upper = torch.triu(torch.ones(n, n, dtype=torch.bool,
@@ -115,7 +131,7 @@ class SiamVPHead(BaseModule):
             chosen = [values[hard:hard + 1]]
             if self.num_random_pairs:
                 pick = torch.randint(len(idx), (self.num_random_pairs, ),
-                                     device=idx.device)
+                                     generator=generator).to(idx.device)
                 chosen.append(values[pick])
             chosen = torch.cat(chosen)
             scored.append(chosen)
@@ -164,12 +180,13 @@ class SiamVPHead(BaseModule):
             reference_images = reference_images[None]
         num_refs, num_views = reference_images.shape[:2]
         ref_emb = torch.cat([
-            self(chunk) for chunk in reference_images.flatten(0, 1).split(
+            self.embed_images(chunk)
+            for chunk in reference_images.flatten(0, 1).split(
                 batch_size)
         ]).view(num_refs, num_views, -1)
         probs = []
         for chunk in images.split(batch_size):
-            emb = self(chunk)  # (n, D)
+            emb = self.embed_images(chunk)  # (n, D)
             logit = self.pair_logits(emb[:, None, None], ref_emb[None])
             probs.append(torch.sigmoid(logit).mean(1))  # (n, V)
         probs = torch.cat(probs) if probs else images.new_zeros(0, num_views)

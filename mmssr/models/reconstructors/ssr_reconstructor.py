@@ -23,6 +23,12 @@ class SSRReconstructor(BaseModel):
     The reconstructor learns from every pair with known viewpoints; SiamVP
     learns from the labeled views only.
 
+    For distributed training use ``model_wrapper_cfg=dict(
+    type='MMSeparateDistributedDataParallel')`` (set in
+    ``configs/_base_/models/ssr.py``): it wraps each part in DDP and keeps
+    this two-optimizer ``train_step``. The parts are therefore only ever
+    called (``forward``), never through their other methods.
+
     Args:
         reconstructor: config of the mesh reconstructor.
         siamvp: config of the SiamVP head.
@@ -51,6 +57,12 @@ class SSRReconstructor(BaseModel):
         # Running SiamVP training accuracy: saved in checkpoints with the
         # weights, so the pseudo-labelling gate survives a resume.
         self.register_buffer('siamvp_accuracy', torch.zeros(()))
+        # The random pair choices of SiamVP come from a generator seeded by
+        # (rng_seed, step), both in the state dict: a resumed run replays
+        # them exactly, whatever else consumed the global RNG meanwhile.
+        self.register_buffer('rng_seed', torch.randint(2**31 - 1, ()))
+        self.register_buffer('train_steps', torch.zeros((),
+                                                        dtype=torch.long))
 
     def forward(self,
                 inputs: Tensor,
@@ -69,13 +81,15 @@ class SSRReconstructor(BaseModel):
              data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
         """Reconstruction losses of labeled and pseudo-labelled pairs."""
         labeled, unlabeled = self._split(data_samples)
-        losses = self.reconstructor.loss(
+        losses = self.reconstructor(
             inputs[labeled.to(inputs.device)],
-            [ds for ds, keep in zip(data_samples, labeled) if keep])
+            [ds for ds, keep in zip(data_samples, labeled) if keep],
+            mode='loss')
         if bool(unlabeled.any()):
-            pseudo = self.reconstructor.loss(
+            pseudo = self.reconstructor(
                 inputs[unlabeled.to(inputs.device)],
-                [ds for ds, keep in zip(data_samples, unlabeled) if keep])
+                [ds for ds, keep in zip(data_samples, unlabeled) if keep],
+                mode='loss')
             for name, value in pseudo.items():
                 losses[f'{name}_pseudo'] = value * self.pseudo_loss_weight
         return losses
@@ -89,16 +103,20 @@ class SSRReconstructor(BaseModel):
         """
         labeled, _ = self._split(data_samples)
         samples = [ds for ds, keep in zip(data_samples, labeled) if keep]
+        generator = torch.Generator().manual_seed(
+            int(self.rng_seed) * 1_000_003 + int(self.train_steps))
         if not samples:
-            return self.siamvp.loss(inputs[:0].flatten(0, 1),
-                                    torch.zeros(0, dtype=torch.long))
+            return self.siamvp(inputs[:0].flatten(0, 1),
+                               torch.zeros(0, dtype=torch.long),
+                               generator=generator)
         images = inputs[labeled.to(inputs.device)].flatten(0, 1)
         view_ids = torch.stack([ds.view_ids for ds in samples]).flatten()
         names = sorted({ds.get('category', '') for ds in samples})
         groups = torch.tensor([names.index(ds.get('category', ''))
                                for ds in samples]).repeat_interleave(2)
-        return self.siamvp.loss(images, view_ids.to(inputs.device),
-                                groups.to(inputs.device))
+        return self.siamvp(images, view_ids.to(inputs.device),
+                           groups=groups.to(inputs.device),
+                           generator=generator)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
@@ -122,6 +140,7 @@ class SSRReconstructor(BaseModel):
         log_vars.update(siam_logs)
         log_vars.pop('loss', None)
         log_vars['loss'] = (recon_logs['loss'] + siam_logs['loss'])
+        self.train_steps += 1
         if accuracy is not None:
             accuracy = accuracy.detach().float()
             self.siamvp_accuracy.mul_(self.acc_momentum).add_(
