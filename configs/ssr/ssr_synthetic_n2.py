@@ -17,15 +17,17 @@ val_dataloader = dict(
     dataset=dict(image_size=image_size, views=[0, 6, 12, 18]))
 test_dataloader = dict(dataset=dict(image_size=image_size))
 default_hooks = dict(checkpoint=dict(interval=500), logger=dict(interval=25))
-# Shorter training than the paper's: SiamVP reaches about 0.95 accuracy on
-# random pairs in ~300 iterations here, so the gate is 0.95 (paper: 0.99).
-# Reference views of both labeled objects of a category are averaged
-# ('all'); tau is raised to 0.9 to keep pseudo-labels precise.
+# Shorter training than the paper's, so a lower gate (paper: 0.99; SiamVP
+# reaches 0.9 accuracy on random pairs in ~200 iterations here). SiamVP's
+# confidence is poorly calibrated on this data: raising tau lowers coverage
+# without raising accuracy (measured: exact 0.49 at tau 0, 0.44 at tau 0.9,
+# within one view 0.71 vs 0.67), so tau is 0.5. Reference views of both
+# labeled objects of a category are averaged ('all').
 custom_hooks = [
     dict(
         type='SemiSupervisedViewpointHook',
         interval=100,
-        accuracy_gate=0.95,
-        confidence_threshold=0.9,
+        accuracy_gate=0.9,
+        confidence_threshold=0.5,
         reference='all')
 ]
