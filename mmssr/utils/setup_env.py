@@ -37,11 +37,28 @@ def register_all_modules(init_default_scope: bool = True) -> None:
 def prepare_runner_cfg(cfg: Config) -> Config:
     """Adapt a config to this machine before ``Runner.from_cfg``.
 
-    Without CUDA, distributed runs use the gloo backend instead of NCCL.
+    Without CUDA, distributed runs (``launcher='pytorch'``) use gloo instead
+    of NCCL. The process group is then started here: mmengine's
+    ``init_dist`` calls ``torch.cuda.set_device``, which CPU-only torch builds
+    do not have, and the runner skips ``init_dist`` for an existing group.
+    DDP takes no device ids for CPU modules.
     """
-    if not torch.cuda.is_available():
-        env_cfg = cfg.setdefault('env_cfg', {})
-        dist_cfg = env_cfg.setdefault('dist_cfg', {})
-        if dist_cfg.get('backend', 'nccl') == 'nccl':
-            dist_cfg['backend'] = 'gloo'
+    if torch.cuda.is_available():
+        return cfg
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+    if cfg.get('launcher', 'none') != 'pytorch':
+        return cfg
+    import torch.distributed as torch_dist
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend=dist_cfg['backend'])
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    # Both DDP wrappers (plain and MMSeparate...) pass device_ids to DDP.
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
     return cfg

@@ -14,10 +14,11 @@ model = dict(
     pseudo_loss_weight=1.0)
 
 # DDP: wrap the reconstructor and SiamVP separately and keep SSR's
-# two-optimizer train_step.
+# two-optimizer train_step; broadcast SiamVP's BatchNorm statistics so that
+# every rank pseudo-labels its shard with the same network.
 model_wrapper_cfg = dict(
     type='MMSeparateDistributedDataParallel',
-    broadcast_buffers=False,
+    broadcast_buffers=True,
     find_unused_parameters=False)
 
 custom_hooks = [

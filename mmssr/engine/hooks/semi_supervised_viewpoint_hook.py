@@ -3,7 +3,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import torch
-from mmengine.dist import all_gather, get_dist_info
+from mmengine.dist import all_gather, all_reduce, broadcast, get_dist_info
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import Tensor
@@ -113,6 +113,22 @@ class SemiSupervisedViewpointHook(Hook):
         if self.by_epoch and self.every_n_epochs(runner, self.interval):
             self.update(runner)
 
+    def after_train(self, runner) -> None:
+        _, siamvp = self._siamvp(runner)
+        self._sync_buffers(siamvp)
+
+    @staticmethod
+    def _sync_buffers(siamvp) -> None:
+        """Give every rank rank 0's BatchNorm statistics.
+
+        DDP broadcasts buffers only at the start of a training forward, so
+        after it each rank holds its own statistics; pseudo-labels (eval
+        mode) must come from one network.
+        """
+        if get_dist_info()[1] > 1:
+            for buf in siamvp.buffers():
+                broadcast(buf, src=0)
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         _, unlabeled = self._datasets(runner)
         checkpoint['pseudo_labels'] = unlabeled.pseudo_labels.clone()
@@ -132,13 +148,19 @@ class SemiSupervisedViewpointHook(Hook):
     def update(self, runner) -> Optional[Tensor]:
         """Recompute the table if SiamVP passed the gate; return it."""
         model, siamvp = self._siamvp(runner)
-        gate_value = float(model.siamvp_accuracy)
+        # Ranks see different batches; they must agree on passing the gate
+        # or the shards' all_gather below would wait forever.
+        gate = model.siamvp_accuracy.detach().clone().float()
+        if get_dist_info()[1] > 1:
+            all_reduce(gate, op='mean')
+        gate_value = float(gate)
         if gate_value < self.accuracy_gate:
             runner.logger.info(
                 f'SiamVP running accuracy {gate_value:.3f} < gate '
                 f'{self.accuracy_gate}: no pseudo-labels yet')
             return None
         labeled, unlabeled = self._datasets(runner)
+        self._sync_buffers(siamvp)
         table = self.compute_table(siamvp, labeled, unlabeled)
         unlabeled.set_pseudo_labels(table)
         self.num_updates += 1
