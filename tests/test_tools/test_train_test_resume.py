@@ -75,10 +75,35 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
     assert state['meta']['iter'] == 4
 
     proc = run_tool('tools/test.py', cfg, ckpt, '--work-dir',
-                    str(tmp_path / 'test'))
+                    str(tmp_path / 'test'), '--out',
+                    str(tmp_path / 'metrics.json'))
     out = proc.stdout + proc.stderr
     assert '| car' in out and 'chair' in out and 'mean' in out
     assert 'shapenet/mIoU' in out
+    import json
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    assert 0.0 <= metrics['shapenet/mIoU'] <= 1.0
+
+    # the demo: one RGBA view of a test object -> mesh file + preview
+    import cv2
+    import numpy as np
+    with np.load(osp.join(tiny_synthetic_root,
+                          '03001627_test_images.npz')) as npz:
+        view = npz[npz.files[0]][0, 3]  # (4, 32, 32) RGBA
+    image = str(tmp_path / 'chair.png')
+    cv2.imwrite(image, cv2.cvtColor(view.transpose(1, 2, 0),
+                                    cv2.COLOR_RGBA2BGRA))
+    mesh = str(tmp_path / 'out' / 'chair.obj')
+    proc = run_tool('tools/demo.py', image, cfg, ckpt, '--out', mesh)
+    assert osp.isfile(mesh) and osp.isfile(mesh[:-4] + '_views.png')
+    import open3d as o3d
+    loaded = o3d.io.read_triangle_mesh(mesh)
+    assert len(loaded.triangles) == 320  # the subdivision-2 template
+    rgb = str(tmp_path / 'rgb.png')
+    cv2.imwrite(rgb, view[:3].transpose(1, 2, 0))
+    proc = run_tool('tools/demo.py', rgb, cfg, ckpt, '--out', mesh,
+                    check=False)
+    assert proc.returncode == 2 and 'RGBA' in proc.stderr
 
 
 def test_ssr_train_pseudo_labels_and_resume(tmp_path, tiny_synthetic_root):
