@@ -26,6 +26,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
+        '--test',
+        action='store_true',
+        help='after training, evaluate the final weights on the test split '
+        '(test_dataloader) and print its per-category IoU table')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -77,6 +82,8 @@ def main() -> None:
     try:
         with refuse_unsafe_checkpoints(cfg.get('load_from')):
             runner.train()
+            if args.test:
+                runner.test()
     except (DatasetNotFoundError, UnsafeCheckpointError) as err:
         # Set-up problems, not bugs: say what is wrong and what to do.
         print(f'error: {err}', file=sys.stderr)

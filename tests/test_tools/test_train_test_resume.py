@@ -65,9 +65,13 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
     cfg = write_config(tmp_path, 'configs/softras/softras_synthetic_n2.py',
                        SOFTRAS_MODEL, tiny_synthetic_root, 'softras_tiny')
     work = str(tmp_path / 'work')
-    proc = run_tool('tools/train.py', cfg, '--work-dir', work)
+    proc = run_tool('tools/train.py', cfg, '--work-dir', work, '--test')
     out = proc.stdout + proc.stderr
-    assert 'shapenet/mIoU' in out
+    assert 'Iter(val)' in out and 'shapenet/mIoU' in out
+    # --test: the final weights on the test split, with the IoU table
+    tested = out[out.index('Iter(test)'):]
+    assert 'shapenet/mIoU' in tested
+    assert out.count('voxel IoU over') == 2  # the val and the test tables
     ckpt = osp.join(work, 'iter_4.pth')
     assert osp.isfile(ckpt)
     # checkpoints load with the safe unpickler

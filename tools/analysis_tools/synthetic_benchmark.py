@@ -1,14 +1,18 @@
 """Train and test SoftRas and SSR on the synthetic benchmark, side by side.
 
     python tools/analysis_tools/synthetic_benchmark.py [--seeds 0 1] \
-        [--num-labeled 2] [--methods softras ssr] [--work-dir DIR] \
-        [--summarize-only]
+        [--runs softras_n2 ssr_n2 softras_n5 ssr_n5 softras_full] \
+        [--work-dir DIR] [--summarize-only | --retrain]
 
-For each method and seed: ``tools/train.py configs/<m>/<m>_synthetic_n<N>.py``
-with ``randomness.seed=<seed>``, then ``tools/test.py`` on the last
-checkpoint with ``--out metrics.json``. Prints a per-category voxel-IoU table
-like the paper's Table 2 (mean over seeds), the SSR pseudo-label coverage and
-accuracy at the end of training, and the wall time of every run.
+Each run name is ``<method>_<setting>`` and trains
+``configs/<method>/<method>_synthetic_<setting>.py`` (settings: ``n2``,
+``n5``, ``n20``, ``full``) with ``randomness.seed=<seed>`` through
+``tools/train.py``, then tests its last checkpoint with ``tools/test.py
+--out``. Runs already finished in the work dir are not trained again
+(``--retrain`` trains them anew). Prints
+a per-category voxel-IoU table like the paper's Table 2 (mean over seeds),
+SSR's gain over SoftRas at each N, SSR's pseudo-label coverage and accuracy
+at the end of training, and the wall time of every run.
 """
 import argparse
 import glob
@@ -18,6 +22,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
+from typing import Dict, List
 
 import numpy as np
 
@@ -25,14 +30,26 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 from mmssr.datasets.categories import SHAPENET_CATEGORIES  # noqa: E402
 
+METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
+SHORT_NAMES = dict(airplane='plane', loudspeaker='speaker',
+                   telephone='phone', watercraft='vessel')
 
-def run(cmd, log):
+
+def run(cmd: List[str], log: str) -> float:
     start = time.time()
     with open(log, 'w') as f:
-        code = subprocess.call(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+        code = subprocess.call(cmd, cwd=ROOT, stdout=f,
+                               stderr=subprocess.STDOUT)
     if code:
         raise RuntimeError(f'{" ".join(cmd)} failed, see {log}')
     return time.time() - start
+
+
+def write_json(path: str, data: dict) -> None:
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
 
 
 def last_scalars(work_dir: str) -> dict:
@@ -46,75 +63,134 @@ def last_scalars(work_dir: str) -> dict:
     return found
 
 
+def parse_run(name: str):
+    method, _, setting = name.partition('_')
+    if method not in METHOD_NAMES or not setting:
+        raise ValueError(f'run "{name}" must be <method>_<setting> with '
+                         f'method in {sorted(METHOD_NAMES)}, e.g. ssr_n2')
+    config = f'configs/{method}/{method}_synthetic_{setting}.py'
+    if not osp.isfile(osp.join(ROOT, config)):
+        raise FileNotFoundError(f'run "{name}": no config {config}')
+    return method, setting, config
+
+
+def row_label(method: str, setting: str) -> str:
+    if setting == 'full':
+        return f'{METHOD_NAMES[method]} (all viewpoints)'
+    n = setting.lstrip('n')
+    if method == 'softras':
+        return f'SoftRas (N = {n}, labeled only)'
+    return f'{METHOD_NAMES[method]} (N = {n})'
+
+
+def train_and_test(config: str, work: str, seed: int) -> None:
+    os.makedirs(work, exist_ok=True)
+    t_train = run([sys.executable, 'tools/train.py', config, '--work-dir',
+                   work, '--cfg-options', f'randomness.seed={seed}'],
+                  osp.join(work, 'train.log'))
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        ckpt = f.read().strip()
+    t_test = run([sys.executable, 'tools/test.py', config, ckpt,
+                  '--work-dir', osp.join(work, 'test'), '--out',
+                  osp.join(work, 'test_metrics.json')],
+                 osp.join(work, 'test.log'))
+    write_json(osp.join(work, 'wall_time.json'),
+               dict(train_s=t_train, test_s=t_test))
+
+
+def collect(work: str) -> dict:
+    metrics_file = osp.join(work, 'test_metrics.json')
+    if not osp.isfile(metrics_file):
+        return {}
+    with open(metrics_file) as f:
+        metrics = json.load(f)
+    times_file = osp.join(work, 'wall_time.json')
+    times = {}
+    if osp.isfile(times_file):
+        with open(times_file) as f:
+            times = json.load(f)
+    return dict(metrics=metrics, times=times, scalars=last_scalars(work))
+
+
+def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
+    """The comparison table, SSR's gains, and the per-run details."""
+    names = list(SHAPENET_CATEGORIES.values())
+    lines = [f'voxel IoU on the synthetic test split, mean over seeds '
+             f'{list(seeds)}', '',
+             '| method | ' + ' | '.join(SHORT_NAMES.get(n, n) for n in names)
+             + ' | mean |', '|---' * (len(names) + 2) + '|']
+    means = {}
+    for name, runs in results.items():
+        if not runs:
+            continue
+        method, setting = name.split('_', 1)
+        cells = []
+        for n in names:
+            vals = [r['metrics'].get(f'shapenet/iou/{n}')
+                    for r in runs.values()]
+            vals = [v for v in vals if v is not None]
+            cells.append(f'{np.mean(vals):.3f}' if vals else '-')
+        per_seed = {s: r['metrics']['shapenet/mIoU'] for s, r in runs.items()}
+        means[name] = per_seed
+        spread = (f' ± {np.std(list(per_seed.values())):.3f}'
+                  if len(per_seed) > 1 else '')
+        lines.append(f'| {row_label(method, setting)} | ' + ' | '.join(cells)
+                     + f' | {np.mean(list(per_seed.values())):.3f}{spread} |')
+    gains = []
+    for name in means:
+        method, setting = name.split('_', 1)
+        base = means.get(f'softras_{setting}')
+        if method == 'softras' or base is None:
+            continue
+        common = sorted(set(means[name]) & set(base))
+        if not common:
+            continue
+        diffs = [means[name][s] - base[s] for s in common]
+        each = ', '.join(f'seed {s}: {d:+.3f}' for s, d in zip(common, diffs))
+        gains.append(f'  {METHOD_NAMES[method]} - SoftRas at {setting}: '
+                     f'{np.mean(diffs):+.3f} mIoU ({each})')
+    if gains:
+        lines += ['', 'gain (same seeds, same schedule):'] + gains
+    lines += ['', 'per run:']
+    for name, runs in results.items():
+        for seed, r in sorted(runs.items()):
+            extra, s = '', r['scalars']
+            if 'pseudo_coverage' in s:
+                extra = (f', pseudo-labels: coverage {s["pseudo_coverage"]:.3f}'
+                         f', accuracy {s["pseudo_accuracy"]:.3f}')
+            t = r['times']
+            timing = (f', train {t["train_s"] / 60:.1f} min, test '
+                      f'{t["test_s"] / 60:.1f} min' if t else '')
+            lines.append(f'  {name} seed {seed}: mIoU '
+                         f'{r["metrics"]["shapenet/mIoU"]:.3f}{timing}{extra}')
+    return '\n'.join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
-    parser.add_argument('--num-labeled', default='2',
-                        help="2, 5 or 'full' (softras only)")
-    parser.add_argument('--methods', nargs='+', default=['softras', 'ssr'])
+    parser.add_argument('--runs', nargs='+', default=['softras_n2', 'ssr_n2'])
     parser.add_argument('--work-dir', default='work_dirs/synthetic_benchmark')
     parser.add_argument('--summarize-only', action='store_true')
+    parser.add_argument('--retrain', action='store_true')
     args = parser.parse_args()
-    suffix = ('full' if args.num_labeled == 'full' else
-              f'n{args.num_labeled}')
-    rows = {}
-    for method in args.methods:
-        config = f'configs/{method}/{method}_synthetic_{suffix}.py'
+    plan = [(name, *parse_run(name)) for name in args.runs]
+    results: Dict[str, Dict[int, dict]] = {}
+    for name, method, setting, config in plan:
+        results[name] = {}
         for seed in args.seeds:
-            name = f'{method}_synthetic_{suffix}_seed{seed}'
-            work = osp.join(args.work_dir, name)
-            metrics_file = osp.join(work, 'test_metrics.json')
-            times_file = osp.join(work, 'wall_time.json')
-            if not args.summarize_only:
-                os.makedirs(work, exist_ok=True)
-                t_train = run([sys.executable, 'tools/train.py', config,
-                               '--work-dir', work, '--cfg-options',
-                               f'randomness.seed={seed}'],
-                              osp.join(work, 'train.log'))
-                ckpt = open(osp.join(work, 'last_checkpoint')).read().strip()
-                t_test = run([sys.executable, 'tools/test.py', config, ckpt,
-                              '--work-dir', osp.join(work, 'test'), '--out',
-                              metrics_file], osp.join(work, 'test.log'))
-                with open(times_file, 'w') as f:
-                    json.dump(dict(train_s=t_train, test_s=t_test), f)
-            if not osp.isfile(metrics_file):
-                print(f'missing {metrics_file}; skipped')
-                continue
-            metrics = json.load(open(metrics_file))
-            times = json.load(open(times_file)) if osp.isfile(
-                times_file) else {}
-            scalars = last_scalars(work)
-            rows.setdefault(method, []).append(
-                (seed, metrics, times, scalars))
-
-    names = list(SHAPENET_CATEGORIES.values())
-    short = [n[:7] for n in names]
-    print(f'\nvoxel IoU on the synthetic test split, N = {args.num_labeled},'
-          f' mean over seeds {args.seeds}')
-    print('| method | ' + ' | '.join(short) + ' | mean |')
-    print('|---' * (len(names) + 2) + '|')
-    for method, runs in rows.items():
-        cells = []
-        for n in names:
-            vals = [m.get(f'shapenet/iou/{n}') for _, m, _, _ in runs]
-            vals = [v for v in vals if v is not None]
-            cells.append(f'{np.mean(vals):.3f}' if vals else '-')
-        means = [m['shapenet/mIoU'] for _, m, _, _ in runs]
-        spread = f' ± {np.std(means):.3f}' if len(means) > 1 else ''
-        print(f'| {method} | ' + ' | '.join(cells) +
-              f' | {np.mean(means):.3f}{spread} |')
-    print('\nper run:')
-    for method, runs in rows.items():
-        for seed, metrics, times, scalars in runs:
-            extra = ''
-            if 'pseudo_coverage' in scalars:
-                extra = (f', pseudo-label coverage '
-                         f'{scalars["pseudo_coverage"]:.3f}, accuracy '
-                         f'{scalars["pseudo_accuracy"]:.3f}')
-            timing = (f', train {times["train_s"] / 60:.1f} min, test '
-                      f'{times["test_s"] / 60:.1f} min' if times else '')
-            print(f'  {method} seed {seed}: mIoU '
-                  f'{metrics["shapenet/mIoU"]:.3f}{timing}{extra}')
+            work = osp.join(args.work_dir,
+                            f'{method}_synthetic_{setting}_seed{seed}')
+            found = {} if args.retrain else collect(work)
+            if not found and not args.summarize_only:
+                print(f'training {name} seed {seed} in {work}', flush=True)
+                train_and_test(config, work, seed)
+                found = collect(work)
+            if found:
+                results[name][seed] = found
+            else:
+                print(f'missing {work}/test_metrics.json; skipped')
+    print('\n' + format_report(results, args.seeds))
 
 
 if __name__ == '__main__':

@@ -28,6 +28,16 @@ class SiamVPHead(BaseModule):
         rotation_aug: rotate all images of a training batch by one random
             in-plane angle in [-max_rotation, max_rotation].
         max_rotation: degrees.
+        color_jitter: multiply each RGB channel of every training image by
+            its own random gain in [1 - color_jitter, 1 + color_jitter].
+        channel_shuffle: also permute the RGB channels of every training
+            image at random.
+
+    The colour augmentations matter with few labeled objects: SiamVP must
+    tell viewpoints of unseen objects whose parts have other colours, and
+    without them it learns the two labeled objects' colours (measured on
+    the synthetic benchmark: exact pseudo-label accuracy 0.52 without,
+    0.67 with both, after 1000 SiamVP steps; see the README).
     """
 
     def __init__(self,
@@ -37,6 +47,8 @@ class SiamVPHead(BaseModule):
                  num_random_pairs: int = 32,
                  rotation_aug: bool = False,
                  max_rotation: float = 45.0,
+                 color_jitter: float = 0.0,
+                 channel_shuffle: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
@@ -55,6 +67,11 @@ class SiamVPHead(BaseModule):
         self.num_random_pairs = num_random_pairs
         self.rotation_aug = rotation_aug
         self.max_rotation = max_rotation
+        if not 0.0 <= color_jitter < 1.0:
+            raise ValueError(f'color_jitter must lie in [0, 1), got '
+                             f'{color_jitter}')
+        self.color_jitter = float(color_jitter)
+        self.channel_shuffle = bool(channel_shuffle)
 
     def forward(self, images: Tensor, view_ids: Optional[Tensor] = None,
                 **loss_kwargs):
@@ -110,6 +127,8 @@ class SiamVPHead(BaseModule):
             angle = (torch.rand((), generator=generator) * 2 - 1) * \
                 self.max_rotation
             images = rotate_images(images, angle.to(images.device))
+        if self.training:
+            images = self._augment_colors(images, generator)
         emb = self.embed_images(images)
         logits = self.pair_logits(emb[:, None], emb[None])  # (N, N)
         view_ids = view_ids.to(images.device).view(-1)
@@ -147,6 +166,23 @@ class SiamVPHead(BaseModule):
         correct = ((scored > 0).to(targets) == targets)[random_mask]
         acc = correct.float().mean() if len(correct) else zero.detach()
         return dict(loss_siamvp=loss, acc_siamvp=acc.detach())
+
+    def _augment_colors(self, images: Tensor,
+                        generator: Optional[torch.Generator]) -> Tensor:
+        """Random per-image channel gains and channel order (RGB only)."""
+        if not self.color_jitter and not self.channel_shuffle:
+            return images
+        n, c = images.shape[0], self.in_channels
+        rgb = images[:, :c]
+        if self.channel_shuffle:
+            order = torch.rand(n, c, generator=generator).argsort(1)
+            order = order.to(images.device)[:, :, None, None]
+            rgb = torch.gather(rgb, 1, order.expand_as(rgb))
+        if self.color_jitter:
+            gain = 1.0 + self.color_jitter * (
+                2.0 * torch.rand(n, c, 1, 1, generator=generator) - 1.0)
+            rgb = (rgb * gain.to(rgb)).clamp(0.0, 1.0)
+        return torch.cat([rgb, images[:, c:]], 1)
 
     @torch.no_grad()
     def predict_viewpoints(self,

@@ -123,3 +123,41 @@ def test_needs_a_semi_supervised_dataset(tiny_synthetic_root):
     runner.train_dataloader.dataset = runner.train_dataloader.dataset.labeled
     with pytest.raises(TypeError, match='ConcatDataset'):
         SemiSupervisedViewpointHook().before_train(runner)
+
+
+class TwoPeakSiamVP(OracleSiamVP):
+    """Truth with probability 0.9; a rival view at 0.85 on even views."""
+
+    def predict_viewpoints(self, images, refs, batch_size=256):
+        n = images.shape[0]
+        views = torch.arange(n) % 24
+        probs = torch.full((n, 24), 0.1)
+        probs[torch.arange(n), views] = 0.9
+        rival = torch.arange(n)[views % 2 == 0]
+        probs[rival, (views[rival] + 5) % 24] = 0.85
+        return views, probs.max(1).values, probs
+
+
+def test_margin_confidence_rejects_close_runner_ups(tiny_synthetic_root):
+    runner = make_runner(tiny_synthetic_root, TwoPeakSiamVP(), 1.0)
+    by_prob = SemiSupervisedViewpointHook(accuracy_gate=0.0,
+                                          confidence_threshold=0.5)
+    table = by_prob.update(runner)
+    assert (table >= 0).all()  # every probability is 0.9
+    by_margin = SemiSupervisedViewpointHook(accuracy_gate=0.0,
+                                            confidence_threshold=0.5,
+                                            confidence='margin')
+    table = by_margin.update(runner)
+    even = torch.arange(24) % 2 == 0
+    assert (table[:, even] == -1).all()  # margin 0.05
+    assert torch.equal(table[:, ~even],
+                       torch.arange(24)[~even].expand(len(table), -1))
+    views, conf = by_margin.predict_unlabeled(
+        runner.model.siamvp, runner.train_dataloader.dataset.labeled,
+        runner.train_dataloader.dataset.unlabeled)
+    assert torch.allclose(conf[:, even], torch.tensor(0.05))
+    assert torch.allclose(conf[:, ~even], torch.tensor(0.8))
+    with pytest.raises(ValueError, match='confidence'):
+        SemiSupervisedViewpointHook(confidence='entropy')
+    with pytest.raises(ValueError, match='confidence_threshold'):
+        SemiSupervisedViewpointHook(confidence_threshold=1.0)

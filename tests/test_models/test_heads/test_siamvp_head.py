@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from mmssr.models import SiamVPHead
@@ -63,3 +64,53 @@ def test_learns_to_separate_two_viewpoints():
     pred, conf, _ = head.predict_viewpoints(test, refs)
     assert (pred == truth).float().mean() > 0.9
     assert conf.mean() > 0.5
+
+
+def test_color_augmentation_changes_rgb_only_and_is_replayable():
+    head = small_head(color_jitter=0.4, channel_shuffle=True)
+    images = torch.rand(6, 4, 32, 32)
+    first = head._augment_colors(images,
+                                 torch.Generator().manual_seed(3))
+    again = head._augment_colors(images,
+                                 torch.Generator().manual_seed(3))
+    assert torch.equal(first, again)  # same generator, same augmentation
+    assert torch.equal(first[:, 3], images[:, 3])  # alpha untouched
+    assert not torch.allclose(first[:, :3], images[:, :3])
+    assert first.min() >= 0.0 and first.max() <= 1.0
+    # a shuffle alone permutes channels: each output channel is an input one
+    shuffle = small_head(channel_shuffle=True)._augment_colors(
+        images, torch.Generator().manual_seed(0))
+    for out, src in zip(shuffle, images):
+        for ch in out[:3]:
+            assert any(torch.equal(ch, s) for s in src[:3])
+    # gains alone keep the channel order: each channel is a scaled copy
+    gains = small_head(color_jitter=0.3)._augment_colors(
+        images.clamp(0.1, 0.5), torch.Generator().manual_seed(0))
+    ratio = gains[:, :3] / images.clamp(0.1, 0.5)[:, :3]
+    spread = ratio.flatten(2).amax(2) - ratio.flatten(2).amin(2)
+    assert spread.max() < 1e-5
+    assert ((ratio.flatten(2)[..., 0] - 1).abs() <= 0.3 + 1e-6).all()
+    # no augmentation without the options, nor when predicting
+    plain = small_head()
+    assert plain._augment_colors(images, None) is images
+    with pytest.raises(ValueError, match='color_jitter'):
+        small_head(color_jitter=1.5)
+
+
+def test_color_augmentation_only_in_training_loss(monkeypatch):
+    head = small_head(color_jitter=0.4, channel_shuffle=True)
+    seen = []
+    original = head.embed_images
+
+    def spy(images):
+        seen.append(images.clone())
+        return original(images)
+
+    monkeypatch.setattr(head, 'embed_images', spy)
+    images = torch.rand(8, 4, 32, 32)
+    views = torch.tensor([0, 1] * 4)
+    head.loss(images, views, generator=torch.Generator().manual_seed(0))
+    assert not torch.allclose(seen[-1][:, :3], images[:, :3])
+    head.eval()
+    head.loss(images, views, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(seen[-1], images)
