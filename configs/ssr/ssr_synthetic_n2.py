@@ -1,5 +1,7 @@
-# SSR on the synthetic benchmark, N = 2, on a CPU budget: the stored 64x64
-# views averaged to 32x32, batches of 16 labeled + 16 pseudo-labelled pairs.
+# SSR on the synthetic benchmark, N = 2, on a CPU budget: the same 32x32
+# views, 162-vertex template, batch and schedule as
+# configs/softras/softras_synthetic_n2.py; batches of 16 labeled + 16
+# pseudo-labelled pairs once pseudo-labels exist.
 _base_ = [
     '../_base_/models/ssr.py', '../_base_/datasets/synthetic_semi.py',
     '../_base_/schedules/ssr_cpu_synthetic.py', '../_base_/default_runtime.py'
@@ -8,7 +10,12 @@ image_size = 32
 model = dict(
     reconstructor=dict(
         encoder=dict(image_size=image_size),
-        renderer=dict(image_size=image_size)))
+        decoder=dict(subdivisions=2),
+        renderer=dict(image_size=image_size)),
+    # Without colour augmentation SiamVP learns the colours of the two
+    # labeled objects and names 57 % of unlabeled views exactly; with it,
+    # 67 % (README, "Why SSR gained little at first").
+    siamvp=dict(color_jitter=0.4, channel_shuffle=True))
 train_dataloader = dict(
     batch_size=32,
     sampler=dict(batch_size=32, num_unlabeled=16),
@@ -16,18 +23,19 @@ train_dataloader = dict(
 val_dataloader = dict(
     dataset=dict(image_size=image_size, views=[0, 6, 12, 18]))
 test_dataloader = dict(dataset=dict(image_size=image_size))
-default_hooks = dict(checkpoint=dict(interval=500), logger=dict(interval=25))
-# Shorter training than the paper's, so a lower gate (paper: 0.99; SiamVP
-# reaches 0.9 accuracy on random pairs in ~200 iterations here). SiamVP's
-# confidence is poorly calibrated on this data: raising tau lowers coverage
-# without raising accuracy (measured: exact 0.49 at tau 0, 0.44 at tau 0.9,
-# within one view 0.71 vs 0.67), so tau is 0.5. Reference views of both
-# labeled objects of a category are averaged ('all').
+default_hooks = dict(checkpoint=dict(interval=1000), logger=dict(interval=25))
+# Pseudo-labels every 200 iterations once SiamVP's running accuracy on
+# random labeled pairs reaches 0.9 (the paper's 0.99 gate is for 250k
+# iterations). SiamVP's probability ranks its answers poorly here: accuracy
+# does not rise with tau. The margin over the runner-up view does: at the
+# same coverage (63 %) it gives 82 % exact labels against 76 %. tau = 0.2 on
+# the margin; reference views of both labeled objects of the category.
 custom_hooks = [
     dict(
         type='SemiSupervisedViewpointHook',
-        interval=100,
+        interval=200,
         accuracy_gate=0.9,
-        confidence_threshold=0.5,
+        confidence='margin',
+        confidence_threshold=0.2,
         reference='all')
 ]

@@ -33,9 +33,11 @@ def test_report_rows_gains_and_pseudo_labels(tmp_path):
               dict(step=20, pseudo_coverage=0.6, pseudo_accuracy=0.8)])
     fake_run(root, 'ssr_n2', 1, 0.60)
     fake_run(root, 'softras_full', 0, 0.66)
+    fake_run(root, 'ssr_n2_paper-pl', 0, 0.55)
     proc = run_tool('tools/analysis_tools/synthetic_benchmark.py',
                     '--summarize-only', '--work-dir', root, '--runs',
-                    'softras_n2', 'ssr_n2', 'softras_full', 'ssr_n5')
+                    'softras_n2', 'ssr_n2', 'softras_full', 'ssr_n5',
+                    'ssr_n2_paper-pl')
     out = proc.stdout
     rows = {line.split('|')[1].strip(): line for line in out.splitlines()
             if line.startswith('| ')}
@@ -46,6 +48,9 @@ def test_report_rows_gains_and_pseudo_labels(tmp_path):
     assert cells[4] == '0.510'  # chair, 0.1 lower
     assert cells[:4] + cells[5:] == ['0.610'] * 12
     assert '| 0.660 |' in rows['SoftRas (all viewpoints)']
+    assert '| 0.550 |' in rows['SSR (N = 2, paper-pl)']
+    assert 'SSR - SoftRas at n2_paper-pl: +0.050 mIoU (seed 0: +0.050)' \
+        in out
     assert 'SSR (N = 5)' not in rows  # never run: skipped, not invented
     assert 'missing' in out and 'ssr_synthetic_n5_seed0' in out
     assert 'SSR - SoftRas at n2: +0.100 mIoU (seed 0: +0.120, ' \

@@ -23,12 +23,20 @@ def read_scalars(work_dir: str):
                                       'scalars.json')))
     if not files:
         raise FileNotFoundError(f'no */vis_data/scalars.json in {work_dir}')
+    last_step = 0
     for path in files:
         with open(path) as f:
             for line in f:
                 entry = json.loads(line)
-                (val if any(k.startswith('shapenet/') for k in entry)
-                 else train).append(entry)
+                if any(k.startswith('shapenet/') for k in entry):
+                    # logs written with LoggerHook(log_metric_by_epoch=True)
+                    # give validations step 0: use the iteration before it
+                    if not entry.get('step'):
+                        entry['step'] = last_step
+                    val.append(entry)
+                else:
+                    last_step = entry.get('step', last_step)
+                    train.append(entry)
     return train, val
 
 

@@ -75,12 +75,17 @@ def parse_run(name: str):
 
 
 def row_label(method: str, setting: str) -> str:
+    """'SoftRas (N = 2, labeled only)', 'SSR (N = 2, paper-pl)', ..."""
+    setting, _, variant = setting.partition('_')
     if setting == 'full':
-        return f'{METHOD_NAMES[method]} (all viewpoints)'
-    n = setting.lstrip('n')
-    if method == 'softras':
-        return f'SoftRas (N = {n}, labeled only)'
-    return f'{METHOD_NAMES[method]} (N = {n})'
+        words = ['all viewpoints']
+    else:
+        words = [f'N = {setting.lstrip("n")}']
+        if method == 'softras':
+            words.append('labeled only')
+    if variant:
+        words.append(variant)
+    return f'{METHOD_NAMES[method]} ({", ".join(words)})'
 
 
 def train_and_test(config: str, work: str, seed: int) -> None:
@@ -139,7 +144,7 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
     gains = []
     for name in means:
         method, setting = name.split('_', 1)
-        base = means.get(f'softras_{setting}')
+        base = means.get(f'softras_{setting.split("_")[0]}')
         if method == 'softras' or base is None:
             continue
         common = sorted(set(means[name]) & set(base))
