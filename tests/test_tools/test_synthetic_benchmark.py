@@ -41,13 +41,13 @@ def test_report_rows_gains_and_pseudo_labels(tmp_path):
     out = proc.stdout
     rows = {line.split('|')[1].strip(): line for line in out.splitlines()
             if line.startswith('| ')}
-    assert '| 0.510 ± 0.010 |' in rows['SoftRas (N = 2, labeled only)']
-    assert '| 0.610 ± 0.010 |' in rows['SSR (N = 2)']
-    cells = [c.strip() for c in rows['SSR (N = 2)'].split('|')[2:-2]]
+    assert '| 0.510 ± 0.010 | 0, 1 |' in rows['SoftRas (N = 2, labeled only)']
+    assert '| 0.610 ± 0.010 | 0, 1 |' in rows['SSR (N = 2)']
+    cells = [c.strip() for c in rows['SSR (N = 2)'].split('|')[2:-3]]
     assert len(cells) == 13
     assert cells[4] == '0.510'  # chair, 0.1 lower
     assert cells[:4] + cells[5:] == ['0.610'] * 12
-    assert '| 0.660 |' in rows['SoftRas (all viewpoints)']
+    assert '| 0.660 | 0 |' in rows['SoftRas (all viewpoints)']
     assert '| 0.550 |' in rows['SSR (N = 2, paper-pl)']
     assert 'SSR - SoftRas at n2_paper-pl: +0.050 mIoU (seed 0: +0.050)' \
         in out

@@ -120,10 +120,10 @@ def collect(work: str) -> dict:
 def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
     """The comparison table, SSR's gains, and the per-run details."""
     names = list(SHAPENET_CATEGORIES.values())
-    lines = [f'voxel IoU on the synthetic test split, mean over seeds '
-             f'{list(seeds)}', '',
+    lines = ['voxel IoU on the synthetic test split, mean over the seeds '
+             'of each row', '',
              '| method | ' + ' | '.join(SHORT_NAMES.get(n, n) for n in names)
-             + ' | mean |', '|---' * (len(names) + 2) + '|']
+             + ' | mean | seeds |', '|---' * (len(names) + 3) + '|']
     means = {}
     for name, runs in results.items():
         if not runs:
@@ -140,7 +140,8 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
         spread = (f' ± {np.std(list(per_seed.values())):.3f}'
                   if len(per_seed) > 1 else '')
         lines.append(f'| {row_label(method, setting)} | ' + ' | '.join(cells)
-                     + f' | {np.mean(list(per_seed.values())):.3f}{spread} |')
+                     + f' | {np.mean(list(per_seed.values())):.3f}{spread} | '
+                     + ', '.join(str(s) for s in sorted(per_seed)) + ' |')
     gains = []
     for name in means:
         method, setting = name.split('_', 1)

@@ -1,3 +1,5 @@
-# The CPU schedule of the synthetic benchmark, with SSR's two optimizers.
+# The CPU schedule of the synthetic benchmark (as cpu_synthetic.py), with
+# SSR's two optimizers; SiamVP keeps the paper's learning rate.
 _base_ = ['./ssr_adam_250k.py']
-train_cfg = dict(max_iters=5000, val_interval=500)  # as cpu_synthetic.py
+optim_wrapper = dict(reconstructor=dict(optimizer=dict(lr=3e-4)))
+train_cfg = dict(max_iters=4000, val_interval=500)
