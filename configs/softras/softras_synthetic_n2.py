@@ -1,7 +1,7 @@
 # SoftRas on the N = 2 labeled synthetic objects per category, on a CPU
 # budget: the stored 64x64 views averaged to 32x32, batch 32, and a template
 # of 162 vertices / 320 faces (icosphere subdivided twice), which trains
-# 1.6x faster than the paper's 642 vertices at the same IoU here (README,
+# faster than the paper's 642 vertices at the same IoU here (README,
 # "Choosing the CPU schedule").
 _base_ = [
     '../_base_/models/softras.py', '../_base_/datasets/synthetic.py',

@@ -13,8 +13,7 @@ model = dict(
         decoder=dict(subdivisions=2),
         renderer=dict(image_size=image_size)),
     # Without colour augmentation SiamVP learns the colours of the two
-    # labeled objects and names 57 % of unlabeled views exactly; with it,
-    # 67 % (README, "Why SSR gained little at first").
+    # labeled objects instead of their shapes (README, "What made the gain").
     siamvp=dict(color_jitter=0.4, channel_shuffle=True))
 train_dataloader = dict(
     batch_size=32,
@@ -26,10 +25,10 @@ test_dataloader = dict(dataset=dict(image_size=image_size))
 default_hooks = dict(checkpoint=dict(interval=1000), logger=dict(interval=25))
 # Pseudo-labels every 200 iterations once SiamVP's running accuracy on
 # random labeled pairs reaches 0.9 (the paper's 0.99 gate is for 250k
-# iterations). SiamVP's probability ranks its answers poorly here: accuracy
-# does not rise with tau. The margin over the runner-up view does: at the
-# same coverage (63 %) it gives 82 % exact labels against 76 %. tau = 0.2 on
-# the margin; reference views of both labeled objects of the category.
+# iterations). SiamVP's probability ranks its answers poorly here; its
+# margin over the runner-up view ranks them better (README, "What made the
+# gain"). tau = 0.2 on the margin; reference views of both labeled objects
+# of the category.
 custom_hooks = [
     dict(
         type='SemiSupervisedViewpointHook',

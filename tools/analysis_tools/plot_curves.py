@@ -49,19 +49,22 @@ def main() -> None:
     labels = args.labels or [osp.basename(w.rstrip('/'))
                              for w in args.work_dirs]
     fig, (ax_iou, ax_pl) = plt.subplots(1, 2, figsize=(11, 4))
-    for work_dir, label in zip(args.work_dirs, labels):
+    for i, (work_dir, label) in enumerate(zip(args.work_dirs, labels)):
+        # one colour per run in both panels
+        color = f'C{i}'
         train, val = read_scalars(work_dir)
         if val:
             ax_iou.plot([v['step'] for v in val],
-                        [v['shapenet/mIoU'] for v in val], 'o-', label=label)
+                        [v['shapenet/mIoU'] for v in val], 'o-', color=color,
+                        label=label)
         steps = [t['step'] for t in train if 'pseudo_coverage' in t]
         if steps:
             ax_pl.plot(steps, [t['pseudo_coverage'] for t in train
                                if 'pseudo_coverage' in t],
-                       label=f'{label} coverage')
+                       color=color, label=f'{label} coverage')
             ax_pl.plot(steps, [t['pseudo_accuracy'] for t in train
                                if 'pseudo_accuracy' in t], '--',
-                       label=f'{label} accuracy')
+                       color=color, label=f'{label} accuracy')
     ax_iou.set(xlabel='iteration', ylabel='validation mIoU',
                title='voxel IoU')
     ax_pl.set(xlabel='iteration', ylabel='fraction',
