@@ -8,8 +8,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmssr.datasets import DatasetNotFoundError
-from mmssr.utils import (UnsafeCheckpointError, prepare_runner_cfg,
-                         refuse_unsafe_checkpoints, register_all_modules)
+from mmssr.utils import (UnsafeCheckpointError, close_process_group,
+                         prepare_runner_cfg, refuse_unsafe_checkpoints,
+                         register_all_modules)
 
 
 def parse_args() -> argparse.Namespace:
@@ -88,6 +89,7 @@ def main() -> None:
         # Set-up problems, not bugs: say what is wrong and what to do.
         print(f'error: {err}', file=sys.stderr)
         sys.exit(2)
+    close_process_group()
 
 
 if __name__ == '__main__':

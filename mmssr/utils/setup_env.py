@@ -62,3 +62,17 @@ def prepare_runner_cfg(cfg: Config) -> Config:
     wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
     return cfg
+
+
+def close_process_group() -> None:
+    """Leave the distributed process group, if any, before the process ends.
+
+    Without this, the group is torn down during interpreter shutdown, where
+    gloo's threads can still be alive: the process then aborts
+    ("terminate called without an active exception") after a successful
+    run. The barrier lets every rank finish its last collective first.
+    """
+    import torch.distributed as torch_dist
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
