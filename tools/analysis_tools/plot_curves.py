@@ -57,13 +57,12 @@ def main() -> None:
             ax_iou.plot([v['step'] for v in val],
                         [v['shapenet/mIoU'] for v in val], 'o-', color=color,
                         label=label)
-        steps = [t['step'] for t in train if 'pseudo_coverage' in t]
-        if steps:
-            ax_pl.plot(steps, [t['pseudo_coverage'] for t in train
-                               if 'pseudo_coverage' in t],
+        logged = [t for t in train if 'pseudo_coverage' in t]
+        if logged:
+            steps = [t['step'] for t in logged]
+            ax_pl.plot(steps, [t['pseudo_coverage'] for t in logged],
                        color=color, label=f'{label} coverage')
-            ax_pl.plot(steps, [t['pseudo_accuracy'] for t in train
-                               if 'pseudo_accuracy' in t], '--',
+            ax_pl.plot(steps, [t['pseudo_accuracy'] for t in logged], '--',
                        color=color, label=f'{label} accuracy')
     ax_iou.set(xlabel='iteration', ylabel='validation mIoU',
                title='voxel IoU')

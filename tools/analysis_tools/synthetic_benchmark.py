@@ -74,9 +74,15 @@ def parse_run(name: str):
     return method, setting, config
 
 
+def split_setting(setting: str):
+    """'n2_paper-pl' -> ('n2', 'paper-pl'): the labels, then the variant."""
+    labels, _, variant = setting.partition('_')
+    return labels, variant
+
+
 def row_label(method: str, setting: str) -> str:
     """'SoftRas (N = 2, labeled only)', 'SSR (N = 2, paper-pl)', ..."""
-    setting, _, variant = setting.partition('_')
+    setting, variant = split_setting(setting)
     if setting == 'full':
         words = ['all viewpoints']
     else:
@@ -145,7 +151,7 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
     gains = []
     for name in means:
         method, setting = name.split('_', 1)
-        base = means.get(f'softras_{setting.split("_")[0]}')
+        base = means.get(f'softras_{split_setting(setting)[0]}')
         if method == 'softras' or base is None:
             continue
         common = sorted(set(means[name]) & set(base))
