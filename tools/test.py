@@ -1,12 +1,12 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
 import argparse
-import json
 import os
 import os.path as osp
 import sys
 import tempfile
 
 from mmengine.config import Config, DictAction
+from mmengine.fileio import dump
 from mmengine.runner import Runner
 
 from mmssr.datasets import DatasetNotFoundError
@@ -74,8 +74,9 @@ def dump_json(data: dict, path: str) -> None:
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix='.json.tmp', dir=folder)
-    with os.fdopen(fd, 'w') as f:
-        json.dump({k: float(v) for k, v in data.items()}, f, indent=2)
+    os.close(fd)
+    dump({k: float(v) for k, v in data.items()}, tmp, file_format='json',
+         indent=2)
     os.replace(tmp, path)
 
 

@@ -7,13 +7,7 @@ _base_ = [
     '../_base_/models/softras.py', '../_base_/datasets/synthetic.py',
     '../_base_/schedules/cpu_synthetic.py', '../_base_/default_runtime.py'
 ]
-image_size = 32
-model = dict(
-    encoder=dict(image_size=image_size),
-    decoder=dict(subdivisions=2),
-    renderer=dict(image_size=image_size))
-train_dataloader = dict(batch_size=32, dataset=dict(image_size=image_size))
-val_dataloader = dict(
-    dataset=dict(image_size=image_size, views=[0, 6, 12, 18]))
-test_dataloader = dict(dataset=dict(image_size=image_size))
+model = dict(image_size=32, decoder=dict(subdivisions=2))
+train_dataloader = dict(batch_size=32)
+val_dataloader = dict(dataset=dict(views=[0, 6, 12, 18]))
 default_hooks = dict(checkpoint=dict(interval=1000), logger=dict(interval=25))

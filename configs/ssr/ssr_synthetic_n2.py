@@ -6,35 +6,21 @@ _base_ = [
     '../_base_/models/ssr.py', '../_base_/datasets/synthetic_semi.py',
     '../_base_/schedules/ssr_cpu_synthetic.py', '../_base_/default_runtime.py'
 ]
-image_size = 32
 model = dict(
-    reconstructor=dict(
-        encoder=dict(image_size=image_size),
-        decoder=dict(subdivisions=2),
-        renderer=dict(image_size=image_size)),
+    reconstructor=dict(image_size=32, decoder=dict(subdivisions=2)),
     # Without colour augmentation SiamVP learns the colours of the two
     # labeled objects instead of their shapes (README, "What made the gain").
-    siamvp=dict(color_jitter=0.4, channel_shuffle=True))
-train_dataloader = dict(
-    batch_size=32,
-    sampler=dict(batch_size=32, num_unlabeled=16),
-    dataset=dict(image_size=image_size))
-val_dataloader = dict(
-    dataset=dict(image_size=image_size, views=[0, 6, 12, 18]))
-test_dataloader = dict(dataset=dict(image_size=image_size))
+    siamvp_augments=[
+        dict(type='RandomChannelShuffle'),
+        dict(type='RandomChannelGain', magnitude=0.4)
+    ],
+    # Pseudo-labels once SiamVP's running accuracy on random labeled pairs
+    # reaches 0.9 (the paper's 0.99 gate is for 250k iterations). SiamVP's
+    # probability ranks its answers poorly here; its margin over the
+    # runner-up view ranks them better (README, "What made the gain"):
+    # tau = 0.2 on the margin, reference views of both labeled objects.
+    semi_train_cfg=dict(
+        gate=0.9, confidence='margin', threshold=0.2, reference='all'))
+train_dataloader = dict(batch_size=32, sampler=dict(num_unlabeled=16))
+val_dataloader = dict(dataset=dict(views=[0, 6, 12, 18]))
 default_hooks = dict(checkpoint=dict(interval=1000), logger=dict(interval=25))
-# Pseudo-labels every 200 iterations once SiamVP's running accuracy on
-# random labeled pairs reaches 0.9 (the paper's 0.99 gate is for 250k
-# iterations). SiamVP's probability ranks its answers poorly here; its
-# margin over the runner-up view ranks them better (README, "What made the
-# gain"). tau = 0.2 on the margin; reference views of both labeled objects
-# of the category.
-custom_hooks = [
-    dict(
-        type='SemiSupervisedViewpointHook',
-        interval=200,
-        accuracy_gate=0.9,
-        confidence='margin',
-        confidence_threshold=0.2,
-        reference='all')
-]

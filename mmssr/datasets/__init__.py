@@ -1,8 +1,8 @@
 from .categories import SHAPENET_CATEGORIES, resolve_categories
 from .samplers import *  # noqa: F401,F403
 from .semi_supervised_dataset import SemiSupervisedShapeNetDataset
-from .shapenet_dataset import (DatasetNotFoundError, ShapeNetDataset,
-                               load_single_array)
+from .loading import DatasetNotFoundError, load_single_array
+from .shapenet_dataset import ShapeNetDataset
 from .synthetic_dataset import SyntheticShapeNetDataset
 from .transforms import *  # noqa: F401,F403
 

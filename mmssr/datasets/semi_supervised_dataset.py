@@ -1,5 +1,7 @@
 """Labeled and unlabeled pairs of one ShapeNet-format dataset, together."""
-from typing import Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
 
 from mmengine.dataset import ConcatDataset
 
@@ -46,3 +48,28 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
     @property
     def unlabeled(self):
         return self.datasets[1]
+
+    def pseudo_label_queries(
+        self,
+        rank: int = 0,
+        world_size: int = 1,
+        objects_per_call: int = 16
+    ) -> Iterator[Tuple[List[int], np.ndarray, np.ndarray]]:
+        """What a pseudo-labeller needs, a chunk of objects at a time.
+
+        Yields ``(objects, queries, references)``: positions of unlabeled
+        objects of one category (every ``world_size``-th from ``rank``),
+        all their views (len(objects)·NUM_VIEWS, 4, S, S) in stored order,
+        and the views (R, NUM_VIEWS, 4, S, S) of that category's labeled
+        objects. Arrays are uint8.
+        """
+        groups = self.unlabeled.objects_by_category()
+        for category, objects in groups.items():
+            mine = objects[rank::world_size]
+            if not mine:
+                continue
+            references = self.labeled.reference_views(category)
+            for start in range(0, len(mine), objects_per_call):
+                chunk = mine[start:start + objects_per_call]
+                views = self.unlabeled.object_views(chunk)
+                yield chunk, views.reshape(-1, *views.shape[2:]), references

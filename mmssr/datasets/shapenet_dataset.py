@@ -7,41 +7,19 @@ import torch
 from mmengine.dataset import BaseDataset
 
 from mmssr.registry import DATASETS
-from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
+from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
+                              decode_pair, view_ids_to_eyes)
 from .categories import resolve_categories
-
-PAIRS_PER_OBJECT = NUM_VIEWS * NUM_VIEWS
-VOXEL_SHAPE = (32, 32, 32)
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """Dataset files are missing; the message says how to get them."""
-
-
-def load_single_array(path: str) -> np.ndarray:
-    """The one array of an ``.npz`` file, whatever its key."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            keys = list(npz.keys())
-            if len(keys) != 1:
-                raise ValueError(f'{path}: expected exactly one array, found '
-                                 f'{len(keys)} ({keys})')
-            return npz[keys[0]]
-    except (OSError, EOFError, ValueError) as err:
-        if isinstance(err, ValueError) and str(err).startswith(path):
-            raise
-        raise ValueError(f'{path}: not a readable .npz file ({err})') from err
-    except Exception as err:  # zipfile.BadZipFile and friends
-        raise ValueError(f'{path}: corrupted or truncated .npz file '
-                         f'({type(err).__name__}: {err})') from err
+from .loading import (DatasetNotFoundError, downsample_views, load_images,
+                      load_voxels)
 
 
 @DATASETS.register_module()
 class ShapeNetDataset(BaseDataset):
-    """ShapeNet renders of SoftRas: 24 views and 32³ voxels per object.
+    """ShapeNet renders of SoftRas: ``NUM_VIEWS`` views and 32³ voxels each.
 
     Files in ``data_root``: ``{synset}_{split}_images.npz`` (uint8
-    (N, 24, 4, S, S), RGBA with the silhouette in alpha) and
+    (N, NUM_VIEWS, 4, S, S), RGBA with the silhouette in alpha) and
     ``{synset}_{split}_voxels.npz`` ((N, 32, 32, 32), 0/1).
 
     Splits (``split``):
@@ -57,9 +35,9 @@ class ShapeNetDataset(BaseDataset):
           (``test_source='val_ratio'``).
 
     Items (``mode``):
-        - ``'pair'``: index ``obj * 576 + a * 24 + b`` is the pair of stored
-          views (a, b) of object ``obj``; a shuffled sampler thus draws
-          uniform objects and view pairs with no randomness in the dataset.
+        - ``'pair'``: index ``encode_pair(obj, a, b)``
+          (:mod:`mmssr.structures.views`) is the pair of stored views (a, b)
+          of object ``obj``.
         - ``'view'``: index ``obj * len(views) + i`` is view ``views[i]``
           of object ``obj``, with the object's voxels.
 
@@ -73,13 +51,15 @@ class ShapeNetDataset(BaseDataset):
         split: see above.
         num_labeled: labeled objects per category (N).
         mode: ``'pair'`` or ``'view'``.
-        views: stored view ids used in 'view' mode (default: all 24).
+        views: stored view ids used in 'view' mode (default: all).
         test_source: ``'file'`` or ``'val_ratio'``.
         val_ratio: fraction of the val file used for validation.
         max_objects: explicit cap on objects per category (quick runs).
-        image_size: resolution to use; stored views are downsampled once at
-            load time by averaging pixel blocks (the stored size must be a
-            multiple of it). ``None`` keeps the stored size.
+        image_size: resolution to keep in memory; stored views are
+            downsampled once at load time by averaging pixel blocks (the
+            stored size must be a multiple of it). ``None`` keeps the stored
+            size; the model's data preprocessor resizes to its own input
+            size anyway, so this only saves memory.
         pipeline: transforms applied to each item.
     """
 
@@ -118,12 +98,13 @@ class ShapeNetDataset(BaseDataset):
         self.split = split
         self.num_labeled = int(num_labeled)
         self.mode = mode
-        self.views = list(range(NUM_VIEWS)) if views is None else [
+        self.views = all_view_ids().tolist() if views is None else [
             int(v) for v in views
         ]
         if not self.views or min(self.views) < 0 or max(
                 self.views) >= NUM_VIEWS:
-            raise ValueError(f'views must be ids in 0..23, got {views}')
+            raise ValueError(f'views must be ids in 0..{NUM_VIEWS - 1}, got '
+                             f'{views}')
         self.test_source = test_source
         self.val_ratio = float(val_ratio)
         self.max_objects = max_objects
@@ -203,46 +184,17 @@ class ShapeNetDataset(BaseDataset):
             sel = slice(sel.start, stop)
         return sel
 
-    def _load_images(self, path: str) -> np.ndarray:
-        images = load_single_array(path)
-        if images.dtype != np.uint8:
-            raise ValueError(f'{path}: images must be uint8, got '
-                             f'{images.dtype}')
-        if images.ndim != 5 or images.shape[1:3] != (NUM_VIEWS, 4) or \
-                images.shape[3] != images.shape[4]:
-            raise ValueError(
-                f'{path}: images must have shape (N, 24, 4, S, S), got '
-                f'{images.shape}')
-        return images
-
-    def _load_voxels(self, path: str, num: int) -> np.ndarray:
-        voxels = load_single_array(path)
-        if voxels.shape[1:] != VOXEL_SHAPE or voxels.ndim != 4:
-            raise ValueError(f'{path}: voxels must have shape (N, 32, 32, '
-                             f'32), got {voxels.shape}')
-        if voxels.shape[0] != num:
-            raise ValueError(f'{path}: {voxels.shape[0]} voxel grids but '
-                             f'{num} objects in the images file')
-        if voxels.dtype != np.bool_:
-            if not (np.issubdtype(voxels.dtype, np.integer)
-                    or np.issubdtype(voxels.dtype, np.floating)):
-                raise ValueError(f'{path}: voxels must be 0/1 numbers, got '
-                                 f'{voxels.dtype}')
-            if not np.isin(voxels, (0, 1)).all():
-                raise ValueError(f'{path}: voxels must hold only 0 and 1')
-        return voxels.astype(bool)
-
     def load_data_list(self) -> List[dict]:
         self._check_files()
         images, voxels, data_list = [], [], []
         for synset, name in self.categories:
             prefix = osp.join(self.data_root, f'{synset}_{self.file_split}')
             img_path = prefix + '_images.npz'
-            imgs = self._load_images(img_path)
+            imgs = load_images(img_path)
             sel = self._select(len(imgs), name, img_path)
             images.append(np.ascontiguousarray(imgs[sel]))
             if self.mode == 'view':
-                vox = self._load_voxels(prefix + '_voxels.npz', len(imgs))
+                vox = load_voxels(prefix + '_voxels.npz', len(imgs))
                 voxels.append(np.ascontiguousarray(vox[sel]))
             for obj in range(sel.start, sel.stop):
                 data_list.append(dict(category=name, synset=synset,
@@ -251,24 +203,14 @@ class ShapeNetDataset(BaseDataset):
         if len(sizes) != 1:
             raise ValueError(f'image sizes differ across categories in '
                              f'{self.data_root}: {sorted(sizes)}')
-        self.images = self._resize(np.concatenate(images), sizes.pop())
+        self.images = downsample_views(np.concatenate(images), sizes.pop(),
+                                       self.target_size, self.data_root)
         self.voxels = np.concatenate(voxels) if voxels else None
         self.image_size = self.images.shape[-1]
         self.object_categories = [d['category'] for d in data_list]
         self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS), -1,
                                         dtype=torch.long).share_memory_()
         return data_list
-
-    def _resize(self, images: np.ndarray, stored: int) -> np.ndarray:
-        size = self.target_size
-        if size is None or size == stored:
-            return images
-        if size <= 0 or stored % size:
-            raise ValueError(f'image_size={size} must divide the stored size '
-                             f'{stored} of the images in {self.data_root}')
-        f = stored // size
-        blocks = images.reshape(*images.shape[:3], size, f, size, f)
-        return np.round(blocks.mean(axis=(4, 6))).astype(np.uint8)
 
     # -- items ------------------------------------------------------------
     @property
@@ -291,8 +233,35 @@ class ShapeNetDataset(BaseDataset):
         """Stored views (K, 4, S, S) uint8 of objects (positions in split)."""
         return self.images[np.asarray(obj_indices), np.asarray(view_ids)]
 
+    def objects_by_category(self) -> Dict[str, List[int]]:
+        """Object positions of each category, in category order."""
+        groups: Dict[str, List[int]] = {name: [] for _, name in
+                                        self.categories}
+        for obj, name in enumerate(self.object_categories):
+            groups[name].append(obj)
+        return groups
+
+    def object_views(self, obj_indices: Sequence[int]) -> np.ndarray:
+        """Every stored view (K, NUM_VIEWS, 4, S, S) uint8 of objects."""
+        return self.images[np.asarray(obj_indices, dtype=np.int64)]
+
+    def reference_views(self, category: str) -> np.ndarray:
+        """Views (R, NUM_VIEWS, 4, S, S) of the R objects of a category.
+
+        For a labeled split these are viewpoint references: view ``v`` of
+        every object is seen from eye ``view_ids_to_eyes(v)``.
+        """
+        if not self.is_labeled:
+            raise RuntimeError('reference views need known viewpoints; this '
+                               f'is the {self.split!r} split')
+        objects = self.objects_by_category().get(category)
+        if not objects:
+            raise ValueError(f'no {self.split} object of category '
+                             f'"{category}" to take reference views from')
+        return self.object_views(objects)
+
     def set_pseudo_labels(self, table) -> None:
-        """Write the pseudo-label table (num_objects, 24) in {-1, 0..23}."""
+        """Write the pseudo-label table (num_objects, NUM_VIEWS), -1 = none."""
         table = torch.as_tensor(table)
         if table.shape != self.pseudo_labels.shape:
             raise ValueError(f'pseudo-label table must have shape '
@@ -302,8 +271,26 @@ class ShapeNetDataset(BaseDataset):
             raise TypeError(f'pseudo-labels must be integers, got '
                             f'{table.dtype}')
         if table.numel() and (table.min() < -1 or table.max() >= NUM_VIEWS):
-            raise ValueError('pseudo-labels must be -1 or view ids 0..23')
+            raise ValueError('pseudo-labels must be -1 or view ids 0..'
+                             f'{NUM_VIEWS - 1}')
         self.pseudo_labels.copy_(table)
+
+    def pseudo_label_stats(self) -> Dict[str, float]:
+        """Coverage and accuracy of the pseudo-label table, for logs.
+
+        The accuracy compares with the stored view order, a diagnostic that
+        never reaches the training losses. ``eligible_objects`` counts
+        objects with two or more accepted views (they can form pairs).
+        """
+        table = self.pseudo_labels
+        accepted = table >= 0
+        truth = torch.arange(NUM_VIEWS).expand_as(table)
+        num = int(accepted.sum())
+        return dict(
+            coverage=num / max(table.numel(), 1),
+            accuracy=(float((table == truth)[accepted].float().mean())
+                      if num else 0.0),
+            eligible_objects=int((accepted.sum(1) >= 2).sum()))
 
     def get_data_info(self, idx: int) -> dict:
         if idx < 0:
@@ -312,8 +299,8 @@ class ShapeNetDataset(BaseDataset):
             raise IndexError(f'index {idx} out of range for {len(self)} '
                              'items')
         if self.mode == 'pair':
-            obj, rest = divmod(idx, PAIRS_PER_OBJECT)
-            source = np.array(divmod(rest, NUM_VIEWS), dtype=np.int64)
+            obj, view_a, view_b = decode_pair(idx)
+            source = np.array([view_a, view_b], dtype=np.int64)
         else:
             obj, pos = divmod(idx, len(self.views))
             source = np.array([self.views[pos]], dtype=np.int64)

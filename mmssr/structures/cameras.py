@@ -1,18 +1,13 @@
-"""Camera conventions of the SoftRas / NMR ShapeNet renders (DESIGN.md §2-3).
+"""Look-at cameras and the perspective of SoftRas (DESIGN.md §3).
 
-View ``v`` of the dataset is seen from distance 2.732 at elevation 30° and
-azimuth ``-15·v`` degrees. Eyes look at the origin with up = +y.
+Eyes look at the origin with up = +y. Which eye a dataset view id has is the
+data contract's business (:mod:`mmssr.structures.views`).
 """
 import math
 from typing import Sequence, Union
 
 import torch
 from torch import Tensor
-
-DATASET_DISTANCE = 2.732
-DATASET_ELEVATION = 30.0
-DATASET_AZIMUTH_STEP = -15.0
-NUM_VIEWS = 24
 
 
 def eye_from_angles(distance: Union[float, Tensor],
@@ -38,23 +33,6 @@ def eye_from_angles(distance: Union[float, Tensor],
         distance * torch.sin(elevation),
         -distance * torch.cos(elevation) * torch.cos(azimuth),
     ], dim=-1)
-
-
-def view_ids_to_eyes(view_ids: Union[int, Sequence[int], Tensor],
-                     distance: float = DATASET_DISTANCE,
-                     elevation: float = DATASET_ELEVATION,
-                     azimuth_step: float = DATASET_AZIMUTH_STEP,
-                     dtype: torch.dtype = torch.float32) -> Tensor:
-    """Eyes of dataset view ids (any shape) -> ``view_ids.shape + (3,)``."""
-    view_ids = torch.as_tensor(view_ids)
-    if view_ids.dtype.is_floating_point:
-        raise TypeError('view ids must be integers, got '
-                        f'{view_ids.dtype}')
-    azimuth = view_ids.to(torch.float64) * azimuth_step
-    eyes = eye_from_angles(
-        torch.tensor(distance, dtype=torch.float64),
-        torch.tensor(elevation, dtype=torch.float64), azimuth)
-    return eyes.to(dtype)
 
 
 def look_at_rotation(eyes: Tensor,

@@ -42,7 +42,13 @@ def prepare_runner_cfg(cfg: Config) -> Config:
     ``init_dist`` calls ``torch.cuda.set_device``, which CPU-only torch builds
     do not have, and the runner skips ``init_dist`` for an existing group.
     DDP takes no device ids for CPU modules.
+
+    Samplers that draw whole batches get their dataloader's batch size.
     """
+    from mmssr.datasets.samplers import fill_sampler_batch_size
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if isinstance(cfg.get(key), dict):
+            fill_sampler_batch_size(cfg[key])
     if torch.cuda.is_available():
         return cfg
     env_cfg = cfg.setdefault('env_cfg', {})

@@ -12,7 +12,7 @@ import torch
 from ..conftest import REPO_ROOT
 from .test_train_test_resume import SSR_MODEL, run_tool, write_config
 
-SSR_EXTRA = ', sampler=dict(batch_size=4, num_unlabeled=2)'
+SSR_EXTRA = ', sampler=dict(num_unlabeled=2)'
 
 
 def ssr_config(tmp_path, root, name, extra=''):
@@ -68,7 +68,7 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path,
     extra = ("custom_imports = dict(imports=["
              "'tests.test_tools.rank_dump_hook'])\n"
              "custom_hooks = [dict(type='SemiSupervisedViewpointHook', "
-             "interval=2, accuracy_gate=0.0, confidence_threshold=0.0), "
+             "interval=2), "
              "dict(type='RankStateDumpHook')]\n")
     cfg = ssr_config(tmp_path, tiny_synthetic_root, 'ssr_ddp', extra)
     work = str(tmp_path / 'ddp')

@@ -24,18 +24,15 @@ randomness = dict(seed=0)
 """
 
 SOFTRAS_MODEL = """
-model = dict(encoder=dict(image_size=32), decoder=dict(subdivisions=2),
-             renderer=dict(image_size=32))
+model = dict(image_size=32, decoder=dict(subdivisions=2))
 """
 
 SSR_MODEL = """
-model = dict(reconstructor=dict(encoder=dict(image_size=32),
-                                decoder=dict(subdivisions=2),
-                                renderer=dict(image_size=32)),
-             siamvp=dict(channels=(8, 16, 16, 16), embed_dim=32))
 # accept every prediction so that pseudo-labelled pairs are trained on
-custom_hooks = [dict(type='SemiSupervisedViewpointHook', interval=2,
-                     accuracy_gate=0.0, confidence_threshold=0.0)]
+model = dict(reconstructor=dict(image_size=32, decoder=dict(subdivisions=2)),
+             siamvp=dict(channels=(8, 16, 16, 16), embed_dim=32),
+             semi_train_cfg=dict(gate=0.0, threshold=0.0))
+custom_hooks = [dict(type='SemiSupervisedViewpointHook', interval=2)]
 """
 
 
@@ -113,7 +110,7 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
 def test_ssr_train_pseudo_labels_and_resume(tmp_path, tiny_synthetic_root):
     cfg = write_config(tmp_path, 'configs/ssr/ssr_synthetic_n2.py',
                        SSR_MODEL, tiny_synthetic_root, 'ssr_tiny',
-                       train_extra=', sampler=dict(batch_size=4, '
+                       train_extra=', sampler=dict('
                        'num_unlabeled=2)')
     work = str(tmp_path / 'work')
     proc = run_tool('tools/train.py', cfg, '--work-dir', work,

@@ -5,9 +5,9 @@
         [--confidence probability|margin] [--rotation-check] \
         [--out table.json]
 
-Loads the SSR model of CHECKPOINT, asks its SiamVP for the viewpoint of every
-view of every unlabeled training object (the SemiSupervisedViewpointHook of
-CONFIG, with the options given here overriding it) and compares the answers
+Loads the SSR model of CHECKPOINT, asks it for the viewpoint of every view
+of every unlabeled training object (the model's semi_train_cfg from CONFIG,
+with the options given here overriding it) and compares the answers
 with the stored view order, a diagnostic the training never sees. Prints,
 for each threshold τ: coverage (accepted views), exact accuracy, accuracy
 within one view (15°), the share of accepted views that are the opposite
@@ -16,7 +16,6 @@ with at least two accepted views (those SSR trains on); then the same per
 category at the config's τ.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -24,23 +23,25 @@ import sys
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.fileio import dump
 from mmengine.runner import load_checkpoint
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
-from mmssr.engine.hooks import SemiSupervisedViewpointHook  # noqa: E402
 from mmssr.registry import DATASETS, MODELS  # noqa: E402
+from mmssr.structures import NUM_VIEWS  # noqa: E402
 from mmssr.utils import register_all_modules  # noqa: E402
 
 
 def label_stats(views: torch.Tensor, conf: torch.Tensor,
                 threshold: float) -> dict:
     """Coverage and accuracies of the views accepted at ``threshold``."""
-    truth = torch.arange(24).expand_as(views)
+    truth = torch.arange(NUM_VIEWS).expand_as(views)
     accepted = conf > threshold
     num = int(accepted.sum())
-    offset = ((views - truth) % 24)[accepted]
-    ring = torch.minimum(offset, 24 - offset)  # views apart on the circle
+    offset = ((views - truth) % NUM_VIEWS)[accepted]
+    # views apart on the circle
+    ring = torch.minimum(offset, NUM_VIEWS - offset)
 
     def share(mask) -> float:
         return float(mask.float().mean()) if num else float('nan')
@@ -50,19 +51,9 @@ def label_stats(views: torch.Tensor, conf: torch.Tensor,
         coverage=num / max(views.numel(), 1),
         exact=share(ring == 0),
         within_one=share(ring <= 1),
-        opposite=share(ring == 12),
+        opposite=share(ring == NUM_VIEWS // 2),
         eligible_objects=int((accepted.sum(1) >= 2).sum()),
         objects=int(views.shape[0]))
-
-
-def hook_cfg(cfg: Config) -> dict:
-    for hook in cfg.get('custom_hooks', []):
-        if hook.get('type') == 'SemiSupervisedViewpointHook':
-            found = dict(hook)
-            found.pop('type')
-            return found
-    raise KeyError(f'{cfg.filename}: custom_hooks has no '
-                   'SemiSupervisedViewpointHook (an SSR config is needed)')
 
 
 def main() -> None:
@@ -79,25 +70,29 @@ def main() -> None:
 
     register_all_modules()
     cfg = Config.fromfile(args.config)
-    options = hook_cfg(cfg)
-    if args.reference:
-        options['reference'] = args.reference
-    if args.confidence:
-        options['confidence'] = args.confidence
-    if args.rotation_check:
-        options['rotation_check'] = True
-    hook = SemiSupervisedViewpointHook(**options)
+    if 'semi_train_cfg' not in cfg.model:
+        raise SystemExit(f'error: {args.config}: model.semi_train_cfg is '
+                         'missing (an SSR config is needed)')
+    options = {key: value for key, value in dict(
+        reference=args.reference, confidence=args.confidence,
+        rotation_check=args.rotation_check or None).items() if value}
+    cfg.model.semi_train_cfg.update(options)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
-    labeled, unlabeled = dataset.datasets
+    unlabeled = dataset.unlabeled
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu',
                     logger='silent')
-    siamvp = model.siamvp
-    views, conf = hook.predict_unlabeled(siamvp, labeled, unlabeled)
+    rule = model.semi_train_cfg
+    views = torch.full((unlabeled.num_objects, NUM_VIEWS), -1)
+    conf = torch.zeros(unlabeled.num_objects, NUM_VIEWS)
+    for objects, queries, references in dataset.pseudo_label_queries():
+        found, confidence = model.viewpoint_confidence(queries, references)
+        views[objects] = found.view(len(objects), NUM_VIEWS)
+        conf[objects] = confidence.view(len(objects), NUM_VIEWS)
 
     print(f'SiamVP pseudo-labels of {unlabeled.num_objects} unlabeled objects'
-          f' x 24 views, reference={hook.reference}, confidence='
-          f'{hook.confidence}, rotation_check={hook.rotation_check}; '
+          f' x {NUM_VIEWS} views, reference={rule.reference}, confidence='
+          f'{rule.confidence}, rotation_check={rule.rotation_check}; '
           f'checkpoint {args.checkpoint}')
     print('| tau | coverage | exact | within 1 view | opposite view | '
           'objects with >= 2 views |')
@@ -110,7 +105,7 @@ def main() -> None:
               f'{s["within_one"]:.3f} | {s["opposite"]:.3f} | '
               f'{s["eligible_objects"]}/{s["objects"]} |')
 
-    tau = hook.confidence_threshold
+    tau = rule.threshold
     cats = np.asarray(unlabeled.object_categories)
     print(f'\nper category at the config\'s tau = {tau:g}')
     print('| category | coverage | exact | within 1 view | opposite view |')
@@ -124,9 +119,8 @@ def main() -> None:
               f'{s["within_one"]:.3f} | {s["opposite"]:.3f} |')
     if args.out:
         tmp = args.out + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(dict(thresholds=rows, per_category=per_category), f,
-                      indent=1)
+        dump(dict(thresholds=rows, per_category=per_category), tmp,
+             file_format='json', indent=1)
         os.replace(tmp, args.out)
 
 

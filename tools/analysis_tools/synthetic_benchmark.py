@@ -25,6 +25,7 @@ import time
 from typing import Dict, List
 
 import numpy as np
+from mmengine.fileio import dump
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -47,8 +48,7 @@ def run(cmd: List[str], log: str) -> float:
 
 def write_json(path: str, data: dict) -> None:
     tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=1)
+    dump(data, tmp, file_format='json', indent=1)
     os.replace(tmp, path)
 
 

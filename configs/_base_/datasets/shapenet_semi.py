@@ -6,7 +6,6 @@ train_dataloader = dict(
     sampler=dict(
         _delete_=True,
         type='SemiSupervisedPairSampler',
-        batch_size=64,
         num_unlabeled=32),
     dataset=dict(
         _delete_=True,

@@ -4,7 +4,6 @@ train_dataloader = dict(
     sampler=dict(
         _delete_=True,
         type='SemiSupervisedPairSampler',
-        batch_size={{_base_.train_dataloader.batch_size}},
         num_unlabeled=32),
     dataset=dict(
         _delete_=True,

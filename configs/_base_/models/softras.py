@@ -1,14 +1,15 @@
 # SoftRas (Liu et al., ICCV 2019) as used by SSR: 64x64 RGBA input, template
-# sphere of 642 vertices, sigma 1e-4, viewing angle 15 degrees.
-image_size = 64
+# sphere of 642 vertices, sigma 1e-4, viewing angle 15 degrees. image_size is
+# stated once, on the model: the encoder, the renderer and the data
+# preprocessor (which resizes the stored views) take it from there.
 model = dict(
     type='SoftRasReconstructor',
+    image_size=64,
     data_preprocessor=dict(type='MeshDataPreprocessor'),
-    encoder=dict(type='SoftRasEncoder', in_channels=4, image_size=image_size),
+    encoder=dict(type='SoftRasEncoder', in_channels=4),
     decoder=dict(type='TemplateMeshDecoder', in_channels=512, subdivisions=3),
     renderer=dict(
         type='SoftRasterizer',
-        image_size=image_size,
         sigma_val=1e-4,
         dist_eps=1e-10,
         viewing_angle=15.0,

@@ -1,4 +1,6 @@
-# SSR = the SoftRas reconstructor + the SiamVP viewpoint head.
+# SSR = the SoftRas reconstructor + the SiamVP viewpoint network. The model
+# owns the pseudo-labelling rule (semi_train_cfg, the paper's settings here);
+# the SemiSupervisedViewpointHook only says when to apply it.
 _base_ = ['./softras.py']
 
 model = dict(
@@ -6,11 +8,15 @@ model = dict(
     type='SSRReconstructor',
     data_preprocessor=dict(type='MeshDataPreprocessor'),
     reconstructor={{_base_.model}},
-    siamvp=dict(
-        type='SiamVPHead',
-        in_channels=3,
-        num_random_pairs=32,
-        rotation_aug=False),
+    siamvp=dict(type='SiamVPHead', in_channels=3),
+    siamvp_loss=dict(type='SiamVPPairLoss', num_random_pairs=32),
+    siamvp_augments=[],
+    semi_train_cfg=dict(
+        gate=0.99,
+        confidence='probability',
+        threshold=0.8,
+        reference='first',
+        rotation_check=False),
     pseudo_loss_weight=1.0)
 
 # DDP: wrap the reconstructor and SiamVP separately and keep SSR's
@@ -21,12 +27,4 @@ model_wrapper_cfg = dict(
     broadcast_buffers=True,
     find_unused_parameters=False)
 
-custom_hooks = [
-    dict(
-        type='SemiSupervisedViewpointHook',
-        interval=200,
-        accuracy_gate=0.99,
-        confidence_threshold=0.8,
-        reference='first',
-        rotation_check=False)
-]
+custom_hooks = [dict(type='SemiSupervisedViewpointHook', interval=200)]

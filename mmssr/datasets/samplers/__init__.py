@@ -1,3 +1,4 @@
-from .semi_supervised_sampler import SemiSupervisedPairSampler
+from .semi_supervised_sampler import (SemiSupervisedPairSampler,
+                                      fill_sampler_batch_size)
 
-__all__ = ['SemiSupervisedPairSampler']
+__all__ = ['SemiSupervisedPairSampler', 'fill_sampler_batch_size']

@@ -6,16 +6,16 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
 from mmssr.registry import DATA_SAMPLERS
-
-PAIRS_PER_OBJECT = 576
+from mmssr.structures import NUM_VIEWS, encode_pair
 
 
 @DATA_SAMPLERS.register_module()
 class SemiSupervisedPairSampler(Sampler):
     """Infinite sampler of SSR batches for ``SemiSupervisedShapeNetDataset``.
 
-    Each batch of ``batch_size`` indices (the dataloader's ``batch_size``
-    must be the same) is ``batch_size − num_unlabeled`` labeled pairs
+    Each batch of ``batch_size`` indices (the dataloader's ``batch_size``;
+    ``tools/train.py`` fills it in from there when the config leaves it out,
+    see :func:`fill_sampler_batch_size`) is ``batch_size − num_unlabeled`` labeled pairs
     followed by ``num_unlabeled`` pairs of
     unlabeled objects that have at least two pseudo-labelled views (two
     distinct accepted views each). Until such objects exist, whole batches
@@ -35,8 +35,8 @@ class SemiSupervisedPairSampler(Sampler):
 
     def __init__(self,
                  dataset,
-                 batch_size: int,
-                 num_unlabeled: int,
+                 batch_size: Optional[int] = None,
+                 num_unlabeled: Optional[int] = None,
                  seed: Optional[int] = None,
                  twin_labeled: bool = True) -> None:
         parts = getattr(dataset, 'datasets', None)
@@ -46,6 +46,14 @@ class SemiSupervisedPairSampler(Sampler):
                 'SemiSupervisedPairSampler needs a ConcatDataset of two '
                 "'pair'-mode datasets [labeled, unlabeled] (e.g. "
                 f'SemiSupervisedShapeNetDataset), got {type(dataset).__name__}')
+        if batch_size is None:
+            raise ValueError(
+                'SemiSupervisedPairSampler: batch_size is not set; give it '
+                'the dataloader\'s batch_size (tools/train.py and '
+                'mmssr.utils.prepare_runner_cfg fill it in)')
+        if num_unlabeled is None:
+            raise ValueError('SemiSupervisedPairSampler: num_unlabeled (the '
+                             'unlabeled pairs of each batch) is not set')
         if not 0 <= num_unlabeled <= batch_size:
             raise ValueError(f'num_unlabeled={num_unlabeled} must lie in '
                              f'[0, batch_size={batch_size}]')
@@ -77,20 +85,20 @@ class SemiSupervisedPairSampler(Sampler):
                 others = others[others != obj] if len(others) > 1 else others
                 twins.append(others[rng.integers(len(others))])
             objects = np.stack([first, np.asarray(twins)], 1).reshape(-1)
-            views = np.repeat(rng.integers(24, size=(len(first), 2)), 2, 0)
+            views = np.repeat(
+                rng.integers(NUM_VIEWS, size=(len(first), 2)), 2, 0)
             objects, views = objects[:num_lab], views[:num_lab]
         else:
             objects = rng.integers(self.labeled.num_objects, size=num_lab)
-            views = rng.integers(24, size=(num_lab, 2))
-        indices = objects * PAIRS_PER_OBJECT + views[:, 0] * 24 + views[:, 1]
+            views = rng.integers(NUM_VIEWS, size=(num_lab, 2))
+        indices = encode_pair(objects, views[:, 0], views[:, 1])
         if num_unl:
             chosen = eligible[rng.integers(len(eligible), size=num_unl)]
             pairs = []
             for obj in chosen:
                 a, b = rng.choice(np.nonzero(accepted[obj])[0], 2,
                                   replace=False)
-                pairs.append(self.offset + obj * PAIRS_PER_OBJECT + a * 24 +
-                             b)
+                pairs.append(self.offset + encode_pair(obj, a, b))
             indices = np.concatenate([indices, np.asarray(pairs)])
         return indices
 
@@ -106,3 +114,23 @@ class SemiSupervisedPairSampler(Sampler):
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+
+def fill_sampler_batch_size(dataloader_cfg: dict) -> None:
+    """Give a ``SemiSupervisedPairSampler`` its dataloader's batch size.
+
+    The sampler draws whole batches, so both sizes must agree; filling one
+    from the other keeps configs from stating it twice. A sampler that
+    states a different size is an error.
+    """
+    sampler = dataloader_cfg.get('sampler') or {}
+    if not isinstance(sampler, dict) or sampler.get('type') not in (
+            'SemiSupervisedPairSampler', SemiSupervisedPairSampler):
+        return
+    size = dataloader_cfg.get('batch_size')
+    if sampler.get('batch_size') is None:
+        sampler['batch_size'] = size
+    elif size is not None and sampler['batch_size'] != size:
+        raise ValueError(
+            f'sampler.batch_size={sampler["batch_size"]} differs from the '
+            f'dataloader\'s batch_size={size}; set only the dataloader\'s')

@@ -1,5 +1,4 @@
 """Write a synthetic ShapeNet-like dataset in the SoftRas file format."""
-import json
 import os
 import os.path as osp
 import tempfile
@@ -7,6 +6,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmengine.fileio import dump
 
 from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes, voxelize_mesh
@@ -124,8 +124,8 @@ def generate_synthetic_dataset(out_dir: str,
                 image_size=image_size)
     meta_path = osp.join(out_dir, META_FILE)
     fd, tmp = tempfile.mkstemp(suffix='.json.tmp', dir=out_dir)
-    with os.fdopen(fd, 'w') as f:
-        json.dump(meta, f, indent=2)
+    os.close(fd)
+    dump(meta, tmp, file_format='json', indent=2)
     os.replace(tmp, meta_path)
     return written
 

@@ -1,11 +1,11 @@
 """One optimizer wrapper per named sub-module of a model."""
 from typing import Optional
 
-from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
 from mmssr.registry import OPTIM_WRAPPER_CONSTRUCTORS
+from mmssr.utils.misc import get_ori_model
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -31,8 +31,7 @@ class MultiOptimWrapperConstructor:
         self.optim_wrapper_cfg = optim_wrapper_cfg
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
-        if is_model_wrapper(model):
-            model = model.module
+        model = get_ori_model(model)
         wrappers = {}
         covered = set()
         for name, cfg in self.optim_wrapper_cfg.items():

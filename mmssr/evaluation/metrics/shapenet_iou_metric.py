@@ -7,7 +7,6 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from mmssr.datasets.categories import SHAPENET_CATEGORIES
 from mmssr.registry import METRICS
 from mmssr.structures import voxelize_mesh
 
@@ -40,8 +39,10 @@ class ShapeNetIoUMetric(BaseMetric):
     voxel convention (a cell is occupied when its centre is inside the mesh
     or the surface passes through it) and compared with the object's
     voxels. Reported: the mean IoU of every category (``iou/<name>``) and
-    ``mIoU``, the mean of the category means. Results are gathered across
-    ranks in distributed evaluation.
+    ``mIoU``, the mean of the category means, in the category order of the
+    dataset's ``dataset_meta['categories']`` (any names, not only
+    ShapeNet's). Results are gathered across ranks in distributed
+    evaluation.
     """
 
     default_prefix: Optional[str] = 'shapenet'
@@ -80,7 +81,8 @@ class ShapeNetIoUMetric(BaseMetric):
         per_cat: Dict[str, List[float]] = {}
         for res in results:
             per_cat.setdefault(res['category'], []).append(res['iou'])
-        order = [n for n in SHAPENET_CATEGORIES.values() if n in per_cat]
+        known = (self.dataset_meta or {}).get('categories', ())
+        order = [n for n in known if n in per_cat]
         order += sorted(n for n in per_cat if n not in order)
         means = OrderedDict((n, float(np.mean(per_cat[n]))) for n in order)
         miou = float(np.mean(list(means.values())))

@@ -1,3 +1,6 @@
+from .batch_augments import (RandomChannelGain, RandomChannelShuffle,
+                             RandomInPlaneRotation)
 from .data_preprocessor import MeshDataPreprocessor
 
-__all__ = ['MeshDataPreprocessor']
+__all__ = ['MeshDataPreprocessor', 'RandomChannelGain',
+           'RandomChannelShuffle', 'RandomInPlaneRotation']

@@ -1,7 +1,8 @@
 """Batch RGBA uint8 views into float tensors on the model's device."""
-from typing import List, Union
+from typing import List, Optional, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor
 from torch import Tensor
 
@@ -10,16 +11,25 @@ from mmssr.registry import MODELS
 
 @MODELS.register_module()
 class MeshDataPreprocessor(BaseDataPreprocessor):
-    """Stack ``inputs`` and scale them from uint8 to [0, 1].
+    """Stack ``inputs``, scale them from uint8 to [0, 1] and resize them.
 
     Each input is an RGBA view (4, S, S) or a stack of views (K, 4, S, S);
-    the batch becomes (B, 4, S, S) or (B, K, 4, S, S) float on the model's
+    the batch becomes (B, 4, s, s) or (B, K, 4, s, s) float on the model's
     device, and data samples move there too.
+
+    Args:
+        num_channels: channels of every view (RGBA: 4).
+        image_size: the model's input size s. Larger views are averaged
+            over pixel areas (the same block means the renders were made
+            with), so a dataset can be read at its stored size; ``None``
+            keeps the size the data has.
     """
 
-    def __init__(self, num_channels: int = 4) -> None:
+    def __init__(self, num_channels: int = 4,
+                 image_size: Optional[int] = None) -> None:
         super().__init__()
         self.num_channels = num_channels
+        self.image_size = image_size
 
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)
@@ -40,4 +50,19 @@ class MeshDataPreprocessor(BaseDataPreprocessor):
             inputs = inputs.float() / 255.0
         else:
             inputs = inputs.float()
-        return dict(inputs=inputs, data_samples=data.get('data_samples'))
+        return dict(inputs=self.resize(inputs),
+                    data_samples=data.get('data_samples'))
+
+    def resize(self, images: Tensor) -> Tensor:
+        """Views (..., C, S, S) at ``image_size`` (area mean to shrink)."""
+        size = self.image_size
+        if size is None or images.shape[-1] == size and \
+                images.shape[-2] == size:
+            return images
+        lead = images.shape[:-3]
+        flat = images.reshape(-1, *images.shape[-3:])
+        mode = 'area' if size < images.shape[-1] else 'bilinear'
+        flat = F.interpolate(flat, size=(size, size), mode=mode,
+                             **({} if mode == 'area' else
+                                dict(align_corners=False)))
+        return flat.reshape(*lead, *flat.shape[-3:])

@@ -1,6 +1,7 @@
 from .flatten_loss import FlattenLoss
 from .iou_loss import MultiViewIoULoss, silhouette_iou
 from .laplacian_loss import LaplacianLoss
+from .siamvp_pair_loss import SiamVPPairLoss
 
 __all__ = ['FlattenLoss', 'LaplacianLoss', 'MultiViewIoULoss',
-           'silhouette_iou']
+           'SiamVPPairLoss', 'silhouette_iou']

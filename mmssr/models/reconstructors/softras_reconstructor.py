@@ -23,6 +23,10 @@ class SoftRasReconstructor(BaseModel):
 
     Args:
         encoder, decoder, renderer: configs of the sub-modules.
+        image_size: the input and render size S, stated once: it is given
+            to the encoder, the renderer and the data preprocessor (which
+            resizes views of other sizes). A sub-module config that states
+            another size is an error.
         loss_silhouette: the multi-view IoU loss.
         loss_laplacian, loss_flatten: mesh regularisers; they are built with
             the decoder's template faces (``faces=`` is filled in here).
@@ -34,6 +38,7 @@ class SoftRasReconstructor(BaseModel):
                  encoder: dict,
                  decoder: dict,
                  renderer: dict,
+                 image_size: Optional[int] = None,
                  loss_silhouette: dict = dict(type='MultiViewIoULoss'),
                  loss_laplacian: Optional[dict] = dict(
                      type='LaplacianLoss', loss_weight=5e-3),
@@ -41,13 +46,19 @@ class SoftRasReconstructor(BaseModel):
                      type='FlattenLoss', loss_weight=5e-4),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='MeshDataPreprocessor')
+        data_preprocessor = dict(data_preprocessor
+                                 or dict(type='MeshDataPreprocessor'))
+        if image_size is not None:
+            encoder, renderer, data_preprocessor = (
+                _with_image_size(cfg, image_size, name)
+                for cfg, name in ((encoder, 'encoder'), (renderer, 'renderer'),
+                                  (data_preprocessor, 'data_preprocessor')))
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.decoder = MODELS.build(decoder)
         self.renderer = MODELS.build(renderer)
+        self.image_size = self.encoder.image_size
         self.loss_silhouette = MODELS.build(loss_silhouette)
         faces = self.decoder.faces
         self.loss_laplacian = (MODELS.build(dict(loss_laplacian,
@@ -135,3 +146,13 @@ class SoftRasReconstructor(BaseModel):
             sample.pred_vertices = verts
             sample.pred_faces = faces
         return data_samples
+
+
+def _with_image_size(cfg: dict, image_size: int, name: str) -> dict:
+    """``cfg`` with ``image_size`` filled in; a different one is an error."""
+    given = cfg.get('image_size')
+    if given is not None and given != image_size:
+        raise ValueError(f'model.{name}.image_size={given} differs from '
+                         f'model.image_size={image_size}; state it once, on '
+                         'the model')
+    return dict(cfg, image_size=image_size)

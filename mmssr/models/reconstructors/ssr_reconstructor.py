@@ -1,13 +1,30 @@
 """SSR: SoftRas plus a siamese viewpoint network for unlabeled images."""
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
+from mmengine.dist import all_reduce, broadcast, get_dist_info
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
+from mmssr.models.utils import rotate_images
 from mmssr.registry import MODELS
 from mmssr.structures import MeshDataSample
+from mmssr.utils.misc import get_ori_model
+from .semi_train_cfg import SemiTrainConfig
+
+# SiamVPHead arguments of the first version, and where they live now.
+_MOVED_SIAMVP_ARGS = {
+    'color_jitter': "siamvp_augments=[dict(type='RandomChannelGain', "
+                    'magnitude=...)]',
+    'channel_shuffle': "siamvp_augments=[dict(type='RandomChannelShuffle')]",
+    'rotation_aug': "siamvp_augments=[dict(type='RandomInPlaneRotation')]",
+    'max_rotation': "siamvp_augments=[dict(type='RandomInPlaneRotation', "
+                    'max_angle=...)]',
+    'num_random_pairs': "siamvp_loss=dict(type='SiamVPPairLoss', "
+                        'num_random_pairs=...)',
+}
 
 
 @MODELS.register_module()
@@ -15,43 +32,65 @@ class SSRReconstructor(BaseModel):
     """Semi-supervised Soft Rasterizer (Laradji et al., 2021).
 
     Holds a mesh ``reconstructor`` (a :class:`SoftRasReconstructor` config)
-    and a ``siamvp`` viewpoint head, each with its own optimizer: build the
-    optimizers with ``MultiOptimWrapperConstructor`` and the keys
-    ``reconstructor`` and ``siamvp``. Each training batch holds labeled pairs
-    (``is_labeled``) and possibly pairs of pseudo-labelled unlabeled views
-    (their ``view_ids`` come from the SemiSupervisedViewpointHook's table).
-    The reconstructor learns from every pair with known viewpoints; SiamVP
-    learns from the labeled views only.
+    and a ``siamvp`` viewpoint network, each with its own optimizer (keys
+    ``reconstructor`` and ``siamvp`` of ``MultiOptimWrapperConstructor``).
+    Each training batch holds labeled pairs (``is_labeled``) and possibly
+    pairs of pseudo-labelled unlabeled views. The reconstructor learns from
+    every pair with known viewpoints; SiamVP learns from the labeled views.
 
-    For distributed training use ``model_wrapper_cfg=dict(
-    type='MMSeparateDistributedDataParallel')`` (set in
-    ``configs/_base_/models/ssr.py``): it wraps each part in DDP and keeps
-    this two-optimizer ``train_step``. The parts are therefore only ever
-    called (``forward``), never through their other methods.
+    The model owns the pseudo-labelling rule (``semi_train_cfg``, see
+    :class:`SemiTrainConfig`): :meth:`pseudo_label_ready` is the gate and
+    :meth:`pseudo_label` labels query views against reference views. The
+    ``SemiSupervisedViewpointHook`` only decides when, and moves the table
+    between the model and the dataset.
+
+    For DDP use ``model_wrapper_cfg=dict(type=
+    'MMSeparateDistributedDataParallel')`` (``configs/_base_/models/ssr.py``):
+    it wraps each part in DDP and keeps this two-optimizer ``train_step``, so
+    the parts are called through ``forward`` in training.
 
     Args:
         reconstructor: config of the mesh reconstructor.
-        siamvp: config of the SiamVP head.
+        siamvp: config of the SiamVP embedding network.
+        siamvp_loss: config of its pair loss.
+        siamvp_augments: batch augments of SiamVP's training images, applied
+            in order.
+        semi_train_cfg: the pseudo-labelling settings.
         pseudo_loss_weight: weight of the reconstruction losses of
             pseudo-labelled pairs relative to labeled ones.
         acc_momentum: momentum of the running SiamVP training accuracy that
             gates pseudo-labelling.
-        data_preprocessor: defaults to ``MeshDataPreprocessor``.
+        data_preprocessor: defaults to ``MeshDataPreprocessor`` at the
+            reconstructor's ``image_size``.
     """
 
     def __init__(self,
                  reconstructor: dict,
                  siamvp: dict,
+                 siamvp_loss: dict = dict(type='SiamVPPairLoss'),
+                 siamvp_augments: Sequence[dict] = (),
+                 semi_train_cfg: Optional[dict] = None,
                  pseudo_loss_weight: float = 1.0,
                  acc_momentum: float = 0.9,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='MeshDataPreprocessor')
+        data_preprocessor = dict(data_preprocessor
+                                 or dict(type='MeshDataPreprocessor'))
+        data_preprocessor.setdefault('image_size',
+                                     reconstructor.get('image_size'))
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        moved = sorted(set(siamvp) & set(_MOVED_SIAMVP_ARGS))
+        if moved:
+            raise ValueError(
+                f'model.siamvp.{moved[0]}: SiamVPHead no longer takes it; set '
+                f'model.{_MOVED_SIAMVP_ARGS[moved[0]]} instead')
         self.reconstructor = MODELS.build(reconstructor)
         self.siamvp = MODELS.build(siamvp)
+        self.siamvp_loss_fn = MODELS.build(siamvp_loss)
+        self.siamvp_augments = torch.nn.ModuleList(
+            MODELS.build(aug) for aug in siamvp_augments)
+        self.semi_train_cfg = SemiTrainConfig.from_dict(semi_train_cfg)
         self.pseudo_loss_weight = float(pseudo_loss_weight)
         self.acc_momentum = float(acc_momentum)
         # Running SiamVP training accuracy: saved in checkpoints with the
@@ -72,6 +111,12 @@ class SSRReconstructor(BaseModel):
             return self.loss(inputs, data_samples)
         return self.reconstructor(inputs, data_samples, mode)
 
+    @property
+    def siamvp_module(self):
+        """SiamVP itself, also when DDP wraps it."""
+        return get_ori_model(self.siamvp)
+
+    # -- training ---------------------------------------------------------
     @staticmethod
     def _split(data_samples: List[MeshDataSample]):
         labeled = torch.tensor([bool(ds.is_labeled) for ds in data_samples])
@@ -105,31 +150,30 @@ class SSRReconstructor(BaseModel):
         samples = [ds for ds, keep in zip(data_samples, labeled) if keep]
         generator = torch.Generator().manual_seed(
             int(self.rng_seed) * 1_000_003 + int(self.train_steps))
-        if not samples:
-            return self.siamvp(inputs[:0].flatten(0, 1),
-                               torch.zeros(0, dtype=torch.long),
-                               generator=generator)
         images = inputs[labeled.to(inputs.device)].flatten(0, 1)
-        view_ids = torch.stack([ds.view_ids for ds in samples]).flatten()
+        view_ids = torch.stack([ds.view_ids for ds in samples]).flatten() \
+            if samples else torch.zeros(0, dtype=torch.long)
         names = sorted({ds.get('category', '') for ds in samples})
         groups = torch.tensor([names.index(ds.get('category', ''))
-                               for ds in samples]).repeat_interleave(2)
-        return self.siamvp(images, view_ids.to(inputs.device),
-                           groups=groups.to(inputs.device),
-                           generator=generator)
+                               for ds in samples],
+                              dtype=torch.long).repeat_interleave(2)
+        for augment in self.siamvp_augments:
+            images = augment(images, generator)
+        logits = self.siamvp(images)
+        return self.siamvp_loss_fn(logits, view_ids.to(inputs.device),
+                                   groups=groups.to(inputs.device),
+                                   generator=generator)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """One update of the reconstructor, then one of SiamVP."""
         data = self.data_preprocessor(data, True)
         inputs, data_samples = data['inputs'], data['data_samples']
-        log_vars = {}
         recon_wrapper = optim_wrapper['reconstructor']
         with recon_wrapper.optim_context(self.reconstructor):
             losses = self.loss(inputs, data_samples)
-        parsed, recon_logs = self.parse_losses(losses)
+        parsed, log_vars = self.parse_losses(losses)
         recon_wrapper.update_params(parsed)
-        log_vars.update(recon_logs)
 
         siam_wrapper = optim_wrapper['siamvp']
         with siam_wrapper.optim_context(self.siamvp):
@@ -137,9 +181,9 @@ class SSRReconstructor(BaseModel):
         accuracy = siam_losses.pop('acc_siamvp', None)
         parsed, siam_logs = self.parse_losses(siam_losses)
         siam_wrapper.update_params(parsed)
+        recon_total = log_vars.pop('loss')
         log_vars.update(siam_logs)
-        log_vars.pop('loss', None)
-        log_vars['loss'] = (recon_logs['loss'] + siam_logs['loss'])
+        log_vars['loss'] = recon_total + siam_logs['loss']
         self.train_steps += 1
         if accuracy is not None:
             accuracy = accuracy.detach().float()
@@ -149,7 +193,90 @@ class SSRReconstructor(BaseModel):
             log_vars['acc_siamvp_running'] = self.siamvp_accuracy.clone()
         return log_vars
 
+    # -- pseudo-labelling -------------------------------------------------
+    def pseudo_label_ready(self) -> bool:
+        """Whether SiamVP's running accuracy passed ``semi_train_cfg.gate``.
+
+        Ranks see different batches; the accuracy is averaged over them so
+        that all agree (a rank that alone went on would wait forever).
+        """
+        accuracy = self.siamvp_accuracy.detach().clone().float()
+        if get_dist_info()[1] > 1:
+            all_reduce(accuracy, op='mean')
+        return float(accuracy) >= self.semi_train_cfg.gate
+
     @property
     def pseudo_label_gate_value(self) -> float:
-        """The running SiamVP accuracy compared with the hook's gate."""
+        """This rank's running SiamVP accuracy, compared with the gate."""
         return float(self.siamvp_accuracy)
+
+    def broadcast_siamvp_buffers(self) -> None:
+        """Give every rank rank 0's SiamVP BatchNorm statistics.
+
+        DDP broadcasts buffers only at the start of a training forward, so
+        each rank holds its own afterwards; pseudo-labels (eval mode) must
+        come from one network.
+        """
+        if get_dist_info()[1] > 1:
+            for buf in self.siamvp_module.buffers():
+                broadcast(buf, src=0)
+
+    def _as_model_images(self, images: Union[Tensor, np.ndarray]) -> Tensor:
+        """uint8 or [0, 1] views (..., C, S, S) at the model's input size."""
+        images = torch.as_tensor(images)
+        lead = images.shape[:-3]
+        flat = self.data_preprocessor(
+            dict(inputs=images.reshape(-1, *images.shape[-3:])))['inputs']
+        return flat.reshape(*lead, *flat.shape[-3:])
+
+    @torch.no_grad()
+    def pseudo_label(self, queries: Union[Tensor, np.ndarray],
+                     references: Union[Tensor, np.ndarray]
+                     ) -> Tuple[Tensor, Tensor]:
+        """Viewpoints of query views by the rule of ``semi_train_cfg``.
+
+        Args:
+            queries: views (N, C, S, S) of unlabeled objects, uint8 or
+                float in [0, 1].
+            references: views (R, V, C, S, S) of R labeled objects of the
+                queries' category, view v seen from view id v.
+
+        Returns:
+            view ids (N,), -1 where the confidence does not exceed the
+            threshold, and the confidence (N,) itself.
+        """
+        views, conf = self.viewpoint_confidence(queries, references)
+        views = torch.where(conf > self.semi_train_cfg.threshold, views,
+                            torch.full_like(views, -1))
+        return views, conf
+
+    @torch.no_grad()
+    def viewpoint_confidence(self, queries: Union[Tensor, np.ndarray],
+                             references: Union[Tensor, np.ndarray]
+                             ) -> Tuple[Tensor, Tensor]:
+        """Best reference view of every query and its confidence.
+
+        As :meth:`pseudo_label` before the threshold (for analysis tools):
+        the confidence measure, reference choice and rotation check of
+        ``semi_train_cfg`` apply.
+        """
+        cfg, siamvp = self.semi_train_cfg, self.siamvp_module
+        queries = self._as_model_images(queries)
+        references = self._as_model_images(references)
+        if cfg.reference == 'first':
+            references = references[:1]
+        views, conf, probs = siamvp.predict_viewpoints(
+            queries, references, batch_size=cfg.batch_size)
+        if cfg.confidence == 'margin':
+            top2 = probs.topk(2, dim=1).values
+            conf = top2[:, 0] - top2[:, 1]
+        if cfg.rotation_check:
+            size = references.shape[-3:]
+            rotated = rotate_images(references.reshape(-1, *size),
+                                    cfg.rotation_angle).view_as(references)
+            rot_views, _, _ = siamvp.predict_viewpoints(
+                rotate_images(queries, cfg.rotation_angle), rotated,
+                batch_size=cfg.batch_size)
+            conf = torch.where(rot_views == views, conf,
+                               torch.zeros_like(conf))
+        return views.cpu(), conf.float().cpu()

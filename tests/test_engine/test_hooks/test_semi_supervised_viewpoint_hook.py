@@ -1,3 +1,4 @@
+"""The hook decides when, shards, and moves the table; the model labels."""
 from types import SimpleNamespace
 
 import pytest
@@ -7,36 +8,45 @@ from torch import nn
 
 from mmssr.datasets import SemiSupervisedShapeNetDataset
 from mmssr.engine.hooks import SemiSupervisedViewpointHook
-from ...conftest import TINY_CATEGORIES, TINY_SYNTHETIC
+from mmssr.registry import MODELS
+from mmssr.structures import NUM_VIEWS
+from ...conftest import TINY_CATEGORIES
 
 
 class OracleSiamVP(nn.Module):
-    """Answers with the stored view order (the truth), with a confidence."""
+    """Answers with the stored view order (the truth), confidence 0.9."""
 
-    def __init__(self, confidence=0.9, wrong_when_rotated=False):
+    def __init__(self):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(1))
-        self.confidence = confidence
-        self.wrong_when_rotated = wrong_when_rotated
-        self.calls = 0
+        self.num_queries = 0
 
     def predict_viewpoints(self, images, refs, batch_size=256):
-        self.calls += 1
         n = images.shape[0]
-        views = torch.arange(n) % 24  # hook sends objects x 24 views
-        if self.wrong_when_rotated and self.calls % 2 == 0:
-            views = (views + 1) % 24
-        conf = torch.full((n, ), self.confidence)
-        return views, conf, torch.zeros(n, 24)
+        self.num_queries += n
+        views = torch.arange(n) % NUM_VIEWS  # objects x stored views
+        return views, torch.full((n, ), 0.9), torch.zeros(n, NUM_VIEWS)
 
 
-def make_runner(root, siamvp, accuracy):
+def make_ssr(accuracy, **semi_train_cfg):
+    model = MODELS.build(dict(
+        type='SSRReconstructor',
+        reconstructor=dict(
+            type='SoftRasReconstructor', image_size=32,
+            encoder=dict(type='SoftRasEncoder'),
+            decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
+            renderer=dict(type='SoftRasterizer')),
+        siamvp=dict(type='SiamVPHead'),
+        semi_train_cfg=semi_train_cfg))
+    model.siamvp = OracleSiamVP()
+    model.siamvp_accuracy.fill_(accuracy)
+    return model
+
+
+def make_runner(root, model):
     dataset = SemiSupervisedShapeNetDataset(
         dataset_type='ShapeNetDataset', data_root=root,
         categories=TINY_CATEGORIES, num_labeled=2)
-    model = nn.Module()
-    model.siamvp = siamvp
-    model.register_buffer('siamvp_accuracy', torch.tensor(accuracy))
     return SimpleNamespace(
         model=model,
         train_dataloader=SimpleNamespace(dataset=dataset),
@@ -46,45 +56,40 @@ def make_runner(root, siamvp, accuracy):
 
 
 def test_gate_keeps_the_table_empty(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, OracleSiamVP(), 0.5)
-    hook = SemiSupervisedViewpointHook(accuracy_gate=0.99)
+    runner = make_runner(tiny_synthetic_root, make_ssr(0.5, gate=0.99))
+    hook = SemiSupervisedViewpointHook()
     assert hook.update(runner) is None
+    assert runner.model.siamvp.num_queries == 0
     assert (runner.train_dataloader.dataset.unlabeled.pseudo_labels ==
             -1).all()
 
 
 def test_update_fills_the_table_and_logs_stats(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, OracleSiamVP(0.9), 1.0)
-    hook = SemiSupervisedViewpointHook(accuracy_gate=0.99,
-                                       confidence_threshold=0.8)
+    runner = make_runner(tiny_synthetic_root, make_ssr(1.0, threshold=0.8))
+    hook = SemiSupervisedViewpointHook()
     table = hook.update(runner)
     unlabeled = runner.train_dataloader.dataset.unlabeled
-    assert table.shape == (unlabeled.num_objects, 24)
+    assert table.shape == (unlabeled.num_objects, NUM_VIEWS)
     assert torch.equal(unlabeled.pseudo_labels, table)
-    assert torch.equal(table, torch.arange(24).expand_as(table))
-    stats = hook.table_stats(unlabeled)
+    assert torch.equal(table, torch.arange(NUM_VIEWS).expand_as(table))
+    # every view of every unlabeled object was asked exactly once
+    assert runner.model.siamvp.num_queries == table.numel()
+    stats = unlabeled.pseudo_label_stats()
     assert stats['coverage'] == 1.0 and stats['accuracy'] == 1.0
     assert stats['eligible_objects'] == unlabeled.num_objects
-    hook._log_table(runner, unlabeled)
+    hook._log(runner, unlabeled)
     assert runner.message_hub.get_scalar(
         'train/pseudo_coverage').current() == 1.0
 
 
-def test_confidence_threshold_and_rotation_check(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, OracleSiamVP(0.7), 1.0)
-    hook = SemiSupervisedViewpointHook(accuracy_gate=0.0,
-                                       confidence_threshold=0.8)
-    assert (hook.update(runner) == -1).all()
-    runner = make_runner(tiny_synthetic_root,
-                         OracleSiamVP(0.9, wrong_when_rotated=True), 1.0)
-    hook = SemiSupervisedViewpointHook(accuracy_gate=0.0,
-                                       rotation_check=True)
-    assert (hook.update(runner) == -1).all()  # rotated copy disagrees
+def test_the_models_threshold_applies(tiny_synthetic_root):
+    runner = make_runner(tiny_synthetic_root, make_ssr(1.0, threshold=0.95))
+    assert (SemiSupervisedViewpointHook().update(runner) == -1).all()
 
 
 def test_interval_checkpoint_round_trip(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, OracleSiamVP(0.9), 1.0)
-    hook = SemiSupervisedViewpointHook(interval=3, accuracy_gate=0.5)
+    runner = make_runner(tiny_synthetic_root, make_ssr(1.0, gate=0.5))
+    hook = SemiSupervisedViewpointHook(interval=3)
     for it in range(2):
         runner.iter = it
         hook.after_train_iter(runner, it)
@@ -97,7 +102,7 @@ def test_interval_checkpoint_round_trip(tiny_synthetic_root):
     hook.before_save_checkpoint(runner, checkpoint)
     saved = checkpoint['pseudo_labels']
 
-    fresh = make_runner(tiny_synthetic_root, OracleSiamVP(0.9), 0.0)
+    fresh = make_runner(tiny_synthetic_root, make_ssr(0.0))
     hook2 = SemiSupervisedViewpointHook()
     hook2.after_load_checkpoint(fresh, checkpoint)
     hook2.before_train(fresh)
@@ -105,59 +110,17 @@ def test_interval_checkpoint_round_trip(tiny_synthetic_root):
         fresh.train_dataloader.dataset.unlabeled.pseudo_labels, saved)
 
 
-def test_reference_views_first_or_all(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, OracleSiamVP(), 1.0)
-    labeled = runner.train_dataloader.dataset.labeled
-    first = SemiSupervisedViewpointHook(reference='first')._references(
-        labeled, 'car')
-    every = SemiSupervisedViewpointHook(reference='all')._references(
-        labeled, 'car')
-    assert first.shape == (1, 24, 4, 32, 32)
-    assert every.shape == (2, 24, 4, 32, 32)
-    with pytest.raises(ValueError, match='reference'):
-        SemiSupervisedViewpointHook(reference='best')
-
-
 def test_needs_a_semi_supervised_dataset(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, OracleSiamVP(), 1.0)
+    runner = make_runner(tiny_synthetic_root, make_ssr(1.0))
     runner.train_dataloader.dataset = runner.train_dataloader.dataset.labeled
-    with pytest.raises(TypeError, match='ConcatDataset'):
+    with pytest.raises(TypeError, match='SemiSupervisedShapeNetDataset'):
         SemiSupervisedViewpointHook().before_train(runner)
 
 
-class TwoPeakSiamVP(OracleSiamVP):
-    """Truth with probability 0.9; a rival view at 0.85 on even views."""
-
-    def predict_viewpoints(self, images, refs, batch_size=256):
-        n = images.shape[0]
-        views = torch.arange(n) % 24
-        probs = torch.full((n, 24), 0.1)
-        probs[torch.arange(n), views] = 0.9
-        rival = torch.arange(n)[views % 2 == 0]
-        probs[rival, (views[rival] + 5) % 24] = 0.85
-        return views, probs.max(1).values, probs
-
-
-def test_margin_confidence_rejects_close_runner_ups(tiny_synthetic_root):
-    runner = make_runner(tiny_synthetic_root, TwoPeakSiamVP(), 1.0)
-    by_prob = SemiSupervisedViewpointHook(accuracy_gate=0.0,
-                                          confidence_threshold=0.5)
-    table = by_prob.update(runner)
-    assert (table >= 0).all()  # every probability is 0.9
-    by_margin = SemiSupervisedViewpointHook(accuracy_gate=0.0,
-                                            confidence_threshold=0.5,
-                                            confidence='margin')
-    table = by_margin.update(runner)
-    even = torch.arange(24) % 2 == 0
-    assert (table[:, even] == -1).all()  # margin 0.05
-    assert torch.equal(table[:, ~even],
-                       torch.arange(24)[~even].expand(len(table), -1))
-    views, conf = by_margin.predict_unlabeled(
-        runner.model.siamvp, runner.train_dataloader.dataset.labeled,
-        runner.train_dataloader.dataset.unlabeled)
-    assert torch.allclose(conf[:, even], torch.tensor(0.05))
-    assert torch.allclose(conf[:, ~even], torch.tensor(0.8))
-    with pytest.raises(ValueError, match='confidence'):
-        SemiSupervisedViewpointHook(confidence='entropy')
-    with pytest.raises(ValueError, match='confidence_threshold'):
-        SemiSupervisedViewpointHook(confidence_threshold=1.0)
+def test_settings_of_the_rule_are_refused_with_their_new_home():
+    with pytest.raises(ValueError, match='semi_train_cfg.threshold'):
+        SemiSupervisedViewpointHook(confidence_threshold=0.5)
+    with pytest.raises(ValueError, match='semi_train_cfg.gate'):
+        SemiSupervisedViewpointHook(accuracy_gate=0.5)
+    with pytest.raises(ValueError, match='interval'):
+        SemiSupervisedViewpointHook(interval=0)

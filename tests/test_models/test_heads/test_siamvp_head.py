@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from mmssr.models import SiamVPHead
+from mmssr.models import SiamVPHead, SiamVPPairLoss
+from mmssr.registry import MODELS
 
 
 def toy_views(num_objects, gen):
@@ -24,37 +25,123 @@ def small_head(**kwargs):
     return SiamVPHead(channels=(8, 16, 16, 16), embed_dim=32, **kwargs)
 
 
-def test_loss_outputs_and_shapes():
+def test_parameter_names_and_shapes_match_old_checkpoints():
+    head = MODELS.build(dict(type='SiamVPHead'))
+    shapes = {k: tuple(v.shape) for k, v in head.state_dict().items()}
+    assert {k.split('.')[0] for k in shapes} == {'features', 'embed',
+                                                 'classifier'}
+    # four conv-BN-ReLU-pool blocks: conv at 0, 4, 8, 12; BN at 1, 5, ...
+    assert shapes['features.0.weight'] == (32, 3, 3, 3)
+    assert shapes['features.12.weight'] == (128, 128, 3, 3)
+    assert shapes['features.13.running_mean'] == (128, )
+    assert shapes['embed.weight'] == (256, 128 * 16)
+    assert shapes['classifier.weight'] == (1, 256)
+    assert shapes['classifier.bias'] == (1, )
+    assert len(shapes) == 4 * 6 + 4  # conv w; BN w, b, mean, var, count
+    for old in ('num_random_pairs', 'rotation_aug', 'max_rotation',
+                'color_jitter', 'channel_shuffle'):
+        with pytest.raises(TypeError, match=old):
+            SiamVPHead(**{old: 1})
+
+
+def test_forward_is_all_pair_logits():
+    torch.manual_seed(0)
+    head = small_head().eval()
+    images = torch.rand(5, 4, 32, 32)
+    logits = head(images)
+    assert logits.shape == (5, 5)
+    emb = head.embed_images(images)
+    assert emb.shape == (5, 32)
+    # alpha (channel 3) is not read
+    assert torch.equal(emb, head.embed_images(images[:, :3]))
+    expected = head.classifier((emb[1] - emb[3]).abs())
+    assert logits[1, 3].item() == pytest.approx(expected.item(), abs=1e-6)
+    assert torch.allclose(logits, logits.T)
+    assert torch.allclose(logits.diagonal(),
+                          head.classifier.bias.expand(5), atol=1e-6)
+    assert torch.allclose(logits, head.pair_logits(emb[:, None], emb[None]))
+    with pytest.raises(ValueError, match='expected images'):
+        head(images[:, :2])
+    with pytest.raises(ValueError, match='expected images'):
+        head.embed_images(images[0])
+
+
+@pytest.mark.parametrize('n', [0, 1])
+def test_forward_without_pairs_reaches_every_parameter(n):
+    head = small_head().train()
+    before = {k: v.clone() for k, v in head.state_dict().items()}
+    logits = head(torch.rand(n, 4, 32, 32))
+    assert logits.shape == (n, n)
+    assert torch.equal(logits, torch.zeros(n, n))
+    (logits.sum() * 0).backward()
+    for name, p in head.named_parameters():
+        assert p.grad is not None, name
+        assert torch.equal(p.grad, torch.zeros_like(p)), name
+    # the network did not run: BatchNorm statistics are unchanged
+    for k, v in head.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_training_forward_gives_gradients_to_all_parameters():
+    torch.manual_seed(0)
+    head = small_head().train()
+    head(torch.rand(4, 3, 32, 32)).sum().backward()
+    for name, p in head.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+def test_predict_viewpoints_shapes_averaging_and_batching():
     torch.manual_seed(0)
     head = small_head()
-    images = torch.rand(12, 4, 32, 32)
-    views = torch.tensor([0, 1, 2] * 4)
-    out = head.loss(images, views)
-    assert set(out) == {'loss_siamvp', 'acc_siamvp'}
-    assert out['loss_siamvp'].requires_grad
-    assert 0.0 <= out['acc_siamvp'].item() <= 1.0
+    head(torch.rand(8, 4, 32, 32))  # a training step moves BN statistics
+    images = torch.rand(7, 4, 32, 32)
     view, conf, probs = head.predict_viewpoints(images[:5],
                                                 torch.rand(24, 3, 32, 32))
     assert view.shape == (5, ) and conf.shape == (5, )
     assert probs.shape == (5, 24)
+    assert ((probs > 0) & (probs < 1)).all()
     assert torch.equal(conf, probs.max(1).values)
     assert torch.equal(view, probs.argmax(1))
+    assert head.training  # the training flag is restored
     refs = torch.rand(2, 24, 4, 32, 32)
     _, _, probs2 = head.predict_viewpoints(images[:5], refs, batch_size=2)
     # probabilities are averaged over the reference objects
     _, _, p0 = head.predict_viewpoints(images[:5], refs[0])
     _, _, p1 = head.predict_viewpoints(images[:5], refs[1])
     assert torch.allclose(probs2, (p0 + p1) / 2, atol=1e-6)
+    # eval mode: each answer does not depend on the batching or the batch
+    _, _, big = head.predict_viewpoints(images, refs, batch_size=256)
+    _, _, small = head.predict_viewpoints(images, refs, batch_size=3)
+    _, _, one = head.predict_viewpoints(images[2:3], refs)
+    assert torch.allclose(big, small, atol=1e-6)
+    assert torch.allclose(big[2:3], one, atol=1e-6)
+    assert torch.allclose(big[:5], probs2, atol=1e-6)
+    head.eval()
+    head.predict_viewpoints(images, refs)
+    assert not head.training
+    view, conf, probs = head.predict_viewpoints(images[:0], refs)
+    assert view.shape == (0, ) and conf.shape == (0, )
+    assert probs.shape == (0, 24)
+
+
+def test_predict_viewpoints_leaves_batchnorm_statistics():
+    head = small_head().train()
+    before = {k: v.clone() for k, v in head.state_dict().items()}
+    head.predict_viewpoints(torch.rand(3, 4, 32, 32),
+                            torch.rand(2, 4, 32, 32))
+    for k, v in head.state_dict().items():
+        assert torch.equal(v, before[k]), k
 
 
 def test_learns_to_separate_two_viewpoints():
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
-    head = small_head(rotation_aug=False)
+    head = small_head()
+    loss_fn = SiamVPPairLoss()
     optim = torch.optim.Adam(head.parameters(), lr=1e-3)
     for _ in range(150):
         images, views = toy_views(8, gen)
-        loss = head.loss(images, views)['loss_siamvp']
+        loss = loss_fn(head(images), views)['loss_siamvp']
         optim.zero_grad()
         loss.backward()
         optim.step()
@@ -64,53 +151,3 @@ def test_learns_to_separate_two_viewpoints():
     pred, conf, _ = head.predict_viewpoints(test, refs)
     assert (pred == truth).float().mean() > 0.9
     assert conf.mean() > 0.5
-
-
-def test_color_augmentation_changes_rgb_only_and_is_replayable():
-    head = small_head(color_jitter=0.4, channel_shuffle=True)
-    images = torch.rand(6, 4, 32, 32)
-    first = head._augment_colors(images,
-                                 torch.Generator().manual_seed(3))
-    again = head._augment_colors(images,
-                                 torch.Generator().manual_seed(3))
-    assert torch.equal(first, again)  # same generator, same augmentation
-    assert torch.equal(first[:, 3], images[:, 3])  # alpha untouched
-    assert not torch.allclose(first[:, :3], images[:, :3])
-    assert first.min() >= 0.0 and first.max() <= 1.0
-    # a shuffle alone permutes channels: each output channel is an input one
-    shuffle = small_head(channel_shuffle=True)._augment_colors(
-        images, torch.Generator().manual_seed(0))
-    for out, src in zip(shuffle, images):
-        for ch in out[:3]:
-            assert any(torch.equal(ch, s) for s in src[:3])
-    # gains alone keep the channel order: each channel is a scaled copy
-    gains = small_head(color_jitter=0.3)._augment_colors(
-        images.clamp(0.1, 0.5), torch.Generator().manual_seed(0))
-    ratio = gains[:, :3] / images.clamp(0.1, 0.5)[:, :3]
-    spread = ratio.flatten(2).amax(2) - ratio.flatten(2).amin(2)
-    assert spread.max() < 1e-5
-    assert ((ratio.flatten(2)[..., 0] - 1).abs() <= 0.3 + 1e-6).all()
-    # no augmentation without the options, nor when predicting
-    plain = small_head()
-    assert plain._augment_colors(images, None) is images
-    with pytest.raises(ValueError, match='color_jitter'):
-        small_head(color_jitter=1.5)
-
-
-def test_color_augmentation_only_in_training_loss(monkeypatch):
-    head = small_head(color_jitter=0.4, channel_shuffle=True)
-    seen = []
-    original = head.embed_images
-
-    def spy(images):
-        seen.append(images.clone())
-        return original(images)
-
-    monkeypatch.setattr(head, 'embed_images', spy)
-    images = torch.rand(8, 4, 32, 32)
-    views = torch.tensor([0, 1] * 4)
-    head.loss(images, views, generator=torch.Generator().manual_seed(0))
-    assert not torch.allclose(seen[-1][:, :3], images[:, :3])
-    head.eval()
-    head.loss(images, views, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(seen[-1], images)

@@ -1,0 +1,116 @@
+"""Random augmentations of a whole image batch (N, C, S, S), e.g. SiamVP's.
+
+The colour augmentations matter with few labeled objects: SiamVP must tell
+the viewpoints of unseen objects whose parts have other colours, and without
+them it learns the colours of the labeled objects (README, "What made the
+gain", measures the effect on pseudo-label accuracy).
+
+Each augment acts whenever it is called, in training and eval mode alike:
+the caller decides when to augment. Random draws come from ``generator``
+(a CPU generator) when given, so that training can be replayed exactly;
+listing the augments in a fixed order fixes the order of the draws.
+"""
+import math
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+from mmssr.models.utils import rotate_images
+from mmssr.registry import MODELS
+
+
+def _check_images(images: Tensor, channels: int) -> None:
+    if images.dim() != 4 or images.shape[1] < channels:
+        raise ValueError(f'expected images (N, >={channels}, H, W), got '
+                         f'{tuple(images.shape)}')
+
+
+def _check_channels(channels: int) -> int:
+    if int(channels) != channels or channels < 1:
+        raise ValueError(f'channels must be a positive integer, got '
+                         f'{channels}')
+    return int(channels)
+
+
+@MODELS.register_module()
+class RandomChannelShuffle(nn.Module):
+    """Permute the first ``channels`` (RGB) channels of each image at random.
+
+    The other channels (alpha) are kept as they are.
+    """
+
+    def __init__(self, channels: int = 3) -> None:
+        super().__init__()
+        self.channels = _check_channels(channels)
+
+    def forward(self, images: Tensor,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        _check_images(images, self.channels)
+        n, c = images.shape[0], self.channels
+        rgb = images[:, :c]
+        order = torch.rand(n, c, generator=generator).argsort(1)
+        order = order.to(images.device)[:, :, None, None]
+        rgb = torch.gather(rgb, 1, order.expand_as(rgb))
+        return torch.cat([rgb, images[:, c:]], 1)
+
+    def extra_repr(self) -> str:
+        return f'channels={self.channels}'
+
+
+@MODELS.register_module()
+class RandomChannelGain(nn.Module):
+    """Multiply each RGB channel of each image by its own random gain.
+
+    Gains are uniform in ``[1 - magnitude, 1 + magnitude]``; the result is
+    clamped to [0, 1]. Channels after the first ``channels`` (alpha) are
+    kept as they are.
+    """
+
+    def __init__(self, magnitude: float, channels: int = 3) -> None:
+        super().__init__()
+        if not 0.0 <= magnitude < 1.0:
+            raise ValueError(f'magnitude must lie in [0, 1), got '
+                             f'{magnitude}')
+        self.magnitude = float(magnitude)
+        self.channels = _check_channels(channels)
+
+    def forward(self, images: Tensor,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        _check_images(images, self.channels)
+        n, c = images.shape[0], self.channels
+        gain = 1.0 + self.magnitude * (
+            2.0 * torch.rand(n, c, 1, 1, generator=generator) - 1.0)
+        rgb = (images[:, :c] * gain.to(images)).clamp(0.0, 1.0)
+        return torch.cat([rgb, images[:, c:]], 1)
+
+    def extra_repr(self) -> str:
+        return f'magnitude={self.magnitude}, channels={self.channels}'
+
+
+@MODELS.register_module()
+class RandomInPlaneRotation(nn.Module):
+    """Rotate all images of the batch by one random in-plane angle.
+
+    The angle is uniform in ``[-max_angle, max_angle]`` degrees; all
+    channels (alpha too) are rotated, pixels rotated in are zero.
+    """
+
+    def __init__(self, max_angle: float = 45.0) -> None:
+        super().__init__()
+        if not (math.isfinite(max_angle) and max_angle >= 0):
+            raise ValueError(f'max_angle must be finite and >= 0, got '
+                             f'{max_angle}')
+        self.max_angle = float(max_angle)
+
+    def forward(self, images: Tensor,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        _check_images(images, 1)
+        angle = (torch.rand((), generator=generator) * 2 - 1) * \
+            self.max_angle
+        if not len(images):  # affine_grid refuses empty batches
+            return images.clone()
+        return rotate_images(images, angle.to(images.device))
+
+    def extra_repr(self) -> str:
+        return f'max_angle={self.max_angle}'
