@@ -92,3 +92,17 @@ def test_labeled_pairs_come_in_same_view_twins(semi):
                                       seed=1, twin_labeled=False)
     pairs = np.asarray(take(plain, 64)).reshape(-1, 2) % 576
     assert (pairs[:, 0] != pairs[:, 1]).any()
+
+
+def test_batch_size_comes_from_the_dataloader():
+    from mmssr.datasets.samplers import fill_sampler_batch_size
+    cfg = dict(batch_size=8, sampler=dict(type='SemiSupervisedPairSampler',
+                                          num_unlabeled=2))
+    fill_sampler_batch_size(cfg)
+    assert cfg['sampler']['batch_size'] == 8
+    cfg['sampler']['batch_size'] = 4
+    with pytest.raises(ValueError, match='differs'):
+        fill_sampler_batch_size(cfg)
+    other = dict(batch_size=8, sampler=dict(type='DefaultSampler'))
+    fill_sampler_batch_size(other)
+    assert 'batch_size' not in other['sampler']

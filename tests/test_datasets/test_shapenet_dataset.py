@@ -180,3 +180,48 @@ def test_image_size_downsamples_by_block_means(data_root):
     np.testing.assert_array_equal(half.images, np.round(expected))
     with pytest.raises(ValueError, match='must divide'):
         build(data_root, split='labeled', image_size=3)
+
+
+def test_what_the_pseudo_labeller_needs(data_root):
+    semi = SemiSupervisedShapeNetDataset(
+        dataset_type='ShapeNetDataset', data_root=str(data_root),
+        categories=['chair', 'car'], num_labeled=2)
+    labeled, unlabeled = semi.labeled, semi.unlabeled
+    assert unlabeled.objects_by_category() == dict(chair=[0, 1, 2],
+                                                   car=[3, 4, 5])
+    refs = labeled.reference_views('car')
+    assert refs.shape == (2, 24, 4, 8, 8)
+    # red = object index in the file, green = view id
+    assert refs[:, :, 0, 0, 0].tolist() == [[0] * 24, [1] * 24]
+    assert refs[1, :, 1, 0, 0].tolist() == list(range(24))
+    with pytest.raises(RuntimeError, match='known viewpoints'):
+        unlabeled.reference_views('car')
+    with pytest.raises(ValueError, match='sofa'):
+        labeled.reference_views('sofa')
+    # two ranks share the objects of every category, each once
+    seen = []
+    for rank in (0, 1):
+        for objects, queries, references in semi.pseudo_label_queries(
+                rank, 2, objects_per_call=1):
+            assert queries.shape == (24 * len(objects), 4, 8, 8)
+            assert queries[:, 1, 0, 0].tolist() == list(range(24))
+            # file index of unlabeled object o is o % 3 + 2
+            assert queries[0, 0, 0, 0] == objects[0] % 3 + 2
+            cat = unlabeled.object_categories[objects[0]]
+            assert references.shape == (2, 24, 4, 8, 8)
+            np.testing.assert_array_equal(references,
+                                          labeled.reference_views(cat))
+            seen += objects
+    assert sorted(seen) == list(range(6))
+
+
+def test_pseudo_label_stats(data_root):
+    unlabeled = build(data_root, split='unlabeled')
+    table = torch.full((6, 24), -1)
+    table[0] = torch.arange(24)  # one object, all right
+    table[1, :2] = torch.tensor([5, 1])  # one wrong, one right
+    unlabeled.set_pseudo_labels(table)
+    stats = unlabeled.pseudo_label_stats()
+    assert stats['coverage'] == pytest.approx(26 / 144)
+    assert stats['accuracy'] == pytest.approx(25 / 26)
+    assert stats['eligible_objects'] == 2

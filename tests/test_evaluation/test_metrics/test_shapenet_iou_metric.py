@@ -65,3 +65,14 @@ def test_missing_keys_are_named():
     with pytest.raises(KeyError, match='gt_voxels'):
         metric.process(None, [dict(pred_vertices=torch.zeros(3, 3),
                                    pred_faces=torch.zeros(1, 3).long())])
+
+
+def test_categories_come_in_the_order_of_dataset_meta():
+    metric = ShapeNetIoUMetric()
+    metric.dataset_meta = dict(categories=('mug', 'chair', 'car'))
+    results = [dict(category=name, iou=0.5)
+               for name in ('car', 'chair', 'mug', 'zebra')]
+    metrics = metric.compute_metrics(results)
+    # own categories too; names the dataset does not list come last
+    assert list(metrics) == ['iou/mug', 'iou/chair', 'iou/car', 'iou/zebra',
+                             'mIoU']

@@ -22,3 +22,18 @@ def test_rejects_bad_inputs():
     with pytest.raises(ValueError, match='share a shape'):
         pre(dict(inputs=[torch.zeros(4, 8, 8, dtype=torch.uint8),
                          torch.zeros(4, 16, 16, dtype=torch.uint8)]))
+
+
+def test_resizes_to_the_model_input_by_area_means():
+    pre = MeshDataPreprocessor(image_size=4)
+    views = torch.zeros(2, 2, 4, 8, 8, dtype=torch.uint8)
+    views[..., :2, :2] = 255  # one 2x2 block of the top-left 4x4 quarter
+    out = pre(dict(inputs=list(views)))['inputs']
+    assert out.shape == (2, 2, 4, 4, 4)
+    assert torch.allclose(out[..., 0, 0], torch.tensor(1.0))
+    assert torch.allclose(out[..., 0, 1], torch.tensor(0.0))
+    # a view already at the model's size is left alone
+    same = torch.rand(1, 4, 4, 4)
+    assert torch.equal(pre.resize(same), same)
+    upsized = MeshDataPreprocessor(image_size=16).resize(same)
+    assert upsized.shape == (1, 4, 16, 16)

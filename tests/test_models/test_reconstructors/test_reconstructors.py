@@ -95,3 +95,21 @@ def test_ssr_train_step_updates_both_parts():
     assert not torch.equal(before_r, model.reconstructor.decoder.fc_bias.weight)
     assert not torch.equal(before_s, model.siamvp.embed.weight)
     assert model.siamvp_accuracy.item() > 0 or logs['acc_siamvp'] == 0
+
+
+def test_image_size_is_stated_once_on_the_model():
+    model = MODELS.build(dict(
+        type='SoftRasReconstructor', image_size=32,
+        encoder=dict(type='SoftRasEncoder'),
+        decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
+        renderer=dict(type='SoftRasterizer')))
+    assert model.encoder.image_size == model.renderer.image_size == 32
+    assert model.data_preprocessor.image_size == 32
+    # stored 64x64 views are averaged down to the model's input
+    data = model.data_preprocessor(dict(inputs=[
+        torch.zeros(4, 64, 64, dtype=torch.uint8)]))
+    assert data['inputs'].shape == (1, 4, 32, 32)
+    with pytest.raises(ValueError, match='renderer.image_size=64'):
+        MODELS.build(dict(SOFTRAS, image_size=32,
+                          renderer=dict(type='SoftRasterizer',
+                                        image_size=64)))
