@@ -8,13 +8,13 @@ beside it, a PNG of the input next to renders of the mesh from several views.
 import argparse
 import os
 import os.path as osp
-import sys
 import tempfile
 
 import numpy as np
 
 from mmssr.apis import (expected_image_size, inference_mesh, init_model,
                         load_rgba_image)
+from mmssr.utils.errors import cli_main
 from mmssr.visualization import image_grid, render_mesh_views, rgba_to_rgb
 
 
@@ -29,6 +29,10 @@ def parse_args() -> argparse.Namespace:
                         default=[0, 3, 6, 9, 12, 18],
                         help='dataset view ids to render the mesh from')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='show tracebacks of user errors too (or MMSSR_DEBUG=1)')
     return parser.parse_args()
 
 
@@ -53,14 +57,11 @@ def write_mesh(path: str, vertices: np.ndarray, faces: np.ndarray) -> None:
             os.remove(tmp)
 
 
+@cli_main
 def main() -> int:
     args = parse_args()
-    try:
-        model = init_model(args.config, args.checkpoint, args.device)
-        image = load_rgba_image(args.image, expected_image_size(model))
-    except (FileNotFoundError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    model = init_model(args.config, args.checkpoint, args.device)
+    image = load_rgba_image(args.image, expected_image_size(model))
     vertices, faces = inference_mesh(model, image)
     write_mesh(args.out, vertices.numpy(), faces.numpy())
     renders = render_mesh_views(vertices[None], faces, args.views,
@@ -77,4 +78,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

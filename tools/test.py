@@ -2,17 +2,17 @@
 import argparse
 import os
 import os.path as osp
-import sys
 import tempfile
 
 from mmengine.config import Config, DictAction
 from mmengine.fileio import dump
 from mmengine.runner import Runner
 
-from mmssr.datasets import DatasetNotFoundError
-from mmssr.utils import (UnsafeCheckpointError, close_process_group,
-                         prepare_runner_cfg, refuse_unsafe_checkpoints,
-                         register_all_modules)
+from mmssr.utils import (close_process_group, prepare_runner_cfg,
+                         refuse_unsafe_checkpoints, register_all_modules)
+from mmssr.utils.config_errors import (CURRENT_CONFIG,
+                                       check_cfg_option_types)
+from mmssr.utils.errors import cli_main
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,6 +34,10 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='show tracebacks of user errors too (or MMSSR_DEBUG=1)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -41,12 +45,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+@cli_main
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    CURRENT_CONFIG['cfg'] = cfg
     if args.cfg_options is not None:
+        check_cfg_option_types(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -56,13 +63,8 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
-    try:
-        with refuse_unsafe_checkpoints(cfg.get('load_from')):
-            metrics = runner.test()
-    except (DatasetNotFoundError, UnsafeCheckpointError) as err:
-        # Set-up problems, not bugs: say what is wrong and what to do.
-        print(f'error: {err}', file=sys.stderr)
-        sys.exit(2)
+    with refuse_unsafe_checkpoints(cfg.get('load_from')):
+        metrics = runner.test()
     close_process_group()
     if args.out is not None:
         dump_json(metrics, args.out)

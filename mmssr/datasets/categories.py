@@ -2,6 +2,8 @@
 from collections import OrderedDict
 from typing import List, Optional, Sequence, Tuple
 
+from mmssr.utils.errors import DataError, did_you_mean
+
 SHAPENET_CATEGORIES = OrderedDict([
     ('02691156', 'airplane'),
     ('02828884', 'bench'),
@@ -32,8 +34,8 @@ def resolve_categories(
     if isinstance(categories, str):
         categories = [categories]
     if len(categories) == 0:
-        raise ValueError('the category list is empty: give category names '
-                         f'or synsets from {list(NAME_TO_SYNSET)}')
+        raise DataError('categories: the list is empty; give category '
+                        f'names or synsets from {list(NAME_TO_SYNSET)}')
     resolved = []
     for entry in categories:
         key = str(entry)
@@ -42,11 +44,12 @@ def resolve_categories(
         elif key.lower() in NAME_TO_SYNSET:
             resolved.append((NAME_TO_SYNSET[key.lower()], key.lower()))
         else:
-            raise ValueError(
-                f'unknown ShapeNet category "{entry}": expected one of '
-                f'{list(NAME_TO_SYNSET)} or their synsets '
-                f'{list(SHAPENET_CATEGORIES)}')
+            raise DataError(
+                f'categories: unknown ShapeNet category "{entry}": expected '
+                f'one of {list(NAME_TO_SYNSET)} or their synsets'
+                f'{did_you_mean(key.lower(), NAME_TO_SYNSET)}')
     synsets = [s for s, _ in resolved]
     if len(set(synsets)) != len(synsets):
-        raise ValueError(f'categories repeat: {list(categories)}')
+        raise DataError(f'categories: an entry repeats in '
+                        f'{list(categories)}')
     return resolved

@@ -10,11 +10,12 @@ import torch
 import torch.nn.functional as F
 
 from mmssr.structures import NUM_VIEWS
+from mmssr.utils.errors import DataError, UserError
 
 VOXEL_SHAPE = (32, 32, 32)
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(UserError, FileNotFoundError):
     """Dataset files are missing; the message says how to get them."""
 
 
@@ -24,15 +25,15 @@ def load_single_array(path: str) -> np.ndarray:
         with np.load(path, allow_pickle=False) as npz:
             keys = list(npz.keys())
             if len(keys) != 1:
-                raise ValueError(f'{path}: expected exactly one array, found '
+                raise DataError(f'{path}: expected exactly one array, found '
                                  f'{len(keys)} ({keys})')
             return npz[keys[0]]
     except (OSError, EOFError, ValueError) as err:
-        if isinstance(err, ValueError) and str(err).startswith(path):
+        if isinstance(err, DataError):
             raise
-        raise ValueError(f'{path}: not a readable .npz file ({err})') from err
+        raise DataError(f'{path}: not a readable .npz file ({err})') from err
     except Exception as err:  # zipfile.BadZipFile and friends
-        raise ValueError(f'{path}: corrupted or truncated .npz file '
+        raise DataError(f'{path}: corrupted or truncated .npz file '
                          f'({type(err).__name__}: {err})') from err
 
 
@@ -40,10 +41,10 @@ def load_images(path: str) -> np.ndarray:
     """RGBA views (N, NUM_VIEWS, 4, S, S) uint8 of an ``_images.npz``."""
     images = load_single_array(path)
     if images.dtype != np.uint8:
-        raise ValueError(f'{path}: images must be uint8, got {images.dtype}')
+        raise DataError(f'{path}: images must be uint8, got {images.dtype}')
     if images.ndim != 5 or images.shape[1:3] != (NUM_VIEWS, 4) or \
             images.shape[3] != images.shape[4]:
-        raise ValueError(f'{path}: images must have shape (N, {NUM_VIEWS}, '
+        raise DataError(f'{path}: images must have shape (N, {NUM_VIEWS}, '
                          f'4, S, S), got {images.shape}')
     return images
 
@@ -52,18 +53,18 @@ def load_voxels(path: str, num: int) -> np.ndarray:
     """Occupancy (num, 32, 32, 32) bool of a ``_voxels.npz``."""
     voxels = load_single_array(path)
     if voxels.shape[1:] != VOXEL_SHAPE or voxels.ndim != 4:
-        raise ValueError(f'{path}: voxels must have shape (N, 32, 32, 32), '
+        raise DataError(f'{path}: voxels must have shape (N, 32, 32, 32), '
                          f'got {voxels.shape}')
     if voxels.shape[0] != num:
-        raise ValueError(f'{path}: {voxels.shape[0]} voxel grids but {num} '
+        raise DataError(f'{path}: {voxels.shape[0]} voxel grids but {num} '
                          'objects in the images file')
     if voxels.dtype != np.bool_:
         if not (np.issubdtype(voxels.dtype, np.integer)
                 or np.issubdtype(voxels.dtype, np.floating)):
-            raise ValueError(f'{path}: voxels must be 0/1 numbers, got '
+            raise DataError(f'{path}: voxels must be 0/1 numbers, got '
                              f'{voxels.dtype}')
         if not np.isin(voxels, (0, 1)).all():
-            raise ValueError(f'{path}: voxels must hold only 0 and 1')
+            raise DataError(f'{path}: voxels must hold only 0 and 1')
     return voxels.astype(bool)
 
 
@@ -73,7 +74,7 @@ def downsample_views(images: np.ndarray, stored: int, size: Optional[int],
     if size is None or size == stored:
         return images
     if size <= 0 or stored % size:
-        raise ValueError(f'image_size={size} must divide the stored size '
+        raise DataError(f'image_size={size} must divide the stored size '
                          f'{stored} of the images in {where}')
     lead = images.shape[:-3]
     flat = torch.from_numpy(images).reshape(-1, 4, stored, stored)

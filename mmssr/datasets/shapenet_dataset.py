@@ -9,6 +9,7 @@ from mmengine.dataset import BaseDataset
 from mmssr.registry import DATASETS
 from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
                               decode_pair, view_ids_to_eyes)
+from mmssr.utils.errors import DataError
 from .categories import resolve_categories
 from .loading import (DatasetNotFoundError, downsample_views, load_images,
                       load_voxels)
@@ -81,19 +82,19 @@ class ShapeNetDataset(BaseDataset):
                  lazy_init: bool = False,
                  **kwargs) -> None:
         if split not in self.SPLITS:
-            raise ValueError(f'split must be one of {self.SPLITS}, got '
+            raise DataError(f'split must be one of {self.SPLITS}, got '
                              f'{split!r}')
         if mode not in ('pair', 'view'):
-            raise ValueError(f"mode must be 'pair' or 'view', got {mode!r}")
+            raise DataError(f"mode must be 'pair' or 'view', got {mode!r}")
         if test_source not in ('file', 'val_ratio'):
-            raise ValueError("test_source must be 'file' or 'val_ratio', "
+            raise DataError("test_source must be 'file' or 'val_ratio', "
                              f'got {test_source!r}')
         if not 0 < val_ratio < 1:
-            raise ValueError(f'val_ratio must be in (0, 1), got {val_ratio}')
+            raise DataError(f'val_ratio must be in (0, 1), got {val_ratio}')
         if split in ('labeled', 'unlabeled') and num_labeled < 1:
-            raise ValueError(f'num_labeled must be >= 1, got {num_labeled}')
+            raise DataError(f'num_labeled must be >= 1, got {num_labeled}')
         if max_objects is not None and max_objects < 1:
-            raise ValueError(f'max_objects must be >= 1, got {max_objects}')
+            raise DataError(f'max_objects must be >= 1, got {max_objects}')
         self.categories = resolve_categories(categories)
         self.split = split
         self.num_labeled = int(num_labeled)
@@ -103,7 +104,7 @@ class ShapeNetDataset(BaseDataset):
         ]
         if not self.views or min(self.views) < 0 or max(
                 self.views) >= NUM_VIEWS:
-            raise ValueError(f'views must be ids in 0..{NUM_VIEWS - 1}, got '
+            raise DataError(f'views must be ids in 0..{NUM_VIEWS - 1}, got '
                              f'{views}')
         self.test_source = test_source
         self.val_ratio = float(val_ratio)
@@ -159,13 +160,13 @@ class ShapeNetDataset(BaseDataset):
     def _select(self, num: int, name: str, path: str) -> slice:
         if self.split == 'labeled':
             if self.num_labeled > num:
-                raise ValueError(
+                raise DataError(
                     f'{path}: category "{name}" has {num} training objects, '
                     f'fewer than num_labeled={self.num_labeled}')
             sel = slice(0, self.num_labeled)
         elif self.split == 'unlabeled':
             if self.num_labeled >= num:
-                raise ValueError(
+                raise DataError(
                     f'{path}: category "{name}" has {num} training objects: '
                     f'none left unlabeled with num_labeled='
                     f'{self.num_labeled}')
@@ -174,7 +175,7 @@ class ShapeNetDataset(BaseDataset):
                 and self.test_source == 'val_ratio':
             cut = max(1, int(round(num * self.val_ratio)))
             if cut >= num:
-                raise ValueError(f'{path}: {num} objects cannot be split '
+                raise DataError(f'{path}: {num} objects cannot be split '
                                  f'with val_ratio={self.val_ratio}')
             sel = slice(0, cut) if self.split == 'val' else slice(cut, num)
         else:
@@ -201,7 +202,7 @@ class ShapeNetDataset(BaseDataset):
                                       obj_index=obj))
         sizes = {im.shape[-1] for im in images}
         if len(sizes) != 1:
-            raise ValueError(f'image sizes differ across categories in '
+            raise DataError(f'image sizes differ across categories in '
                              f'{self.data_root}: {sorted(sizes)}')
         self.images = downsample_views(np.concatenate(images), sizes.pop(),
                                        self.target_size, self.data_root)
@@ -256,7 +257,7 @@ class ShapeNetDataset(BaseDataset):
                                f'is the {self.split!r} split')
         objects = self.objects_by_category().get(category)
         if not objects:
-            raise ValueError(f'no {self.split} object of category '
+            raise DataError(f'no {self.split} object of category '
                              f'"{category}" to take reference views from')
         return self.object_views(objects)
 
@@ -264,14 +265,14 @@ class ShapeNetDataset(BaseDataset):
         """Write the pseudo-label table (num_objects, NUM_VIEWS), -1 = none."""
         table = torch.as_tensor(table)
         if table.shape != self.pseudo_labels.shape:
-            raise ValueError(f'pseudo-label table must have shape '
+            raise DataError(f'pseudo-label table must have shape '
                              f'{tuple(self.pseudo_labels.shape)}, got '
                              f'{tuple(table.shape)}')
         if table.dtype.is_floating_point or table.dtype == torch.bool:
             raise TypeError(f'pseudo-labels must be integers, got '
                             f'{table.dtype}')
         if table.numel() and (table.min() < -1 or table.max() >= NUM_VIEWS):
-            raise ValueError('pseudo-labels must be -1 or view ids 0..'
+            raise DataError('pseudo-labels must be -1 or view ids 0..'
                              f'{NUM_VIEWS - 1}')
         self.pseudo_labels.copy_(table)
 

@@ -3,8 +3,10 @@ import pickle
 from contextlib import contextmanager
 from typing import Optional
 
+from .errors import CheckpointError
 
-class UnsafeCheckpointError(RuntimeError):
+
+class UnsafeCheckpointError(CheckpointError):
     """A checkpoint holds pickled objects that weights-only loading refuses."""
 
 

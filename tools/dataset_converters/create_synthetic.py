@@ -9,10 +9,10 @@ Writes {synset}_{split}_images.npz (uint8 (N, 24, 4, S, S)) and
 file atomically, plus synthetic_meta.json with the settings.
 """
 import argparse
-import sys
 import time
 
 from mmssr.datasets.synthetic import generate_synthetic_dataset
+from mmssr.utils.errors import cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,24 +26,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--image-size', type=int, default=64)
     parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument('--debug', action='store_true',
+                        help='show tracebacks of user errors too')
     return parser.parse_args(argv)
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
-    try:
-        files = generate_synthetic_dataset(
-            args.out, args.categories, num_train=args.num_train,
-            num_val=args.num_val, num_test=args.num_test, seed=args.seed,
-            image_size=args.image_size, progress=not args.no_progress)
-    except ValueError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    files = generate_synthetic_dataset(
+        args.out, args.categories, num_train=args.num_train,
+        num_val=args.num_val, num_test=args.num_test, seed=args.seed,
+        image_size=args.image_size, progress=not args.no_progress)
     print(f'wrote {len(files)} files to {args.out} in '
           f'{time.time() - start:.1f} s')
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

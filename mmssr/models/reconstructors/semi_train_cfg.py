@@ -1,7 +1,8 @@
 """Settings of SSR's pseudo-labelling rule (``semi_train_cfg``)."""
-import difflib
 from dataclasses import dataclass, fields
 from typing import Mapping, Optional
+
+from mmssr.utils.errors import ConfigError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ class SemiTrainConfig:
         )
         for ok, key, expected in checks:
             if not ok:
-                raise ValueError(f'semi_train_cfg.{key}: expected {expected}, '
-                                 f'got {getattr(self, key)!r}')
+                raise ConfigError(f'semi_train_cfg.{key}: expected '
+                                  f'{expected}, got {getattr(self, key)!r}')
 
     @classmethod
     def from_dict(cls, cfg: Optional[Mapping]) -> 'SemiTrainConfig':
@@ -58,8 +59,7 @@ class SemiTrainConfig:
         known = [f.name for f in fields(cls)]
         for key in cfg:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f'; did you mean {close[0]!r}?' if close else ''
-                raise ValueError(f'semi_train_cfg.{key}: unknown setting '
-                               f'(expected one of {known}){hint}')
+                raise ConfigError(f'semi_train_cfg.{key}: unknown setting '
+                                  f'(expected one of {known})'
+                                  f'{did_you_mean(key, known)}')
         return cls(**cfg)
