@@ -5,7 +5,9 @@ the same import name. We ask for the light one (``mmcv-lite``,
 ``open3d-cpu``) only when no distribution of that module is importable yet,
 so a user's full ``mmcv`` or CUDA ``open3d`` is never clobbered.
 """
+import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -51,6 +53,39 @@ def runtime_requirements() -> list:
             reqs.append(dist)
     return reqs
 
+
+def add_mim_extension() -> None:
+    """Put configs, tools and the model index into ``mmssr/.mim``.
+
+    OpenMMLab's ``mim`` (``mim train mmssr CONFIG``, ``mim test``) looks for
+    them there. Editable installs get symbolic links to the source folders;
+    built wheels and sdists get copies.
+    """
+    if any(cmd in sys.argv for cmd in ('develop', 'editable_wheel')):
+        mode = 'symlink'
+    elif any(cmd in sys.argv
+             for cmd in ('install', 'bdist_wheel', 'sdist', 'build')):
+        mode = 'copy'
+    else:
+        return
+    root = osp.dirname(osp.abspath(__file__))
+    mim_dir = osp.join(root, 'mmssr', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for name in ('configs', 'tools', 'model-index.yml'):
+        src, dst = osp.join(root, name), osp.join(mim_dir, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+
+
+add_mim_extension()
 
 with open('README.md', encoding='utf-8') as f:
     long_description = f.read()

@@ -6,39 +6,10 @@ import torch
 from torch import Tensor
 
 from mmssr.models.renderers import SoftRasterizer
+# Re-exported: shading moved to the renderer package, users import it here.
+from mmssr.models.renderers.shader import (  # noqa: F401
+    DEFAULT_LIGHT, face_normals, lambertian_face_colors)
 from mmssr.structures import view_ids_to_eyes
-
-DEFAULT_LIGHT = (0.4, 0.8, -0.6)
-
-
-def face_normals(vertices: Tensor, faces: Tensor) -> Tensor:
-    """Unit normals (B, F, 3) of faces (F, 3) of vertices (B, V, 3)."""
-    tri = vertices[:, faces]
-    normal = torch.cross(tri[:, :, 1] - tri[:, :, 0],
-                         tri[:, :, 2] - tri[:, :, 0], dim=-1)
-    return torch.nn.functional.normalize(normal, dim=-1, eps=1e-12)
-
-
-def lambertian_face_colors(vertices: Tensor,
-                           faces: Tensor,
-                           base_color: Sequence[float] = (0.75, 0.75, 0.8),
-                           light_dir: Sequence[float] = DEFAULT_LIGHT,
-                           ambient: float = 0.35,
-                           two_sided: bool = True) -> Tensor:
-    """Per-face RGB (B, F, 3) of a directional light plus ambient.
-
-    ``base_color`` may be one RGB or per-face colours (B, F, 3).
-    """
-    normal = face_normals(vertices, faces)
-    light = torch.nn.functional.normalize(
-        torch.as_tensor(light_dir, dtype=vertices.dtype,
-                        device=vertices.device), dim=0)
-    cos = (normal * light).sum(-1)
-    cos = cos.abs() if two_sided else cos.clamp_min(0.0)
-    shade = ambient + (1.0 - ambient) * cos
-    base = torch.as_tensor(base_color, dtype=vertices.dtype,
-                           device=vertices.device)
-    return (shade.unsqueeze(-1) * base).clamp(0.0, 1.0)
 
 
 @torch.no_grad()

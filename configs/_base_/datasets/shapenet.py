@@ -11,12 +11,13 @@ num_labeled = 2
 train_pipeline = [dict(type='PackMeshInputs')]
 test_pipeline = [dict(type='PackMeshInputs')]
 
-# SoftRas baseline: labeled pairs only.
+# SoftRas baseline: labeled pairs only. Training counts iterations, so the
+# sampler never ends (no "reach the end of the dataloader" restarts).
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -1,3 +1,16 @@
-from .soft_rasterizer import SoftRasterizer, influence_radius, rasterize
+from .blend import hard_rgb_blend, soft_silhouette_blend, softmax_rgb_blend
+from .cameras import LookAtPerspectiveCameras
+from .fragments import Fragments, PairChunk
+from .rasterizer import (PAIRS_PER_CHUNK, SoftMeshRasterizer,
+                         gather_face_vertices)
+from .settings import BlendParams, RasterizationSettings, influence_radius
+from .shader import face_normals, lambertian_face_colors
+from .soft_rasterizer import SoftRasterizer, rasterize
 
-__all__ = ['SoftRasterizer', 'rasterize', 'influence_radius']
+__all__ = [
+    'SoftRasterizer', 'rasterize', 'influence_radius',
+    'LookAtPerspectiveCameras', 'RasterizationSettings', 'BlendParams',
+    'SoftMeshRasterizer', 'Fragments', 'PairChunk', 'PAIRS_PER_CHUNK',
+    'gather_face_vertices', 'soft_silhouette_blend', 'hard_rgb_blend',
+    'softmax_rgb_blend', 'face_normals', 'lambertian_face_colors'
+]
