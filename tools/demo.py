@@ -14,7 +14,11 @@ import numpy as np
 
 from mmssr.apis import (expected_image_size, inference_mesh, init_model,
                         load_rgba_image)
-from mmssr.utils.errors import cli_main
+from mmssr.structures import NUM_VIEWS
+from mmssr.utils.errors import DataError, UserError, cli_main
+
+# What open3d's write_triangle_mesh can write.
+MESH_FORMATS = ('.obj', '.ply', '.off', '.stl', '.gltf', '.glb')
 from mmssr.visualization import image_grid, render_mesh_views, rgba_to_rgb
 
 
@@ -38,7 +42,8 @@ def parse_args() -> argparse.Namespace:
 
 def write_mesh(path: str, vertices: np.ndarray, faces: np.ndarray) -> None:
     """Write a mesh with open3d, atomically (temporary file, then rename)."""
-    import open3d as o3d
+    from mmssr.utils.misc import import_open3d
+    o3d = import_open3d()
     mesh = o3d.geometry.TriangleMesh(
         o3d.utility.Vector3dVector(vertices.astype(np.float64)),
         o3d.utility.Vector3iVector(faces.astype(np.int32)))
@@ -50,18 +55,36 @@ def write_mesh(path: str, vertices: np.ndarray, faces: np.ndarray) -> None:
     os.close(fd)
     try:
         if not o3d.io.write_triangle_mesh(tmp, mesh):
-            raise RuntimeError(f'open3d could not write {path}')
+            raise UserError(f'{path}: open3d could not write this file')
         os.replace(tmp, path)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse what cannot work before loading anything."""
+    ext = osp.splitext(args.out)[1].lower()
+    if ext not in MESH_FORMATS:
+        raise UserError(f'--out {args.out}: expected a mesh file ending in '
+                        f'one of {", ".join(MESH_FORMATS)}')
+    if osp.isdir(args.out):
+        raise UserError(f'--out {args.out}: is a folder; give a file name')
+    bad = [v for v in args.views if not 0 <= v < NUM_VIEWS]
+    if bad:
+        raise UserError(f'--views {bad[0]}: expected view ids in '
+                        f'0..{NUM_VIEWS - 1}')
+
+
 @cli_main
 def main() -> int:
     args = parse_args()
+    check_args(args)
     model = init_model(args.config, args.checkpoint, args.device)
     image = load_rgba_image(args.image, expected_image_size(model))
+    if not image[3].any():
+        raise DataError(f'{args.image}: the alpha channel (the silhouette) '
+                        'is empty: there is no object to reconstruct')
     vertices, faces = inference_mesh(model, image)
     write_mesh(args.out, vertices.numpy(), faces.numpy())
     renders = render_mesh_views(vertices[None], faces, args.views,

@@ -25,6 +25,10 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))
 
+# Add dict(type='TensorboardVisBackend') to also write TensorBoard event
+# files (needs `pip install tensorboard`), e.g. with --cfg-options
+# "vis_backends=[dict(type='LocalVisBackend'),dict(type='TensorboardVisBackend')]"
+# or in a child config (set visualizer.vis_backends as well).
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='Visualizer', vis_backends=vis_backends, name='visualizer')

@@ -3,6 +3,9 @@
 Every check names the file and what was expected, so a bad or truncated
 download is a one-line error rather than a confusing failure later.
 """
+import os
+import os.path as osp
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -17,6 +20,51 @@ VOXEL_SHAPE = (32, 32, 32)
 
 class DatasetNotFoundError(UserError, FileNotFoundError):
     """Dataset files are missing; the message says how to get them."""
+
+
+class DegenerateDataWarning(UserWarning):
+    """A data file loads but holds nothing to learn from."""
+
+
+# Files already warned about in this process: (path, size, mtime_ns).
+_WARNED = set()
+
+
+def warn_if_degenerate(path: str, images: np.ndarray) -> Optional[str]:
+    """Warn, once per file, when silhouettes of ``images`` are all empty.
+
+    ``images``: RGBA views (N, NUM_VIEWS, 4, S, S) of one
+    ``{synset}_{split}_images.npz``. An empty alpha channel in every view of
+    every object (or of some objects) leaves nothing to fit; the warning
+    names the file. Returns the message, or ``None``.
+    """
+    if len(images) == 0:
+        return None
+    shown = images[:, :, 3].any(axis=(1, 2, 3))  # per object
+    if shown.all():
+        return None
+    empty = np.flatnonzero(~shown).tolist()
+    if not shown.any():
+        message = (f'{path}: every silhouette (alpha channel) is empty: '
+                   f'none of its {len(images)} objects is visible in any '
+                   'view; the category of this file has nothing to learn '
+                   'from')
+    else:
+        listed = ', '.join(map(str, empty[:10])) + (
+            ', ...' if len(empty) > 10 else '')
+        message = (f'{path}: {len(empty)} of {len(images)} objects have an '
+                   f'empty silhouette (alpha channel) in every view: '
+                   f'objects {listed}')
+    try:
+        stat = os.stat(path)
+        key = (osp.abspath(path), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = (osp.abspath(path), None, None)
+    if key in _WARNED:
+        return message
+    _WARNED.add(key)
+    warnings.warn(message, DegenerateDataWarning, stacklevel=2)
+    return message
 
 
 def load_single_array(path: str) -> np.ndarray:

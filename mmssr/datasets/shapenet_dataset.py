@@ -12,7 +12,7 @@ from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
 from mmssr.utils.errors import DataError
 from .categories import resolve_categories
 from .loading import (DatasetNotFoundError, downsample_views, load_images,
-                      load_voxels)
+                      load_voxels, warn_if_degenerate)
 
 
 @DATASETS.register_module()
@@ -192,6 +192,7 @@ class ShapeNetDataset(BaseDataset):
             prefix = osp.join(self.data_root, f'{synset}_{self.file_split}')
             img_path = prefix + '_images.npz'
             imgs = load_images(img_path)
+            warn_if_degenerate(img_path, imgs)
             sel = self._select(len(imgs), name, img_path)
             images.append(np.ascontiguousarray(imgs[sel]))
             if self.mode == 'view':

@@ -1,31 +1,40 @@
 """The embedded synthetic ShapeNet-like dataset, generated on first use."""
-import json
-import os.path as osp
+import warnings
 from typing import Optional
 
 from mmengine.dist import barrier, is_main_process
 from mmengine.logging import print_log
 
 from mmssr.registry import DATASETS
-from .categories import resolve_categories
 from .shapenet_dataset import ShapeNetDataset
-from .synthetic import META_FILE, generate_synthetic_dataset
+from .synthetic.generator import DEFAULT_SETTINGS, ensure_synthetic_dataset
 
-DEFAULT_SYNTHETIC = dict(num_train=32, num_val=4, num_test=8, seed=0,
-                         image_size=64)
+DEFAULT_SYNTHETIC = dict(DEFAULT_SETTINGS)
+
+
+class SyntheticDataWarning(UserWarning):
+    """The synthetic data on disk was not what the config asks for."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, SyntheticDataWarning, stacklevel=2)
 
 
 @DATASETS.register_module()
 class SyntheticShapeNetDataset(ShapeNetDataset):
     """:class:`ShapeNetDataset` on synthetic data made on first use.
 
-    When the files of the requested categories are missing in
-    ``data_root``, they are generated with ``synthetic_cfg`` (keys of
-    :func:`generate_synthetic_dataset`: ``num_train``, ``num_val``,
-    ``num_test``, ``seed``, ``image_size``); the same settings always give
-    the same data. In distributed runs rank 0 generates and the others wait.
-    Existing data generated with other settings is an error, never silently
-    reused or overwritten.
+    When ``data_root`` holds no synthetic dataset, it is generated with
+    ``synthetic_cfg`` (keys of :func:`generate_synthetic_dataset`:
+    ``num_train``, ``num_val``, ``num_test``, ``seed``, ``image_size``); the
+    same settings always give the same data. A dataset there whose
+    ``synthetic_meta.json`` disagrees with ``synthetic_cfg``, or which is
+    incomplete (a file missing or changed: every file's sha256 is checked,
+    about 10 ms for the default dataset), is regenerated with a
+    :class:`SyntheticDataWarning` naming what differed; requested
+    categories it lacks are added. Generation is atomic and serialised
+    across processes (:func:`ensure_synthetic_dataset`). In distributed
+    runs rank 0 checks and generates and the others wait.
     """
 
     def __init__(self, data_root: str, synthetic_cfg: Optional[dict] = None,
@@ -42,35 +51,9 @@ class SyntheticShapeNetDataset(ShapeNetDataset):
                          **kwargs)
 
     def _ensure_generated(self, data_root: str, categories) -> None:
-        synsets = [s for s, _ in resolve_categories(categories)]
         if is_main_process():
-            meta_path = osp.join(data_root, META_FILE)
-            meta = None
-            if osp.isfile(meta_path):
-                with open(meta_path) as f:
-                    meta = json.load(f)
-                settings = {k: meta.get(k) for k in self.synthetic_cfg}
-                if settings != self.synthetic_cfg:
-                    raise ValueError(
-                        f'{meta_path}: the synthetic data in {data_root} was '
-                        f'generated with {settings}, but the config asks for '
-                        f'{self.synthetic_cfg}; delete the folder or choose '
-                        'another data_root')
-            have = set(meta['categories']) if meta else set()
-            if not set(synsets) <= have or not self._files_exist(
-                    data_root, synsets):
-                wanted = sorted(set(synsets) | have)
-                print_log(f'generating the synthetic dataset in {data_root} '
-                          f'({len(wanted)} categories, {self.synthetic_cfg})',
-                          logger='current')
-                generate_synthetic_dataset(data_root, wanted,
-                                           progress=True,
-                                           **self.synthetic_cfg)
+            ensure_synthetic_dataset(
+                data_root, categories, progress=True,
+                info=lambda msg: print_log(msg, logger='current'),
+                warn=_warn, **self.synthetic_cfg)
         barrier()
-
-    @staticmethod
-    def _files_exist(root: str, synsets) -> bool:
-        return all(
-            osp.isfile(osp.join(root, f'{s}_{split}_{kind}.npz'))
-            for s in synsets for split in ('train', 'val', 'test')
-            for kind in ('images', 'voxels'))

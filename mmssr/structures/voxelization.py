@@ -50,7 +50,8 @@ def voxelize_mesh(vertices: ArrayLike,
     not closed (an edge without exactly two faces) have no inside; they
     contribute the cells their surface passes through.
     """
-    import open3d as o3d
+    from mmssr.utils.misc import import_open3d
+    o3d = import_open3d()
     verts = _as_numpy(vertices, np.float64)
     tris = _as_numpy(faces, np.int64)
     if verts.ndim != 2 or verts.shape[1] != 3:

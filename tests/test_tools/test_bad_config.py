@@ -19,5 +19,8 @@ def test_train_tool_reports_an_unknown_model_type(tmp_path):
     cfg.dump(path)
     proc = run_tool('tools/train.py', path, '--work-dir',
                     str(tmp_path / 'w'), check=False)
-    assert proc.returncode != 0
-    assert 'TemplateMeshDecodr is not in the' in proc.stderr
+    assert proc.returncode == 2
+    assert "error: type='TemplateMeshDecodr': no such model is registered" \
+        in proc.stderr
+    assert "did you mean 'TemplateMeshDecoder'?" in proc.stderr
+    assert 'Traceback' not in proc.stderr

@@ -2,16 +2,20 @@
 
     python tools/dataset_converters/create_synthetic.py --out data/synthetic \
         [--categories airplane chair ...] [--num-train 32 --num-val 4 \
-        --num-test 8] [--seed 0] [--image-size 64]
+        --num-test 8] [--seed 0] [--image-size 64] [--force]
 
 Writes {synset}_{split}_images.npz (uint8 (N, 24, 4, S, S)) and
-{synset}_{split}_voxels.npz ((N, 32, 32, 32) 0/1) for train/val/test, each
-file atomically, plus synthetic_meta.json with the settings.
+{synset}_{split}_voxels.npz ((N, 32, 32, 32) 0/1) for train/val/test, plus
+synthetic_meta.json (last) with the settings and the files' sha256. The
+dataset is written whole or not at all: into OUT.tmp-<pid>, then renamed to
+OUT; concurrent runs on one OUT wait for each other (lock file OUT.lock).
+A dataset already in OUT with the same settings is left as it is ("up to
+date"); one with other settings is replaced only with --force.
 """
 import argparse
 import time
 
-from mmssr.datasets.synthetic import generate_synthetic_dataset
+from mmssr.datasets.synthetic.generator import ensure_synthetic_dataset
 from mmssr.utils.errors import cli_main
 
 
@@ -25,6 +29,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-test', type=int, default=8)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--image-size', type=int, default=64)
+    parser.add_argument('--force', action='store_true',
+                        help='regenerate even if OUT is up to date, and '
+                        'replace a dataset made with other settings')
     parser.add_argument('--no-progress', action='store_true')
     parser.add_argument('--debug', action='store_true',
                         help='show tracebacks of user errors too')
@@ -35,12 +42,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
-    files = generate_synthetic_dataset(
-        args.out, args.categories, num_train=args.num_train,
-        num_val=args.num_val, num_test=args.num_test, seed=args.seed,
-        image_size=args.image_size, progress=not args.no_progress)
-    print(f'wrote {len(files)} files to {args.out} in '
-          f'{time.time() - start:.1f} s')
+    state = ensure_synthetic_dataset(
+        args.out, args.categories, force=args.force, replace_other=False,
+        progress=not args.no_progress, info=print,
+        warn=lambda msg: print(f'warning: {msg}'),
+        num_train=args.num_train, num_val=args.num_val,
+        num_test=args.num_test, seed=args.seed, image_size=args.image_size)
+    if state.status == 'ok' and not args.force:
+        print(f'{args.out}: up to date, nothing to do')
+    else:
+        print(f'wrote {args.out} in {time.time() - start:.1f} s')
     return 0
 
 

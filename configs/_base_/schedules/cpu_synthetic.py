@@ -6,3 +6,4 @@
 _base_ = ['./adam_250k.py']
 optim_wrapper = dict(optimizer=dict(lr=3e-4))
 train_cfg = dict(max_iters=4000, val_interval=500)
+auto_scale_lr = dict(base_batch_size=32)
