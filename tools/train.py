@@ -6,11 +6,15 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmssr.utils import (close_process_group, prepare_runner_cfg,
-                         refuse_unsafe_checkpoints, register_all_modules)
+from mmssr.utils import (WorkDirLock, check_resume_compatible,
+                         check_train_cfg, close_process_group,
+                         prepare_runner_cfg, refuse_unsafe_checkpoints,
+                         register_all_modules, remove_stale_temp_files,
+                         resolve_resume_checkpoint)
+from mmssr.utils.checkpoint import MatchWrapperKeysHook
 from mmssr.utils.config_errors import (CURRENT_CONFIG,
                                        check_cfg_option_types)
-from mmssr.utils.errors import cli_main
+from mmssr.utils.errors import ConfigError, cli_main
 
 
 def parse_args() -> argparse.Namespace:
@@ -26,6 +30,11 @@ def parse_args() -> argparse.Namespace:
         'latest checkpoint in the work dir')
     parser.add_argument(
         '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rates by the total batch size over '
+        'auto_scale_lr.base_batch_size of the config')
     parser.add_argument(
         '--test',
         action='store_true',
@@ -78,19 +87,31 @@ def main() -> None:
         else:
             optim_wrapper['type'] = 'AmpOptimWrapper'
 
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+    check_train_cfg(cfg)
+    # one training per work dir (rank 0 holds WORK_DIR/.lock); the lock is
+    # taken before the runner creates its log in the work dir
+    with WorkDirLock(cfg.work_dir) as lock:
+        # --resume without a value: the checkpoint WORK_DIR/last_checkpoint
+        # names (none: train from scratch); checked before training starts
+        resume_from = resolve_resume_checkpoint(cfg.work_dir, args.resume)
+        if args.resume is not None:
+            cfg.resume = True
+            cfg.load_from = resume_from
 
-    prepare_runner_cfg(cfg)
-    runner = Runner.from_cfg(cfg)
-    with refuse_unsafe_checkpoints(cfg.get('load_from')):
-        runner.train()
-        if args.test:
-            runner.test()
+        prepare_runner_cfg(cfg)
+        runner = Runner.from_cfg(cfg)
+        # DDP-saved SSR checkpoints hold reconstructor.module.* keys
+        runner.register_hook(MatchWrapperKeysHook())
+        if lock.held:
+            remove_stale_temp_files(cfg.work_dir, logger=runner.logger)
+        with refuse_unsafe_checkpoints(cfg.get('load_from')):
+            if resume_from is not None:
+                check_resume_compatible(runner.model,
+                                        cfg.get('optim_wrapper'),
+                                        resume_from)
+            runner.train()
+            if args.test:
+                runner.test()
     close_process_group()
 
 

@@ -1,11 +1,28 @@
 """Labeled and unlabeled pairs of one ShapeNet-format dataset, together."""
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Iterator, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
 from mmengine.dataset import ConcatDataset
 
 from mmssr.registry import DATASETS
+from mmssr.structures import all_view_ids
+
+
+class PseudoLabelQuery(NamedTuple):
+    """A chunk of unlabeled objects of one category, ready to be labelled.
+
+    ``images``: all their views (len(objects)·NUM_VIEWS, 4, S, S) uint8 in
+    stored order; ``references``: the views (R, NUM_VIEWS, 4, S, S) of the
+    category's labeled objects; ``stored_views``: the stored view ids of
+    ``images``, the hidden truth, read only by the 'oracle' ablation and by
+    diagnostics.
+    """
+    category: str
+    objects: List[int]
+    images: np.ndarray
+    references: np.ndarray
+    stored_views: np.ndarray
 
 
 @DATASETS.register_module()
@@ -49,19 +66,15 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
     def unlabeled(self):
         return self.datasets[1]
 
-    def pseudo_label_queries(
-        self,
-        rank: int = 0,
-        world_size: int = 1,
-        objects_per_call: int = 16
-    ) -> Iterator[Tuple[List[int], np.ndarray, np.ndarray]]:
+    def pseudo_label_queries(self,
+                             rank: int = 0,
+                             world_size: int = 1,
+                             objects_per_call: int = 16
+                             ) -> Iterator[PseudoLabelQuery]:
         """What a pseudo-labeller needs, a chunk of objects at a time.
 
-        Yields ``(objects, queries, references)``: positions of unlabeled
-        objects of one category (every ``world_size``-th from ``rank``),
-        all their views (len(objects)·NUM_VIEWS, 4, S, S) in stored order,
-        and the views (R, NUM_VIEWS, 4, S, S) of that category's labeled
-        objects. Arrays are uint8.
+        Yields a :class:`PseudoLabelQuery` per chunk of the unlabeled
+        objects of one category (every ``world_size``-th from ``rank``).
         """
         groups = self.unlabeled.objects_by_category()
         for category, objects in groups.items():
@@ -72,4 +85,6 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
             for start in range(0, len(mine), objects_per_call):
                 chunk = mine[start:start + objects_per_call]
                 views = self.unlabeled.object_views(chunk)
-                yield chunk, views.reshape(-1, *views.shape[2:]), references
+                yield PseudoLabelQuery(
+                    category, chunk, views.reshape(-1, *views.shape[2:]),
+                    references, np.tile(all_view_ids(), len(chunk)))

@@ -7,7 +7,8 @@ from mmengine.logging import print_log
 
 from mmssr.registry import DATASETS
 from .shapenet_dataset import ShapeNetDataset
-from .synthetic.generator import DEFAULT_SETTINGS, ensure_synthetic_dataset
+from .synthetic.generator import ensure_synthetic_dataset
+from .synthetic.storage import DEFAULT_SETTINGS
 
 DEFAULT_SYNTHETIC = dict(DEFAULT_SETTINGS)
 

@@ -201,13 +201,14 @@ def test_what_the_pseudo_labeller_needs(data_root):
     # two ranks share the objects of every category, each once
     seen = []
     for rank in (0, 1):
-        for objects, queries, references in semi.pseudo_label_queries(
-                rank, 2, objects_per_call=1):
+        for cat, objects, queries, references, stored in \
+                semi.pseudo_label_queries(rank, 2, objects_per_call=1):
+            assert stored.tolist() == list(range(24)) * len(objects)
             assert queries.shape == (24 * len(objects), 4, 8, 8)
             assert queries[:, 1, 0, 0].tolist() == list(range(24))
             # file index of unlabeled object o is o % 3 + 2
             assert queries[0, 0, 0, 0] == objects[0] % 3 + 2
-            cat = unlabeled.object_categories[objects[0]]
+            assert cat == unlabeled.object_categories[objects[0]]
             assert references.shape == (2, 24, 4, 8, 8)
             np.testing.assert_array_equal(references,
                                           labeled.reference_views(cat))

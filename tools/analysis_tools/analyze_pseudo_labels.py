@@ -13,7 +13,9 @@ for each threshold τ: coverage (accepted views), exact accuracy, accuracy
 within one view (15°), the share of accepted views that are the opposite
 view (180°, the front/back confusion of symmetric objects), and the objects
 with at least two accepted views (those SSR trains on); then the same per
-category at the config's τ.
+category at the config's τ, with the reference objects' agreement (the
+share of views on which every labeled object alone names the same view: an
+estimate of whether viewpoints transfer that reads no hidden view id).
 """
 import argparse
 import os
@@ -85,10 +87,14 @@ def main() -> None:
     rule = model.semi_train_cfg
     views = torch.full((unlabeled.num_objects, NUM_VIEWS), -1)
     conf = torch.zeros(unlabeled.num_objects, NUM_VIEWS)
-    for objects, queries, references in dataset.pseudo_label_queries():
-        found, confidence = model.viewpoint_confidence(queries, references)
-        views[objects] = found.view(len(objects), NUM_VIEWS)
-        conf[objects] = confidence.view(len(objects), NUM_VIEWS)
+    agreement = {}
+    for query in dataset.pseudo_label_queries():
+        found, confidence, agree = model.viewpoint_confidence(
+            query.images, query.references)
+        views[query.objects] = found.view(len(query.objects), NUM_VIEWS)
+        conf[query.objects] = confidence.view(len(query.objects), NUM_VIEWS)
+        agreement.setdefault(query.category, []).append(
+            (agree, len(query.objects)))
 
     print(f'SiamVP pseudo-labels of {unlabeled.num_objects} unlabeled objects'
           f' x {NUM_VIEWS} views, reference={rule.reference}, confidence='
@@ -108,15 +114,21 @@ def main() -> None:
     tau = rule.threshold
     cats = np.asarray(unlabeled.object_categories)
     print(f'\nper category at the config\'s tau = {tau:g}')
-    print('| category | coverage | exact | within 1 view | opposite view |')
-    print('|---|---|---|---|---|')
+    print('| category | coverage | exact | within 1 view | opposite view | '
+          'reference agreement |')
+    print('|---|---|---|---|---|---|')
     per_category = {}
     for name in dict.fromkeys(unlabeled.object_categories):
         rows_of = torch.from_numpy(np.nonzero(cats == name)[0])
         s = label_stats(views[rows_of], conf[rows_of], tau)
+        parts = agreement.get(name, [])
+        weight = sum(n for a, n in parts if a == a)
+        s['agreement'] = (sum(a * n for a, n in parts if a == a) / weight
+                          if weight else float('nan'))
         per_category[name] = s
         print(f'| {name} | {s["coverage"]:.3f} | {s["exact"]:.3f} | '
-              f'{s["within_one"]:.3f} | {s["opposite"]:.3f} |')
+              f'{s["within_one"]:.3f} | {s["opposite"]:.3f} | '
+              f'{s["agreement"]:.3f} |')
     if args.out:
         tmp = args.out + '.tmp'
         dump(dict(thresholds=rows, per_category=per_category), tmp,

@@ -29,6 +29,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-test', type=int, default=8)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--image-size', type=int, default=64)
+    parser.add_argument('--random-orientation', action='store_true',
+                        help='turn every object about the up axis by a '
+                        'random angle (no canonical orientation)')
     parser.add_argument('--force', action='store_true',
                         help='regenerate even if OUT is up to date, and '
                         'replace a dataset made with other settings')
@@ -47,7 +50,8 @@ def main(argv=None) -> int:
         progress=not args.no_progress, info=print,
         warn=lambda msg: print(f'warning: {msg}'),
         num_train=args.num_train, num_val=args.num_val,
-        num_test=args.num_test, seed=args.seed, image_size=args.image_size)
+        num_test=args.num_test, seed=args.seed, image_size=args.image_size,
+        random_orientation=args.random_orientation)
     if state.status == 'ok' and not args.force:
         print(f'{args.out}: up to date, nothing to do')
     else:

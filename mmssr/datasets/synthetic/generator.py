@@ -1,45 +1,28 @@
 """Write a synthetic ShapeNet-like dataset in the SoftRas file format.
 
-A dataset is written whole or not at all: it is generated into a sibling
-folder ``<out>.tmp-<pid>`` and renamed into place at the end, under an
-exclusive ``fcntl.flock`` on ``<out>.lock``; ``synthetic_meta.json``, written
-last, records every setting and the sha256 of every file, so a dataset that
-is incomplete, mixed or made with other settings is recognised.
+Objects come from procedural families (``categories.py``), are rendered by
+the project's renderer and voxelized with the metric's voxelizer. How the
+files are written (whole or not at all, the meta, locks) is ``storage.py``.
 """
-import contextlib
-import errno
-import fcntl
-import glob
-import hashlib
-import json
 import os
 import os.path as osp
-import re
 import shutil
-import tempfile
-from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
-                    Tuple)
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmengine.fileio import dump
 
 from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes, voxelize_mesh
 from mmssr.utils.errors import DataError
 from .categories import build_object
 from .primitives import merge, normalize_parts
+from .storage import (GENERATOR, GENERATOR_VERSION, META_FILE, SETTING_KEYS,
+                      SPLITS, DatasetState, atomic_json, atomic_savez,
+                      check_settings, content_hash, data_file_names,
+                      dataset_lock, inspect_synthetic_dataset, refuse_foreign,
+                      remove_leftovers, sha256_of, swap_in)
 
-SPLITS = ('train', 'val', 'test')
-META_FILE = 'synthetic_meta.json'
-GENERATOR = 'mmssr.datasets.synthetic'
-# Bump when the generated content changes for the same settings.
-GENERATOR_VERSION = 1
-SETTING_KEYS = ('num_train', 'num_val', 'num_test', 'seed', 'image_size')
-DEFAULT_SETTINGS = dict(num_train=32, num_val=4, num_test=8, seed=0,
-                        image_size=64)
-_DATA_FILE = re.compile(r'\d{8}_(train|val|test)_(images|voxels)\.npz')
-_LEFTOVER = re.compile(r'\.(tmp|old)-(\d+)')
 # Silhouette sharpness of the stored renders: crisp, about 0.5 px of
 # antialiasing at 64x64.
 RENDER_SIGMA = 1e-5
@@ -52,13 +35,42 @@ def object_seed(seed: int, synset: str, split: str, index: int) -> list:
     return [seed, int(synset), SPLITS.index(split), index]
 
 
-def make_object(category: str, rng: np.random.Generator
+def make_object(category: str, rng: np.random.Generator,
+                yaw: Optional[float] = None
                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vertices (V, 3), faces (F, 3), face colours (F, 3) of one object,
-    normalized so its longest side spans 0.85–0.97 around the origin."""
+    normalized so its longest side spans 0.85–0.97 around the origin.
+
+    ``yaw`` (radians) turns the object about the up axis (+y) and rescales
+    it so its longest side keeps that span: objects then have no canonical
+    orientation, and a viewpoint learned on some cannot transfer to others.
+    """
     parts = build_object(category, rng)
-    parts = normalize_parts(parts, rng.uniform(0.85, 0.97))
-    return merge(parts)
+    span = rng.uniform(0.85, 0.97)
+    parts = normalize_parts(parts, span)
+    vertices, faces, colors = merge(parts)
+    if yaw is not None:
+        c, s = np.cos(yaw), np.sin(yaw)
+        turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+        vertices = vertices @ turn.T
+        centre = (vertices.max(0) + vertices.min(0)) / 2
+        vertices = (vertices - centre) * (
+            span / (vertices.max(0) - vertices.min(0)).max())
+    return vertices, faces, colors
+
+
+def object_yaw(settings: dict, synset: str, split: str,
+               index: int) -> Optional[float]:
+    """The random turn of an object with ``random_orientation``, else None.
+
+    Drawn from its own seed sequence, so the shapes are those of the
+    dataset without the option.
+    """
+    if not settings.get('random_orientation'):
+        return None
+    rng = np.random.default_rng(
+        object_seed(settings['seed'], synset, split, index) + [1])
+    return float(rng.uniform(0.0, 2.0 * np.pi))
 
 
 def render_object_views(vertices: np.ndarray, faces: np.ndarray,
@@ -82,310 +94,6 @@ def render_object_views(vertices: np.ndarray, faces: np.ndarray,
     return (rgba.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
 
 
-# -- files -----------------------------------------------------------------
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _publish(tmp: str, path: str) -> None:
-    """Give ``tmp`` the mode of a normal new file (``mkstemp`` makes 0600),
-    then rename it to ``path``."""
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, path)
-
-
-def atomic_savez(path: str, array: np.ndarray) -> None:
-    """``np.savez_compressed`` to a temporary file, then rename."""
-    folder = osp.dirname(osp.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix='.npz.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            np.savez_compressed(f, array)
-        _publish(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
-def _atomic_json(path: str, obj: dict) -> None:
-    fd, tmp = tempfile.mkstemp(suffix='.json.tmp',
-                               dir=osp.dirname(osp.abspath(path)))
-    os.close(fd)
-    try:
-        dump(obj, tmp, file_format='json', indent=2)
-        _publish(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
-def data_file_names(synsets: Sequence[str]) -> List[str]:
-    """The npz files of ``synsets``, in the fixed order of the hash."""
-    return [f'{s}_{split}_{kind}.npz' for s in synsets for split in SPLITS
-            for kind in ('images', 'voxels')]
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def content_hash(file_hashes: Dict[str, str], names: Sequence[str]) -> str:
-    """sha256 over the files' sha256 in the order of ``names``."""
-    digest = hashlib.sha256()
-    for name in names:
-        digest.update(f'{name} {file_hashes[name]}\n'.encode())
-    return digest.hexdigest()
-
-
-# -- settings and the state of a folder -------------------------------------
-def check_settings(num_train: int = 32, num_val: int = 4, num_test: int = 8,
-                   seed: int = 0, image_size: int = 64) -> dict:
-    """The settings as a dict; a :class:`DataError` for a bad one."""
-    if image_size % 8 or image_size < 8:
-        raise DataError(f'image_size must be a multiple of 8, got '
-                        f'{image_size}')
-    counts = dict(num_train=num_train, num_val=num_val, num_test=num_test)
-    for key, count in counts.items():
-        if count < 1:
-            raise DataError(f'{key} must be >= 1, got {count}')
-    return dict(counts, seed=seed, image_size=image_size)
-
-
-def read_meta(out_dir: str) -> Optional[dict]:
-    """The meta of ``out_dir``; ``None`` when missing; ``{}`` if unreadable."""
-    path = osp.join(out_dir, META_FILE)
-    if not osp.isfile(path):
-        return None
-    try:
-        with open(path) as f:
-            meta = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-class DatasetState(NamedTuple):
-    """What a folder holds, against the wanted categories and settings.
-
-    ``status``: ``'missing'`` (no dataset), ``'ok'``, ``'other-settings'``
-    (made with other settings), ``'fewer-categories'`` (same settings, some
-    wanted categories absent) or ``'incomplete'`` (a file missing or
-    changed, or no usable meta). ``reason`` says what differed.
-    """
-    status: str
-    reason: str
-    meta: Optional[dict]
-
-
-def _settings_diff(meta: dict, settings: dict) -> List[str]:
-    diffs = []
-    if meta.get('generator') != GENERATOR or meta.get(
-            'version') != GENERATOR_VERSION:
-        diffs.append(f"generator: {meta.get('generator')} version "
-                     f"{meta.get('version')} in the folder, {GENERATOR} "
-                     f'version {GENERATOR_VERSION} asked')
-    for key in SETTING_KEYS:
-        if meta.get(key) != settings[key]:
-            diffs.append(f'{key}: {meta.get(key)!r} in the folder, '
-                         f'{settings[key]!r} asked')
-    return diffs
-
-
-def verify_files(out_dir: str, meta: dict) -> List[str]:
-    """What is wrong with the files that ``meta`` lists (empty: nothing).
-
-    Checks that each file exists with its recorded size and sha256, and the
-    content hash over them.
-    """
-    files = meta.get('files')
-    categories = meta.get('categories')
-    if not isinstance(files, dict) or not isinstance(categories, list) or \
-            'content_sha256' not in meta:
-        return [f'{META_FILE} records no content hash (written by an older '
-                'generator or damaged)']
-    names = data_file_names(categories)
-    problems, hashes = [], {}
-    for name in names:
-        path = osp.join(out_dir, name)
-        record = files.get(name)
-        if not isinstance(record, dict):
-            problems.append(f'{name} is not recorded in {META_FILE}')
-        elif not osp.isfile(path):
-            problems.append(f'{name} is missing')
-        elif osp.getsize(path) != record.get('size'):
-            problems.append(f'{name} has {osp.getsize(path)} bytes, '
-                            f"{record.get('size')} recorded")
-        else:
-            hashes[name] = _sha256(path)
-            if hashes[name] != record.get('sha256'):
-                problems.append(f'{name} differs from its recorded sha256')
-    if not problems and content_hash(hashes,
-                                     names) != meta['content_sha256']:
-        problems.append('the content hash differs')
-    return problems
-
-
-def inspect_synthetic_dataset(out_dir: str, synsets: Sequence[str],
-                              settings: dict) -> DatasetState:
-    """The :class:`DatasetState` of ``out_dir`` for ``synsets``/``settings``.
-
-    Hashes every file (about 10 ms for the default 8 MB dataset).
-    """
-    if not osp.isdir(out_dir) or not any(
-            _DATA_FILE.fullmatch(n) or n == META_FILE
-            for n in os.listdir(out_dir)):
-        return DatasetState('missing', f'no synthetic dataset in {out_dir}',
-                            None)
-    meta = read_meta(out_dir)
-    if meta is None:
-        return DatasetState('incomplete', f'{META_FILE} is missing', None)
-    if not meta:
-        return DatasetState('incomplete', f'{META_FILE} is not readable',
-                            None)
-    diffs = _settings_diff(meta, settings)
-    if diffs:
-        return DatasetState('other-settings', '; '.join(diffs), meta)
-    problems = verify_files(out_dir, meta)
-    if problems:
-        shown = '; '.join(problems[:4])
-        more = f'; and {len(problems) - 4} more' if len(problems) > 4 else ''
-        return DatasetState('incomplete', shown + more, meta)
-    absent = [s for s in synsets if s not in meta['categories']]
-    if absent:
-        return DatasetState('fewer-categories',
-                            f'categories {absent} are not in the folder',
-                            meta)
-    return DatasetState('ok', '', meta)
-
-
-# -- locking, leftovers, swapping --------------------------------------------
-def _norm(out_dir: str) -> str:
-    return osp.abspath(osp.expanduser(str(out_dir)))
-
-
-@contextlib.contextmanager
-def dataset_lock(out_dir: str,
-                 on_wait: Optional[Callable[[str], None]] = None):
-    """Hold an exclusive ``flock`` on ``<out_dir>.lock`` (blocks until free).
-
-    Not re-entrant: a second lock of the same folder in one process waits
-    forever.
-    """
-    out = _norm(out_dir)
-    os.makedirs(osp.dirname(out), exist_ok=True)
-    path = out + '.lock'
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait(f'{out}: another process is generating this dataset; '
-                        f'waiting for it ({path})')
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield out
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_leftovers(out_dir: str) -> List[str]:
-    """Remove ``<out>.tmp-<pid>`` / ``<out>.old-<pid>`` folders of dead pids.
-
-    Call with :func:`dataset_lock` held. A process killed between its two
-    renames leaves no ``<out>``: its finished new folder (meta present) or
-    else the old one is put back first. Returns the folders removed.
-    """
-    out = _norm(out_dir)
-    dead = {}
-    for path in glob.glob(glob.escape(out) + '.*-*'):
-        match = _LEFTOVER.fullmatch(path[len(out):])
-        if match and osp.isdir(path) and not _pid_alive(int(match[2])):
-            dead[path] = match[1]
-    if not osp.lexists(out):
-        done = [p for p, kind in dead.items()
-                if kind == 'tmp' and read_meta(p)]
-        old = [p for p, kind in dead.items() if kind == 'old']
-        for path in done[:1] or old[:1]:
-            os.rename(path, out)
-            del dead[path]
-    for path in dead:
-        shutil.rmtree(path, ignore_errors=True)
-    return sorted(dead)
-
-
-def _refuse_foreign(out: str) -> None:
-    """A :class:`DataError` if replacing ``out`` would delete other files."""
-    if not osp.lexists(out):
-        return
-    if not osp.isdir(out):
-        raise DataError(f'{out}: is not a folder; the synthetic dataset '
-                        'needs a folder of its own')
-    foreign = sorted(n for n in os.listdir(out)
-                     if not (_DATA_FILE.fullmatch(n) or n == META_FILE
-                             or n.endswith('.tmp')))
-    if foreign:
-        raise DataError(
-            f'{out}: holds files that are not part of a synthetic dataset '
-            f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
-            '; refusing to replace it: choose an empty or new folder')
-
-
-def _replace_in_place(new: str, out: str) -> None:
-    """Move the files of ``new`` into ``out`` (when ``out`` cannot be
-    renamed, e.g. a mount point); the meta goes first out and last in, so
-    an interrupted move reads as incomplete."""
-    meta = osp.join(out, META_FILE)
-    if osp.exists(meta):
-        os.remove(meta)
-    for name in os.listdir(out):
-        if _DATA_FILE.fullmatch(name) or name.endswith('.tmp'):
-            os.remove(osp.join(out, name))
-    for name in sorted(os.listdir(new), key=lambda n: n == META_FILE):
-        tmp = osp.join(out, f'.{name}.tmp')
-        shutil.copy2(osp.join(new, name), tmp)
-        os.replace(tmp, osp.join(out, name))
-    shutil.rmtree(new)
-
-
-def _swap_in(new: str, out: str) -> None:
-    """Put the finished folder ``new`` at ``out``: rename the old one away,
-    the new one in, then delete the old one."""
-    if not osp.lexists(out):
-        os.rename(new, out)
-        return
-    old = f'{out}.old-{os.getpid()}'
-    if osp.lexists(old):
-        shutil.rmtree(old)
-    try:
-        os.rename(out, old)
-    except OSError as err:
-        if err.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM,
-                             errno.EACCES):
-            raise
-        _replace_in_place(new, out)
-        return
-    os.rename(new, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 # -- generation --------------------------------------------------------------
 def _write_category(folder: str, synset: str, name: str, settings: dict,
                     bar) -> None:
@@ -396,7 +104,8 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
         for index in range(counts[split]):
             rng = np.random.default_rng(
                 object_seed(settings['seed'], synset, split, index))
-            verts, faces, colors = make_object(name, rng)
+            verts, faces, colors = make_object(
+                name, rng, object_yaw(settings, synset, split, index))
             images.append(render_object_views(verts, faces, colors,
                                               settings['image_size']))
             voxels.append(voxelize_mesh(verts, faces, 32))
@@ -414,7 +123,7 @@ def _generate_locked(out: str, resolved: List[Tuple[str, str]],
     """Write the dataset into ``<out>.tmp-<pid>`` and swap it in; the
     categories in ``reuse`` are linked (or copied) from the verified
     dataset at ``out``."""
-    _refuse_foreign(out)
+    refuse_foreign(out)
     new = f'{out}.tmp-{os.getpid()}'
     if osp.lexists(new):
         shutil.rmtree(new)
@@ -441,13 +150,13 @@ def _generate_locked(out: str, resolved: List[Tuple[str, str]],
         synsets = [s for s, _ in resolved]
         names = data_file_names(synsets)
         files = {n: dict(size=osp.getsize(osp.join(new, n)),
-                         sha256=_sha256(osp.join(new, n))) for n in names}
+                         sha256=sha256_of(osp.join(new, n))) for n in names}
         meta = dict(generator=GENERATOR, version=GENERATOR_VERSION,
                     categories=synsets, **settings, files=files,
                     content_sha256=content_hash(
                         {n: f['sha256'] for n, f in files.items()}, names))
-        _atomic_json(osp.join(new, META_FILE), meta)  # last: complete
-        _swap_in(new, out)
+        atomic_json(osp.join(new, META_FILE), meta)  # last: complete
+        swap_in(new, out)
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
@@ -461,7 +170,9 @@ def generate_synthetic_dataset(out_dir: str,
                                num_test: int = 8,
                                seed: int = 0,
                                image_size: int = 64,
-                               progress: bool = True) -> List[str]:
+                               progress: bool = True,
+                               random_orientation: bool = False
+                               ) -> List[str]:
     """Generate the synthetic dataset; returns the paths written.
 
     Files, shapes, dtypes, cameras and the voxel convention are those of the
@@ -469,9 +180,11 @@ def generate_synthetic_dataset(out_dir: str,
     the real data takes. ``synthetic_meta.json`` records the settings and
     the files' sizes and sha256. Always (re)generates, whole or not at all
     (see the module); :func:`ensure_synthetic_dataset` generates only when
-    needed.
+    needed. ``random_orientation`` turns each object about the up axis by
+    its own random angle before rendering and voxelizing.
     """
-    settings = check_settings(num_train, num_val, num_test, seed, image_size)
+    settings = check_settings(num_train, num_val, num_test, seed, image_size,
+                              random_orientation)
     resolved = resolve_categories(categories)
     with dataset_lock(out_dir) as out:
         remove_leftovers(out)
@@ -550,10 +263,12 @@ def ensure_synthetic_dataset(
 
 
 def synthetic_object_mesh(category: str, split: str, index: int,
-                          seed: int = 0):
+                          seed: int = 0, random_orientation: bool = False):
     """Re-create the mesh of a generated object (for tests and tools)."""
     synset = [s for s, n in SHAPENET_CATEGORIES.items() if n == category]
     if not synset:
         raise ValueError(f'unknown category "{category}"')
     rng = np.random.default_rng(object_seed(seed, synset[0], split, index))
-    return make_object(category, rng)
+    settings = dict(seed=seed, random_orientation=random_orientation)
+    return make_object(category, rng,
+                       object_yaw(settings, synset[0], split, index))

@@ -10,8 +10,6 @@ from mmssr.registry import HOOKS
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils import get_ori_model
 
-# Settings of the first version that belong to the model's rule now.
-_MOVED = dict(accuracy_gate='gate', confidence_threshold='threshold')
 
 
 @HOOKS.register_module()
@@ -34,14 +32,15 @@ class SemiSupervisedViewpointHook(Hook):
     def __init__(self, interval: int = 200, by_epoch: bool = False,
                  **moved) -> None:
         for key in moved:  # a clear word for configs of the first version
-            raise ValueError(
-                f'SemiSupervisedViewpointHook.{key}: the pseudo-labelling '
-                'rule lives in the model now; set model.semi_train_cfg.'
-                f'{_MOVED.get(key, key)} instead')
+            new = dict(accuracy_gate='gate',
+                       confidence_threshold='threshold').get(key, key)
+            raise ValueError(f'SemiSupervisedViewpointHook.{key}: the rule '
+                             f'is the model\'s: set semi_train_cfg.{new}')
         if interval <= 0:
             raise ValueError(f'interval must be positive, got {interval}')
         self.interval, self.by_epoch = int(interval), by_epoch
         self._restored: Optional[Tensor] = None
+        self.agreement = {}
 
     @staticmethod
     def _dataset(runner):
@@ -90,10 +89,9 @@ class SemiSupervisedViewpointHook(Hook):
                 f'SiamVP running accuracy {model.pseudo_label_gate_value:.3f}'
                 f' < gate {model.semi_train_cfg.gate}: no pseudo-labels yet')
             return None
-        dataset = self._dataset(runner)
         model.broadcast_siamvp_buffers()
-        table = self.compute_table(model, dataset)
-        unlabeled = dataset.unlabeled
+        table = self.compute_table(model, self._dataset(runner))
+        unlabeled = self._dataset(runner).unlabeled
         unlabeled.set_pseudo_labels(table)
         runner.logger.info('pseudo-labels updated: coverage {coverage:.3f}, '
                            'accuracy {accuracy:.3f}, objects with >= 2 views '
@@ -101,24 +99,35 @@ class SemiSupervisedViewpointHook(Hook):
                                **unlabeled.pseudo_label_stats()))
         return table
 
-    @staticmethod
-    def compute_table(model, dataset) -> Tensor:
-        """The whole table; each rank labels its share of the objects."""
+    def compute_table(self, model, dataset) -> Tensor:
+        """The table; each rank labels its share. Keeps the reference
+        objects' agreement per category (``self.agreement``)."""
         rank, world_size = get_dist_info()
         table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS), -1,
                            dtype=torch.long)
-        for objects, queries, references in dataset.pseudo_label_queries(
-                rank, world_size):
-            views, _ = model.pseudo_label(queries, references)
-            table[objects] = views.view(len(objects), NUM_VIEWS)
+        agree = torch.zeros(len(dataset.unlabeled.categories), 2)
+        names = [name for _, name in dataset.unlabeled.categories]
+        for query in dataset.pseudo_label_queries(rank, world_size):
+            found = model.pseudo_label(query.images, query.references,
+                                       query.stored_views)
+            table[query.objects] = found.views.view(-1, NUM_VIEWS)
+            if found.agreement == found.agreement:  # not NaN
+                agree[names.index(query.category)] += torch.tensor(
+                    [found.agreement * len(query.objects),
+                     len(query.objects)])
         if world_size > 1:
-            table = table.to(next(model.parameters()).device)
+            device = next(model.parameters()).device
+            table, agree = table.to(device), agree.to(device)
             all_reduce(table, op='max')  # other ranks' rows hold -1
+            all_reduce(agree, op='sum')
+        self.agreement = {name: float(a / n) for name, (a, n) in
+                          zip(names, agree.cpu().tolist()) if n > 0}
         return table.cpu()
 
-    @staticmethod
-    def _log(runner, unlabeled) -> None:
+    def _log(self, runner, unlabeled) -> None:
         stats = unlabeled.pseudo_label_stats()
-        for key in ('coverage', 'accuracy'):
-            runner.message_hub.update_scalar(f'train/pseudo_{key}',
-                                             stats[key])
+        scalars = {f'pseudo_{k}': stats[k] for k in ('coverage', 'accuracy')}
+        scalars.update({f'agreement/{k}': v
+                        for k, v in self.agreement.items()})
+        for key, value in scalars.items():
+            runner.message_hub.update_scalar(f'train/{key}', value)

@@ -103,29 +103,37 @@ class SiamVPHead(BaseModule):
             reference objects. Runs in eval mode (BatchNorm statistics) and
             restores the training flag afterwards.
         """
+        probs = self.reference_probabilities(images, reference_images,
+                                             batch_size).mean(1)
+        if not len(probs):
+            return (torch.zeros(0, dtype=torch.long, device=probs.device),
+                    probs.new_zeros(0), probs)
+        conf, view = probs.max(1)
+        return view, conf, probs
+
+    @torch.no_grad()
+    def reference_probabilities(self, images: Tensor,
+                                reference_images: Tensor,
+                                batch_size: int = 256) -> Tensor:
+        """Same-viewpoint probabilities (N, R, V) of every image against
+        every view of every reference object, in eval mode."""
+        if reference_images.dim() == 4:
+            reference_images = reference_images[None]
         was_training = self.training
         self.eval()  # batch statistics must not depend on the batching
         try:
-            return self._predict(images, reference_images, batch_size)
+            num_refs, num_views = reference_images.shape[:2]
+            ref_emb = torch.cat([
+                self.embed_images(chunk) for chunk in
+                reference_images.flatten(0, 1).split(batch_size)
+            ]).view(num_refs, num_views, -1)
+            probs = [
+                torch.sigmoid(self.pair_logits(
+                    self.embed_images(chunk)[:, None, None], ref_emb[None]))
+                for chunk in images.split(batch_size)
+            ]
         finally:
             self.train(was_training)
-
-    def _predict(self, images: Tensor, reference_images: Tensor,
-                 batch_size: int) -> Tuple[Tensor, Tensor, Tensor]:
-        if reference_images.dim() == 4:
-            reference_images = reference_images[None]
-        num_refs, num_views = reference_images.shape[:2]
-        ref_emb = torch.cat([
-            self.embed_images(chunk)
-            for chunk in reference_images.flatten(0, 1).split(
-                batch_size)
-        ]).view(num_refs, num_views, -1)
-        probs = []
-        for chunk in images.split(batch_size):
-            emb = self.embed_images(chunk)  # (n, D)
-            logit = self.pair_logits(emb[:, None, None], ref_emb[None])
-            probs.append(torch.sigmoid(logit).mean(1))  # (n, V)
-        probs = torch.cat(probs) if probs else images.new_zeros(0, num_views)
-        conf, view = probs.max(1) if len(probs) else (
-            probs.new_zeros(0), torch.zeros(0, dtype=torch.long))
-        return view, conf, probs
+        if not probs:
+            return images.new_zeros(0, num_refs, num_views)
+        return torch.cat(probs)

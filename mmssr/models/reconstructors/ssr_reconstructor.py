@@ -8,11 +8,11 @@ from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 from torch import Tensor
 
-from mmssr.models.utils import rotate_images
 from mmssr.registry import MODELS
 from mmssr.structures import MeshDataSample
 from mmssr.utils.misc import get_ori_model
-from .semi_train_cfg import SemiTrainConfig
+from .pseudo_labeling import (PseudoLabels, SemiTrainConfig,
+                              viewpoint_confidence)
 
 # SiamVPHead arguments of the first version, and where they live now.
 _MOVED_SIAMVP_ARGS = {
@@ -231,8 +231,8 @@ class SSRReconstructor(BaseModel):
 
     @torch.no_grad()
     def pseudo_label(self, queries: Union[Tensor, np.ndarray],
-                     references: Union[Tensor, np.ndarray]
-                     ) -> Tuple[Tensor, Tensor]:
+                     references: Union[Tensor, np.ndarray],
+                     stored_views: Optional[Tensor] = None) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
 
         Args:
@@ -240,43 +240,49 @@ class SSRReconstructor(BaseModel):
                 float in [0, 1].
             references: views (R, V, C, S, S) of R labeled objects of the
                 queries' category, view v seen from view id v.
+            stored_views: the queries' stored view ids, the hidden truth;
+                read only by the ``'oracle'`` ablation.
 
         Returns:
-            view ids (N,), -1 where the confidence does not exceed the
-            threshold, and the confidence (N,) itself.
+            :class:`PseudoLabels`: view ids (N,), -1 where the confidence
+            does not exceed the threshold (or the reference objects agree
+            on fewer than ``min_agreement`` of the views), the confidence
+            (N,), and ``agreement``: the share of queries on which every
+            reference object alone names the same view, an estimate of
+            whether viewpoints transfer between objects of the category
+            that reads no hidden view id (NaN with one reference object).
         """
-        views, conf = self.viewpoint_confidence(queries, references)
-        views = torch.where(conf > self.semi_train_cfg.threshold, views,
-                            torch.full_like(views, -1))
-        return views, conf
+        cfg = self.semi_train_cfg
+        views, conf, agreement = self.viewpoint_confidence(queries,
+                                                           references)
+        if cfg.viewpoints == 'oracle':
+            if stored_views is None:
+                raise ValueError("semi_train_cfg.viewpoints='oracle' needs "
+                                 'the stored view ids of the queries')
+            views = torch.as_tensor(stored_views).long().cpu()
+            conf = torch.ones(len(views))
+        elif cfg.viewpoints == 'random':
+            views = torch.randint(references.shape[1], (len(views), ),
+                                  generator=self._pseudo_generator())
+            conf = torch.ones(len(views))
+        accept = conf > cfg.threshold
+        if cfg.min_agreement > 0 and not agreement >= cfg.min_agreement:
+            accept[:] = False
+        views = torch.where(accept, views, torch.full_like(views, -1))
+        return PseudoLabels(views, conf, agreement)
+
+    def _pseudo_generator(self) -> torch.Generator:
+        return torch.Generator().manual_seed(
+            int(self.rng_seed) * 1_000_033 + int(self.train_steps))
 
     @torch.no_grad()
     def viewpoint_confidence(self, queries: Union[Tensor, np.ndarray],
                              references: Union[Tensor, np.ndarray]
-                             ) -> Tuple[Tensor, Tensor]:
-        """Best reference view of every query and its confidence.
-
-        As :meth:`pseudo_label` before the threshold (for analysis tools):
-        the confidence measure, reference choice and rotation check of
-        ``semi_train_cfg`` apply.
-        """
-        cfg, siamvp = self.semi_train_cfg, self.siamvp_module
-        queries = self._as_model_images(queries)
-        references = self._as_model_images(references)
-        if cfg.reference == 'first':
-            references = references[:1]
-        views, conf, probs = siamvp.predict_viewpoints(
-            queries, references, batch_size=cfg.batch_size)
-        if cfg.confidence == 'margin':
-            top2 = probs.topk(2, dim=1).values
-            conf = top2[:, 0] - top2[:, 1]
-        if cfg.rotation_check:
-            size = references.shape[-3:]
-            rotated = rotate_images(references.reshape(-1, *size),
-                                    cfg.rotation_angle).view_as(references)
-            rot_views, _, _ = siamvp.predict_viewpoints(
-                rotate_images(queries, cfg.rotation_angle), rotated,
-                batch_size=cfg.batch_size)
-            conf = torch.where(rot_views == views, conf,
-                               torch.zeros_like(conf))
-        return views.cpu(), conf.float().cpu()
+                             ) -> Tuple[Tensor, Tensor, float]:
+        """SiamVP's best reference view of every query, its confidence and
+        the reference objects' agreement (see :meth:`pseudo_label`), before
+        the threshold."""
+        return viewpoint_confidence(self.siamvp_module,
+                                    self._as_model_images(queries),
+                                    self._as_model_images(references),
+                                    self.semi_train_cfg)

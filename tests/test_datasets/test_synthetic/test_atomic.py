@@ -86,10 +86,10 @@ def test_failed_generation_leaves_the_old_dataset(dataset, monkeypatch):
     before = snapshot(dataset)
     make_object = generator.make_object
 
-    def dies_at_the_second_category(category, rng):
+    def dies_at_the_second_category(category, rng, yaw=None):
         if category == CATS[1]:
             raise RuntimeError('killed')
-        return make_object(category, rng)
+        return make_object(category, rng, yaw)
 
     monkeypatch.setattr(generator, 'make_object',
                         dies_at_the_second_category)

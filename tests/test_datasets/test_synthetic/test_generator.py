@@ -130,3 +130,47 @@ def test_argument_errors(tmp_path):
     with pytest.raises(ValueError, match='unknown ShapeNet category'):
         generate_synthetic_dataset(str(tmp_path), ['spaceship'],
                                    progress=False)
+
+
+def test_random_orientation_turns_objects_about_the_up_axis():
+    import numpy as np
+
+    from mmssr.datasets.synthetic import synthetic_object_mesh
+    plain = synthetic_object_mesh('car', 'train', 3, seed=0)
+    turned = synthetic_object_mesh('car', 'train', 3, seed=0,
+                                   random_orientation=True)
+    other = synthetic_object_mesh('car', 'train', 4, seed=0,
+                                  random_orientation=True)
+    np.testing.assert_array_equal(plain[1], turned[1])  # same shape
+    # about the up axis: heights change only by the common rescaling
+    (scale, shift), residual = np.polyfit(plain[0][:, 1], turned[0][:, 1],
+                                          1, full=True)[:2]
+    assert scale > 0 and residual.sum() < 1e-10
+    assert not np.allclose(plain[0], turned[0], atol=1e-3)
+    # still inside the voxel cube, longest side as before
+    assert np.abs(turned[0]).max() <= 0.5
+    np.testing.assert_allclose(np.ptp(turned[0], 0).max(),
+                               np.ptp(plain[0], 0).max(), rtol=1e-6)
+    # each object has its own angle: the yaw of two objects differs
+    from mmssr.datasets.synthetic.generator import object_yaw
+    settings = dict(seed=0, random_orientation=True)
+    yaws = {object_yaw(settings, '02958343', 'train', i) for i in range(5)}
+    assert len(yaws) == 5
+    assert object_yaw(dict(seed=0), '02958343', 'train', 0) is None
+
+
+def test_random_orientation_is_a_dataset_setting(tmp_path):
+    import json
+
+    from mmssr.datasets.synthetic import generate_synthetic_dataset
+    from mmssr.datasets.synthetic.generator import inspect_synthetic_dataset
+    settings = dict(num_train=1, num_val=1, num_test=1, seed=0,
+                    image_size=32)
+    generate_synthetic_dataset(str(tmp_path), ['car'], progress=False,
+                               random_orientation=True, **settings)
+    meta = json.loads((tmp_path / 'synthetic_meta.json').read_text())
+    assert meta['random_orientation'] is True
+    state = inspect_synthetic_dataset(str(tmp_path), ['02958343'],
+                                      dict(settings))
+    assert state.status == 'other-settings'
+    assert 'random_orientation' in state.reason

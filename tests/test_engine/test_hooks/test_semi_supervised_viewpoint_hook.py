@@ -21,11 +21,13 @@ class OracleSiamVP(nn.Module):
         self.weight = nn.Parameter(torch.zeros(1))
         self.num_queries = 0
 
-    def predict_viewpoints(self, images, refs, batch_size=256):
+    def reference_probabilities(self, images, refs, batch_size=256):
         n = images.shape[0]
         self.num_queries += n
         views = torch.arange(n) % NUM_VIEWS  # objects x stored views
-        return views, torch.full((n, ), 0.9), torch.zeros(n, NUM_VIEWS)
+        probs = torch.zeros(n, refs.shape[0], NUM_VIEWS)
+        probs[torch.arange(n), :, views] = 0.9
+        return probs
 
 
 def make_ssr(accuracy, **semi_train_cfg):
@@ -76,15 +78,34 @@ def test_update_fills_the_table_and_logs_stats(tiny_synthetic_root):
     assert runner.model.siamvp.num_queries == table.numel()
     stats = unlabeled.pseudo_label_stats()
     assert stats['coverage'] == 1.0 and stats['accuracy'] == 1.0
+    # both labeled objects name the same view everywhere
+    assert hook.agreement == dict(chair=1.0, car=1.0)
     assert stats['eligible_objects'] == unlabeled.num_objects
     hook._log(runner, unlabeled)
     assert runner.message_hub.get_scalar(
         'train/pseudo_coverage').current() == 1.0
+    assert runner.message_hub.get_scalar(
+        'train/agreement/car').current() == 1.0
 
 
 def test_the_models_threshold_applies(tiny_synthetic_root):
     runner = make_runner(tiny_synthetic_root, make_ssr(1.0, threshold=0.95))
     assert (SemiSupervisedViewpointHook().update(runner) == -1).all()
+
+
+@pytest.mark.parametrize('viewpoints', ['oracle', 'random'])
+def test_viewpoint_sources_of_the_ablations(tiny_synthetic_root,
+                                            viewpoints):
+    runner = make_runner(tiny_synthetic_root,
+                         make_ssr(1.0, threshold=0.95, viewpoints=viewpoints))
+    table = SemiSupervisedViewpointHook().update(runner)
+    assert (table >= 0).all()  # both ignore SiamVP's confidence
+    truth = torch.arange(NUM_VIEWS).expand_as(table)
+    if viewpoints == 'oracle':
+        assert torch.equal(table, truth)
+    else:  # uniform: about 1 in 24 right, and not all the same view
+        assert (table == truth).float().mean() < 0.2
+        assert len(table.unique()) > NUM_VIEWS // 2
 
 
 def test_interval_checkpoint_round_trip(tiny_synthetic_root):
@@ -118,9 +139,9 @@ def test_needs_a_semi_supervised_dataset(tiny_synthetic_root):
 
 
 def test_settings_of_the_rule_are_refused_with_their_new_home():
-    with pytest.raises(ValueError, match='semi_train_cfg.threshold'):
+    with pytest.raises(ValueError, match='set semi_train_cfg.threshold'):
         SemiSupervisedViewpointHook(confidence_threshold=0.5)
-    with pytest.raises(ValueError, match='semi_train_cfg.gate'):
+    with pytest.raises(ValueError, match='set semi_train_cfg.gate'):
         SemiSupervisedViewpointHook(accuracy_gate=0.5)
     with pytest.raises(ValueError, match='interval'):
         SemiSupervisedViewpointHook(interval=0)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from mmssr.models.reconstructors.semi_train_cfg import SemiTrainConfig
+from mmssr.models.reconstructors.pseudo_labeling import SemiTrainConfig
 from mmssr.registry import MODELS
 from mmssr.structures import NUM_VIEWS
 from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import \
@@ -24,7 +24,7 @@ class TwoPeakSiamVP(nn.Module):
         self.wrong_when_rotated = wrong_when_rotated
         self.calls = []
 
-    def predict_viewpoints(self, images, refs, batch_size=256):
+    def reference_probabilities(self, images, refs, batch_size=256):
         self.calls.append((tuple(images.shape), tuple(refs.shape)))
         n = images.shape[0]
         views = torch.arange(n) % NUM_VIEWS
@@ -34,7 +34,11 @@ class TwoPeakSiamVP(nn.Module):
         probs[torch.arange(n), views] = 0.9
         rival = torch.arange(n)[views % 2 == 0]
         probs[rival, (views[rival] + 5) % NUM_VIEWS] = 0.85
-        return views, probs.max(1).values, probs
+        return probs[:, None].expand(n, refs.shape[0], NUM_VIEWS).clone()
+
+    def predict_viewpoints(self, images, refs, batch_size=256):
+        probs = self.reference_probabilities(images, refs).mean(1)
+        return probs.argmax(1), probs.max(1).values, probs
 
 
 def queries_and_refs(num_objects=2, size=32):
@@ -49,13 +53,13 @@ def test_probability_and_margin_confidence():
     model = make_ssr(1.0, threshold=0.5)
     model.siamvp = TwoPeakSiamVP()
     queries, refs = queries_and_refs()
-    views, conf = model.pseudo_label(queries, refs)
+    views, conf, _ = model.pseudo_label(queries, refs)
     assert torch.allclose(conf, torch.tensor(0.9))
     assert torch.equal(views, torch.arange(len(views)) % NUM_VIEWS)
 
     model = make_ssr(1.0, threshold=0.5, confidence='margin')
     model.siamvp = TwoPeakSiamVP()
-    views, conf = model.pseudo_label(queries, refs)
+    views, conf, _ = model.pseudo_label(queries, refs)
     even = torch.arange(len(views)) % 2 == 0
     assert torch.allclose(conf[even], torch.tensor(0.05))
     assert torch.allclose(conf[~even], torch.tensor(0.8))
@@ -63,25 +67,29 @@ def test_probability_and_margin_confidence():
     assert torch.equal(views[~even], (torch.arange(len(views)) %
                                       NUM_VIEWS)[~even])
     # before the threshold every view has an answer
-    raw, raw_conf = model.viewpoint_confidence(queries, refs)
+    raw, raw_conf, _ = model.viewpoint_confidence(queries, refs)
     assert (raw >= 0).all() and torch.equal(raw_conf, conf)
 
 
 def test_reference_first_or_all_and_input_scaling():
     queries, refs = queries_and_refs(size=64)  # stored size, model is 32
-    for reference, num_refs in (('first', 1), ('all', 2)):
+    for reference in ('first', 'all'):
         model = make_ssr(1.0, reference=reference)
         model.siamvp = TwoPeakSiamVP()
         model.pseudo_label(queries, refs)
         (query_shape, ref_shape), = model.siamvp.calls
         assert query_shape == (2 * NUM_VIEWS, 4, 32, 32)
-        assert ref_shape == (num_refs, NUM_VIEWS, 4, 32, 32)
+        # every reference object is asked (for the agreement); the rule
+        # then averages the first or all of them
+        assert ref_shape == (2, NUM_VIEWS, 4, 32, 32)
+        views, conf, _ = model.pseudo_label(queries, refs)
+        assert torch.allclose(conf, torch.tensor(0.9))
 
 
 def test_rotation_check_refuses_disagreeing_views():
     model = make_ssr(1.0, threshold=0.0, rotation_check=True)
     model.siamvp = TwoPeakSiamVP(wrong_when_rotated=True)
-    views, conf = model.pseudo_label(*queries_and_refs())
+    views, conf, _ = model.pseudo_label(*queries_and_refs())
     assert len(model.siamvp.calls) == 2
     assert (views == -1).all() and (conf == 0).all()
 
@@ -113,3 +121,41 @@ def test_old_siamvp_arguments_name_their_new_home():
                 decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
                 renderer=dict(type='SoftRasterizer')),
             siamvp=dict(type='SiamVPHead', color_jitter=0.4)))
+
+
+class DisagreeingSiamVP(TwoPeakSiamVP):
+    """Reference object 1 answers one view off on every query."""
+
+    def reference_probabilities(self, images, refs, batch_size=256):
+        probs = super().reference_probabilities(images, refs, batch_size)
+        probs[:, 1] = probs[:, 1].roll(1, dims=-1)
+        return probs
+
+
+def test_agreement_of_reference_objects_and_its_gate():
+    queries, refs = queries_and_refs()
+    model = make_ssr(1.0, threshold=0.0)
+    model.siamvp = TwoPeakSiamVP()
+    assert model.pseudo_label(queries, refs).agreement == 1.0
+    model.siamvp = DisagreeingSiamVP()
+    found = model.pseudo_label(queries, refs)
+    assert found.agreement == 0.0  # viewpoints do not transfer
+    assert (found.views >= 0).all()  # min_agreement 0: no gate
+    model = make_ssr(1.0, threshold=0.0, min_agreement=0.5)
+    model.siamvp = DisagreeingSiamVP()
+    assert (model.pseudo_label(queries, refs).views == -1).all()
+    model.siamvp = TwoPeakSiamVP()
+    assert (model.pseudo_label(queries, refs).views >= 0).all()
+    # one reference object: nothing to compare
+    assert np.isnan(model.pseudo_label(queries, refs[:1]).agreement)
+
+
+def test_oracle_needs_the_stored_views():
+    model = make_ssr(1.0, viewpoints='oracle')
+    model.siamvp = TwoPeakSiamVP()
+    queries, refs = queries_and_refs()
+    with pytest.raises(ValueError, match='stored view ids'):
+        model.pseudo_label(queries, refs)
+    stored = torch.arange(len(queries)) % NUM_VIEWS
+    assert torch.equal(model.pseudo_label(queries, refs, stored).views,
+                       stored)

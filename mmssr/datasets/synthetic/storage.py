@@ -1,0 +1,346 @@
+"""Files of a synthetic dataset: atomic writes, the meta, locks, swaps.
+
+A dataset is written whole or not at all: it is generated into a sibling
+folder ``<out>.tmp-<pid>`` and renamed into place at the end, under an
+exclusive ``fcntl.flock`` on ``<out>.lock``; ``synthetic_meta.json``, written
+last, records every setting and the sha256 of every file, so a dataset that
+is incomplete, mixed or made with other settings is recognised.
+"""
+import contextlib
+import errno
+import fcntl
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+import re
+import shutil
+import tempfile
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
+
+import numpy as np
+from mmengine.fileio import dump
+
+from mmssr.utils.errors import DataError
+
+SPLITS = ('train', 'val', 'test')
+META_FILE = 'synthetic_meta.json'
+GENERATOR = 'mmssr.datasets.synthetic'
+# Bump when the generated content changes for the same settings.
+GENERATOR_VERSION = 1
+SETTING_KEYS = ('num_train', 'num_val', 'num_test', 'seed', 'image_size',
+                'random_orientation')
+DEFAULT_SETTINGS = dict(num_train=32, num_val=4, num_test=8, seed=0,
+                        image_size=64, random_orientation=False)
+# Settings added after datasets were first written: a meta without them was
+# made with their default.
+_LATER_SETTINGS = dict(random_orientation=False)
+_DATA_FILE = re.compile(r'\d{8}_(train|val|test)_(images|voxels)\.npz')
+_LEFTOVER = re.compile(r'\.(tmp|old)-(\d+)')
+
+# -- files -----------------------------------------------------------------
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(tmp: str, path: str) -> None:
+    """Give ``tmp`` the mode of a normal new file (``mkstemp`` makes 0600),
+    then rename it to ``path``."""
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, path)
+
+
+def atomic_savez(path: str, array: np.ndarray) -> None:
+    """``np.savez_compressed`` to a temporary file, then rename."""
+    folder = osp.dirname(osp.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix='.npz.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            np.savez_compressed(f, array)
+        _publish(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def atomic_json(path: str, obj: dict) -> None:
+    fd, tmp = tempfile.mkstemp(suffix='.json.tmp',
+                               dir=osp.dirname(osp.abspath(path)))
+    os.close(fd)
+    try:
+        dump(obj, tmp, file_format='json', indent=2)
+        _publish(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def data_file_names(synsets: Sequence[str]) -> List[str]:
+    """The npz files of ``synsets``, in the fixed order of the hash."""
+    return [f'{s}_{split}_{kind}.npz' for s in synsets for split in SPLITS
+            for kind in ('images', 'voxels')]
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_hash(file_hashes: Dict[str, str], names: Sequence[str]) -> str:
+    """sha256 over the files' sha256 in the order of ``names``."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(f'{name} {file_hashes[name]}\n'.encode())
+    return digest.hexdigest()
+
+
+# -- settings and the state of a folder -------------------------------------
+def check_settings(num_train: int = 32, num_val: int = 4, num_test: int = 8,
+                   seed: int = 0, image_size: int = 64,
+                   random_orientation: bool = False) -> dict:
+    """The settings as a dict; a :class:`DataError` for a bad one."""
+    if image_size % 8 or image_size < 8:
+        raise DataError(f'image_size must be a multiple of 8, got '
+                        f'{image_size}')
+    counts = dict(num_train=num_train, num_val=num_val, num_test=num_test)
+    for key, count in counts.items():
+        if count < 1:
+            raise DataError(f'{key} must be >= 1, got {count}')
+    return dict(counts, seed=seed, image_size=image_size,
+                random_orientation=bool(random_orientation))
+
+
+def read_meta(out_dir: str) -> Optional[dict]:
+    """The meta of ``out_dir``; ``None`` when missing; ``{}`` if unreadable."""
+    path = osp.join(out_dir, META_FILE)
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+class DatasetState(NamedTuple):
+    """What a folder holds, against the wanted categories and settings.
+
+    ``status``: ``'missing'`` (no dataset), ``'ok'``, ``'other-settings'``
+    (made with other settings), ``'fewer-categories'`` (same settings, some
+    wanted categories absent) or ``'incomplete'`` (a file missing or
+    changed, or no usable meta). ``reason`` says what differed.
+    """
+    status: str
+    reason: str
+    meta: Optional[dict]
+
+
+def _settings_diff(meta: dict, settings: dict) -> List[str]:
+    diffs = []
+    if meta.get('generator') != GENERATOR or meta.get(
+            'version') != GENERATOR_VERSION:
+        diffs.append(f"generator: {meta.get('generator')} version "
+                     f"{meta.get('version')} in the folder, {GENERATOR} "
+                     f'version {GENERATOR_VERSION} asked')
+    for key in SETTING_KEYS:
+        found = meta.get(key, _LATER_SETTINGS.get(key))
+        wanted = settings.get(key, _LATER_SETTINGS.get(key))
+        if found != wanted:
+            diffs.append(f'{key}: {found!r} in the folder, {wanted!r} asked')
+    return diffs
+
+
+def verify_files(out_dir: str, meta: dict) -> List[str]:
+    """What is wrong with the files that ``meta`` lists (empty: nothing).
+
+    Checks that each file exists with its recorded size and sha256, and the
+    content hash over them.
+    """
+    files = meta.get('files')
+    categories = meta.get('categories')
+    if not isinstance(files, dict) or not isinstance(categories, list) or \
+            'content_sha256' not in meta:
+        return [f'{META_FILE} records no content hash (written by an older '
+                'generator or damaged)']
+    names = data_file_names(categories)
+    problems, hashes = [], {}
+    for name in names:
+        path = osp.join(out_dir, name)
+        record = files.get(name)
+        if not isinstance(record, dict):
+            problems.append(f'{name} is not recorded in {META_FILE}')
+        elif not osp.isfile(path):
+            problems.append(f'{name} is missing')
+        elif osp.getsize(path) != record.get('size'):
+            problems.append(f'{name} has {osp.getsize(path)} bytes, '
+                            f"{record.get('size')} recorded")
+        else:
+            hashes[name] = sha256_of(path)
+            if hashes[name] != record.get('sha256'):
+                problems.append(f'{name} differs from its recorded sha256')
+    if not problems and content_hash(hashes,
+                                     names) != meta['content_sha256']:
+        problems.append('the content hash differs')
+    return problems
+
+
+def inspect_synthetic_dataset(out_dir: str, synsets: Sequence[str],
+                              settings: dict) -> DatasetState:
+    """The :class:`DatasetState` of ``out_dir`` for ``synsets``/``settings``.
+
+    Hashes every file (about 10 ms for the default 8 MB dataset).
+    """
+    if not osp.isdir(out_dir) or not any(
+            _DATA_FILE.fullmatch(n) or n == META_FILE
+            for n in os.listdir(out_dir)):
+        return DatasetState('missing', f'no synthetic dataset in {out_dir}',
+                            None)
+    meta = read_meta(out_dir)
+    if meta is None:
+        return DatasetState('incomplete', f'{META_FILE} is missing', None)
+    if not meta:
+        return DatasetState('incomplete', f'{META_FILE} is not readable',
+                            None)
+    diffs = _settings_diff(meta, settings)
+    if diffs:
+        return DatasetState('other-settings', '; '.join(diffs), meta)
+    problems = verify_files(out_dir, meta)
+    if problems:
+        shown = '; '.join(problems[:4])
+        more = f'; and {len(problems) - 4} more' if len(problems) > 4 else ''
+        return DatasetState('incomplete', shown + more, meta)
+    absent = [s for s in synsets if s not in meta['categories']]
+    if absent:
+        return DatasetState('fewer-categories',
+                            f'categories {absent} are not in the folder',
+                            meta)
+    return DatasetState('ok', '', meta)
+
+
+# -- locking, leftovers, swapping --------------------------------------------
+def _norm(out_dir: str) -> str:
+    return osp.abspath(osp.expanduser(str(out_dir)))
+
+
+@contextlib.contextmanager
+def dataset_lock(out_dir: str,
+                 on_wait: Optional[Callable[[str], None]] = None):
+    """Hold an exclusive ``flock`` on ``<out_dir>.lock`` (blocks until free).
+
+    Not re-entrant: a second lock of the same folder in one process waits
+    forever.
+    """
+    out = _norm(out_dir)
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    path = out + '.lock'
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f'{out}: another process is generating this dataset; '
+                        f'waiting for it ({path})')
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield out
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(out_dir: str) -> List[str]:
+    """Remove ``<out>.tmp-<pid>`` / ``<out>.old-<pid>`` folders of dead pids.
+
+    Call with :func:`dataset_lock` held. A process killed between its two
+    renames leaves no ``<out>``: its finished new folder (meta present) or
+    else the old one is put back first. Returns the folders removed.
+    """
+    out = _norm(out_dir)
+    dead = {}
+    for path in glob.glob(glob.escape(out) + '.*-*'):
+        match = _LEFTOVER.fullmatch(path[len(out):])
+        if match and osp.isdir(path) and not _pid_alive(int(match[2])):
+            dead[path] = match[1]
+    if not osp.lexists(out):
+        done = [p for p, kind in dead.items()
+                if kind == 'tmp' and read_meta(p)]
+        old = [p for p, kind in dead.items() if kind == 'old']
+        for path in done[:1] or old[:1]:
+            os.rename(path, out)
+            del dead[path]
+    for path in dead:
+        shutil.rmtree(path, ignore_errors=True)
+    return sorted(dead)
+
+
+def refuse_foreign(out: str) -> None:
+    """A :class:`DataError` if replacing ``out`` would delete other files."""
+    if not osp.lexists(out):
+        return
+    if not osp.isdir(out):
+        raise DataError(f'{out}: is not a folder; the synthetic dataset '
+                        'needs a folder of its own')
+    foreign = sorted(n for n in os.listdir(out)
+                     if not (_DATA_FILE.fullmatch(n) or n == META_FILE
+                             or n.endswith('.tmp')))
+    if foreign:
+        raise DataError(
+            f'{out}: holds files that are not part of a synthetic dataset '
+            f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
+            '; refusing to replace it: choose an empty or new folder')
+
+
+def _replace_in_place(new: str, out: str) -> None:
+    """Move the files of ``new`` into ``out`` (when ``out`` cannot be
+    renamed, e.g. a mount point); the meta goes first out and last in, so
+    an interrupted move reads as incomplete."""
+    meta = osp.join(out, META_FILE)
+    if osp.exists(meta):
+        os.remove(meta)
+    for name in os.listdir(out):
+        if _DATA_FILE.fullmatch(name) or name.endswith('.tmp'):
+            os.remove(osp.join(out, name))
+    for name in sorted(os.listdir(new), key=lambda n: n == META_FILE):
+        tmp = osp.join(out, f'.{name}.tmp')
+        shutil.copy2(osp.join(new, name), tmp)
+        os.replace(tmp, osp.join(out, name))
+    shutil.rmtree(new)
+
+
+def swap_in(new: str, out: str) -> None:
+    """Put the finished folder ``new`` at ``out``: rename the old one away,
+    the new one in, then delete the old one."""
+    if not osp.lexists(out):
+        os.rename(new, out)
+        return
+    old = f'{out}.old-{os.getpid()}'
+    if osp.lexists(old):
+        shutil.rmtree(old)
+    try:
+        os.rename(out, old)
+    except OSError as err:
+        if err.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM,
+                             errno.EACCES):
+            raise
+        _replace_in_place(new, out)
+        return
+    os.rename(new, out)
+    shutil.rmtree(old, ignore_errors=True)
