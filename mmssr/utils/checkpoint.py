@@ -164,36 +164,54 @@ def model_state_shapes(model: nn.Module) -> 'OrderedDict[str, tuple]':
                        for k, v in get_state_dict(model).items())
 
 
-def match_wrapper_keys(state_dict: dict, expected) -> 'OrderedDict':
-    """Rename keys saved through DDP wrappers to the model's keys.
+def _plain_key(key: str) -> str:
+    """``reconstructor.module.encoder.x`` -> ``reconstructor.encoder.x``."""
+    return re.sub(r'(^|\.)module(\.|$)', r'\1', key).rstrip('.')
 
-    A model whose sub-modules were wrapped separately (SSR under
-    ``MMSeparateDistributedDataParallel``) saves ``reconstructor.module.*``;
-    such a key becomes ``reconstructor.*`` when that is a key of the model.
+
+def match_wrapper_keys(state_dict: dict, expected) -> 'OrderedDict':
+    """Rename keys to the model's, whatever DDP wrappers either side had.
+
+    A model whose sub-modules are wrapped separately (SSR under
+    ``MMSeparateDistributedDataParallel``) has keys ``reconstructor.module.*``
+    while wrapped and ``reconstructor.*`` otherwise; checkpoints are saved
+    with the plain keys (:class:`MatchWrapperKeysHook`), and a key matches
+    the model's key that is the same once wrapper segments are dropped.
     """
+    by_plain = {_plain_key(k): k for k in expected}
     result = OrderedDict()
     for key, value in state_dict.items():
-        if key not in expected and 'module.' in key:
-            plain = re.sub(r'(^|\.)module\.', r'\1', key)
-            if plain in expected:
-                key = plain
+        if key not in expected:
+            key = by_plain.get(_plain_key(key), key)
         result[key] = value
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
         result._metadata = OrderedDict(
-            (re.sub(r'(^|\.)module(\.|$)', r'\1', k).rstrip('.'), v)
-            for k, v in metadata.items())
+            (by_plain.get(_plain_key(k), k), v) for k, v in metadata.items())
     return result
 
 
 class MatchWrapperKeysHook(Hook):
-    """Give the runner's own checkpoint loading (resume) the model's keys.
+    """Checkpoints hold the keys of the unwrapped model, and load into the
+    model wrapped or not.
 
-    ``runner.register_hook(MatchWrapperKeysHook())``: checkpoints saved from
-    DDP-wrapped sub-modules then resume into the model, wrapped or not.
+    ``runner.register_hook(MatchWrapperKeysHook())`` (``tools/train.py``
+    does): before a save, wrapper segments (``.module.`` of DDP-wrapped
+    sub-modules) are dropped from the state-dict keys; after a load (resume)
+    the keys are matched to the model's.
     """
 
     priority = 'VERY_HIGH'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = checkpoint.get('state_dict')
+        if isinstance(state, dict):
+            plain = OrderedDict((_plain_key(k), v) for k, v in state.items())
+            metadata = getattr(state, '_metadata', None)
+            if metadata is not None:
+                plain._metadata = OrderedDict(
+                    (_plain_key(k), v) for k, v in metadata.items())
+            checkpoint['state_dict'] = plain
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state = checkpoint.get('state_dict')

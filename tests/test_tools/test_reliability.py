@@ -91,6 +91,10 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path,
 
     # distributed evaluation gives the single-process IoU
     ckpt = osp.join(work, 'iter_4.pth')
+    # saved with the keys of the unwrapped model, not reconstructor.module.*
+    saved = torch.load(ckpt, weights_only=True)['state_dict']
+    assert not [k for k in saved if 'module.' in k]
+    assert r0['state'].keys() == saved.keys()
     single = tmp_path / 'single.json'
     run_tool('tools/test.py', cfg, ckpt, '--work-dir',
              str(tmp_path / 't1'), '--out', str(single))
