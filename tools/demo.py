@@ -1,34 +1,50 @@
-"""Reconstruct a mesh from one RGBA image.
+"""Reconstruct coloured meshes from images (RGBA renders or photos).
 
-    python tools/demo.py IMAGE.png CONFIG CHECKPOINT --out mesh.obj
+    python tools/demo.py IMAGE|FOLDER|GLOB CONFIG CHECKPOINT --out FILE_OR_DIR
+        [--mask FILE] [--background auto|alpha|mask] [--view V]
 
-Writes the mesh (.obj, .ply, .off, .stl, .gltf: anything open3d writes) and,
-beside it, a PNG of the input next to renders of the mesh from several views.
+One image and ``--out mesh.ply`` writes that file; a folder or a glob (or an
+``--out`` folder) writes one ``<image name>.<--format>`` per image there.
+Each mesh has vertex colours taken from its image, and beside it a PNG of
+the input next to renders of the coloured mesh. The silhouette comes from
+the alpha channel, ``--mask``, or is estimated from a plain background
+(see mmssr/apis/image_io.py); the object is cropped, centred and resized
+to the framing of the training renders.
 """
 import argparse
-import os
+import glob
 import os.path as osp
-import tempfile
 
-import numpy as np
-
-from mmssr.apis import (expected_image_size, inference_mesh, init_model,
-                        load_rgba_image)
+from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer,
+                                   list_inputs, save_prediction)
 from mmssr.structures import NUM_VIEWS
-from mmssr.utils.errors import DataError, UserError, cli_main
-
-# What open3d's write_triangle_mesh can write.
-MESH_FORMATS = ('.obj', '.ply', '.off', '.stl', '.gltf', '.glb')
-from mmssr.visualization import image_grid, render_mesh_views, rgba_to_rgb
+from mmssr.utils.errors import UserError, cli_main
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('image', help='RGBA image; alpha is the silhouette')
+    parser.add_argument(
+        'image', help='an image (RGBA, RGB, grayscale; 8/16-bit; PNG, JPEG, '
+        '...), a folder of images or a glob pattern (quote it)')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', required=True,
-                        help='output mesh file (.obj, .ply, ...)')
+    parser.add_argument(
+        '--out', required=True,
+        help='output mesh file (.ply, .obj, .glb, ...) for one image, or a '
+        'folder (one mesh per image)')
+    parser.add_argument('--mask', help='silhouette image of the same size '
+                        '(non-zero = object); one image only')
+    parser.add_argument(
+        '--background', choices=['auto', 'alpha', 'mask'], default='auto',
+        help='where the silhouette comes from: auto = --mask if given, else '
+        'the alpha channel if not opaque, else estimated from a plain '
+        'background')
+    parser.add_argument('--view', type=int, default=0,
+                        help='dataset view id the image is seen from (the '
+                        'camera vertex colours are projected with)')
+    parser.add_argument('--format', default='.ply', choices=MESH_FORMATS,
+                        help='mesh format when --out is a folder')
+    parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--views', type=int, nargs='+',
                         default=[0, 3, 6, 9, 12, 18],
                         help='dataset view ids to render the mesh from')
@@ -40,63 +56,57 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def write_mesh(path: str, vertices: np.ndarray, faces: np.ndarray) -> None:
-    """Write a mesh with open3d, atomically (temporary file, then rename)."""
-    from mmssr.utils.misc import import_open3d
-    o3d = import_open3d()
-    mesh = o3d.geometry.TriangleMesh(
-        o3d.utility.Vector3dVector(vertices.astype(np.float64)),
-        o3d.utility.Vector3iVector(faces.astype(np.int32)))
-    mesh.compute_vertex_normals()
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    suffix = osp.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        if not o3d.io.write_triangle_mesh(tmp, mesh):
-            raise UserError(f'{path}: open3d could not write this file')
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+def check_args(args: argparse.Namespace) -> bool:
+    """Refuse what cannot work before loading anything.
 
-
-def check_args(args: argparse.Namespace) -> None:
-    """Refuse what cannot work before loading anything."""
+    Returns whether ``--out`` names one mesh file (else a folder).
+    """
     ext = osp.splitext(args.out)[1].lower()
-    if ext not in MESH_FORMATS:
+    many = osp.isdir(args.image) or (glob.has_magic(args.image)
+                                     and not osp.exists(args.image))
+    to_file = not many and ext != '' and not osp.isdir(args.out)
+    if to_file and ext not in MESH_FORMATS:
         raise UserError(f'--out {args.out}: expected a mesh file ending in '
-                        f'one of {", ".join(MESH_FORMATS)}')
-    if osp.isdir(args.out):
-        raise UserError(f'--out {args.out}: is a folder; give a file name')
+                        f'one of {", ".join(MESH_FORMATS)}, or a folder')
+    if many and ext in MESH_FORMATS:
+        raise UserError(f'--out {args.out}: {args.image} gives one mesh per '
+                        'image; give a folder')
+    if osp.isfile(args.out) and not to_file:
+        raise UserError(f'--out {args.out}: is a file; give a folder')
     bad = [v for v in args.views if not 0 <= v < NUM_VIEWS]
     if bad:
         raise UserError(f'--views {bad[0]}: expected view ids in '
                         f'0..{NUM_VIEWS - 1}')
+    if not 0 <= args.view < NUM_VIEWS:
+        raise UserError(f'--view {args.view}: expected a view id in '
+                        f'0..{NUM_VIEWS - 1}')
+    if args.mask is not None and many:
+        raise UserError(f'--mask {args.mask}: a mask is for one image, not '
+                        f'the images of {args.image}')
+    if args.batch_size < 1:
+        raise UserError(f'--batch-size {args.batch_size}: expected >= 1')
+    return to_file
 
 
 @cli_main
 def main() -> int:
     args = parse_args()
-    check_args(args)
-    model = init_model(args.config, args.checkpoint, args.device)
-    image = load_rgba_image(args.image, expected_image_size(model))
-    if not image[3].any():
-        raise DataError(f'{args.image}: the alpha channel (the silhouette) '
-                        'is empty: there is no object to reconstruct')
-    vertices, faces = inference_mesh(model, image)
-    write_mesh(args.out, vertices.numpy(), faces.numpy())
-    renders = render_mesh_views(vertices[None], faces, args.views,
-                                image_size=max(image.shape[-1], 128))[0]
-    import cv2
-    size = renders.shape[1]
-    inp = cv2.resize(rgba_to_rgb(image), (size, size),
-                     interpolation=cv2.INTER_NEAREST)
-    preview = osp.splitext(args.out)[0] + '_views.png'
-    cv2.imwrite(preview, image_grid([[inp] + list(renders)])[..., ::-1])
-    print(f'mesh: {args.out} ({len(vertices)} vertices, {len(faces)} faces)')
-    print(f'preview: {preview}')
+    to_file = check_args(args)
+    inputs = list_inputs(args.image)  # a clear error before loading
+    inferencer = MeshInferencer(args.config, args.checkpoint, args.device)
+    result = inferencer(
+        inputs, batch_size=args.batch_size,
+        out_dir=None if to_file else args.out, mesh_format=args.format,
+        mask=args.mask, background=args.background, view=args.view,
+        preview_views=args.views)
+    for pred, preview in zip(result['predictions'],
+                             result['visualization']):
+        if to_file:
+            pred.update(save_prediction(pred, args.out, preview))
+        print(f'mesh: {pred["mesh_path"]} ({len(pred["vertices"])} '
+              f'vertices, {len(pred["faces"])} faces, silhouette from '
+              f'{pred["silhouette_from"]})')
+        print(f'preview: {pred["preview_path"]}')
     return 0
 
 

@@ -8,8 +8,11 @@ from mmengine.config import Config, DictAction
 from mmengine.fileio import dump
 from mmengine.runner import Runner
 
-from mmssr.utils import (close_process_group, prepare_runner_cfg,
-                         refuse_unsafe_checkpoints, register_all_modules)
+from mmssr.engine.fileio.atomic_local_backend import default_file_mode
+from mmssr.utils import (close_process_group, load_checkpoint_strict,
+                         prepare_runner_cfg, refuse_unsafe_checkpoints,
+                         register_all_modules)
+from mmssr.utils.errors import UserError
 from mmssr.utils.config_errors import (CURRENT_CONFIG,
                                        check_cfg_option_types)
 from mmssr.utils.errors import cli_main
@@ -23,6 +26,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='where logs and results go')
     parser.add_argument(
         '--out', help='also write the metrics to this JSON file')
+    parser.add_argument(
+        '--checkpoint-prefix',
+        help='load only the weights under this key prefix, without it: '
+        '"reconstructor." evaluates the reconstructor of an SSR checkpoint '
+        'with a SoftRas config')
+    parser.add_argument(
+        '--show-dir',
+        help='write the predicted mesh (.ply) and an image of input | '
+        'prediction renders | ground-truth silhouettes for --show-num test '
+        'views into this folder')
+    parser.add_argument('--show-num', type=int, default=8,
+                        help='how many test views --show-dir shows')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -48,6 +63,8 @@ def parse_args() -> argparse.Namespace:
 @cli_main
 def main() -> None:
     args = parse_args()
+    if args.out is not None:
+        check_out_path(args.out)
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -60,10 +77,23 @@ def main() -> None:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
+    # the runner loads checkpoints leniently (a warning for missing keys);
+    # load strictly here instead: a checkpoint of another model type, image
+    # size or template size is a clear error, not the IoU of random weights
+    cfg.load_from = None
+    if args.show_dir is not None:
+        if args.show_num < 1:
+            raise UserError(f'--show-num {args.show_num}: expected >= 1')
+        cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
+            dict(type='TestShowHook', out_dir=args.show_dir,
+                 num=args.show_num)
+        ]
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
-    with refuse_unsafe_checkpoints(cfg.get('load_from')):
+    with refuse_unsafe_checkpoints(args.checkpoint):
+        load_checkpoint_strict(runner.model, args.checkpoint,
+                               prefix=args.checkpoint_prefix,
+                               logger=runner.logger)
         metrics = runner.test()
     close_process_group()
     if args.out is not None:
@@ -71,15 +101,36 @@ def main() -> None:
         print(f'metrics written to {args.out}')
 
 
+def check_out_path(path: str) -> None:
+    """``--out`` must name a file, checked before the (long) test run."""
+    if osp.isdir(path) or path.endswith(('/', os.sep)):
+        raise UserError(f'--out {path}: expected a JSON file path, got a '
+                        'directory')
+
+
 def dump_json(data: dict, path: str) -> None:
-    """Write JSON atomically: a temporary file, then a rename."""
+    """Write JSON atomically: a temporary file, then a rename.
+
+    The file gets the mode the umask gives; a failed write leaves no
+    temporary file behind.
+    """
+    check_out_path(path)
     folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.json.tmp', dir=folder)
-    os.close(fd)
-    dump({k: float(v) for k, v in data.items()}, tmp, file_format='json',
-         indent=2)
-    os.replace(tmp, path)
+    tmp = None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix='.json.tmp', dir=folder)
+        os.fchmod(fd, default_file_mode())
+        os.close(fd)
+        dump({k: float(v) for k, v in data.items()}, tmp,
+             file_format='json', indent=2)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise UserError(f'--out {path}: cannot write the metrics '
+                        f'({err.strerror or err})') from None
+    finally:
+        if tmp is not None and osp.exists(tmp):
+            os.remove(tmp)
 
 
 if __name__ == '__main__':

@@ -5,19 +5,25 @@ from typing import Optional, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from torch import Tensor
 
 from mmssr.registry import MODELS
-from mmssr.utils import refuse_unsafe_checkpoints, register_all_modules
+from mmssr.utils.errors import DataError
+from mmssr.utils import register_all_modules
+from mmssr.utils.checkpoint import load_checkpoint_strict
 
 
 def init_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
-               device: str = 'cpu') -> torch.nn.Module:
+               device: str = 'cpu',
+               prefix: Optional[str] = None) -> torch.nn.Module:
     """Build the model of ``config`` and load ``checkpoint`` into it.
 
-    Checkpoints load with torch's safe ``weights_only=True`` unpickler.
+    Checkpoints load with torch's safe ``weights_only=True`` unpickler and
+    strictly: a checkpoint of another model type, image size or template
+    size raises :class:`~mmssr.utils.errors.CheckpointError` saying which.
+    ``prefix='reconstructor.'`` loads the reconstructor of an SSR checkpoint
+    into a SoftRas config.
     """
     if isinstance(config, str):
         if not osp.isfile(config):
@@ -26,10 +32,7 @@ def init_model(config: Union[str, Config],
     register_all_modules()
     model = MODELS.build(config.model)
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
-        with refuse_unsafe_checkpoints(checkpoint):
-            load_checkpoint(model, checkpoint, map_location='cpu')
+        load_checkpoint_strict(model, checkpoint, prefix=prefix)
     model.cfg = config
     return model.to(device).eval()
 
@@ -47,17 +50,17 @@ def load_rgba_image(path: str, image_size: int) -> np.ndarray:
         raise FileNotFoundError(f'image not found: {path}')
     image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise ValueError(f'{path}: not a readable image file')
+        raise DataError(f'{path}: not a readable image file')
     if image.ndim != 3 or image.shape[2] != 4:
         channels = 1 if image.ndim == 2 else image.shape[2]
-        raise ValueError(
+        raise DataError(
             f'{path}: expected an RGBA image (4 channels, the alpha channel '
             f'being the object silhouette), got {channels} channel(s)')
     if image.dtype != np.uint8:
-        raise ValueError(f'{path}: expected 8-bit channels, got '
+        raise DataError(f'{path}: expected 8-bit channels, got '
                          f'{image.dtype}')
     if image.shape[:2] != (image_size, image_size):
-        raise ValueError(
+        raise DataError(
             f'{path}: expected {image_size}x{image_size} pixels (the '
             f'model\'s input size), got {image.shape[1]}x{image.shape[0]}')
     rgba = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)

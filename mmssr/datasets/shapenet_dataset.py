@@ -12,7 +12,7 @@ from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
 from mmssr.utils.errors import DataError
 from .categories import resolve_categories
 from .loading import (DatasetNotFoundError, downsample_views, load_images,
-                      load_voxels, warn_if_degenerate)
+                      load_single_array, load_voxels, warn_if_degenerate)
 
 
 @DATASETS.register_module()
@@ -187,7 +187,7 @@ class ShapeNetDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         self._check_files()
-        images, voxels, data_list = [], [], []
+        images, voxels, data_list, points = [], [], [], []
         for synset, name in self.categories:
             prefix = osp.join(self.data_root, f'{synset}_{self.file_split}')
             img_path = prefix + '_images.npz'
@@ -198,6 +198,9 @@ class ShapeNetDataset(BaseDataset):
             if self.mode == 'view':
                 vox = load_voxels(prefix + '_voxels.npz', len(imgs))
                 voxels.append(np.ascontiguousarray(vox[sel]))
+                pts = load_points(prefix + '_points.npz', len(imgs))
+                points += [None if pts is None else pts[i]
+                           for i in range(sel.start, sel.stop)]
             for obj in range(sel.start, sel.stop):
                 data_list.append(dict(category=name, synset=synset,
                                       obj_index=obj))
@@ -208,6 +211,8 @@ class ShapeNetDataset(BaseDataset):
         self.images = downsample_views(np.concatenate(images), sizes.pop(),
                                        self.target_size, self.data_root)
         self.voxels = np.concatenate(voxels) if voxels else None
+        # surface points (P, 6) of each object, None where no points file
+        self.object_points = points
         self.image_size = self.images.shape[-1]
         self.object_categories = [d['category'] for d in data_list]
         self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS), -1,
@@ -321,4 +326,27 @@ class ShapeNetDataset(BaseDataset):
             is_labeled=self.is_labeled)
         if self.mode == 'view' and self.voxels is not None:
             info['gt_voxels'] = self.voxels[obj]
+            points = getattr(self, 'object_points', None)
+            if points and points[obj] is not None:
+                info['gt_points'] = points[obj]
         return info
+
+
+def load_points(path: str, num: int) -> Optional[np.ndarray]:
+    """Surface points (num, P, 6) float32 (xyz, unit normal) of a
+    ``_points.npz``, or ``None`` when the file does not exist."""
+    if not osp.isfile(path):
+        return None
+    points = load_single_array(path)
+    if points.ndim != 3 or points.shape[2] != 6 or points.shape[1] < 1:
+        raise DataError(f'{path}: points must have shape (N, P, 6) (xyz and '
+                        f'unit normal), got {points.shape}')
+    if points.shape[0] != num:
+        raise DataError(f'{path}: {points.shape[0]} point sets but {num} '
+                        'objects in the images file')
+    if not np.issubdtype(points.dtype, np.floating):
+        raise DataError(f'{path}: points must be floats, got {points.dtype}')
+    points = points.astype(np.float32, copy=False)
+    if not np.isfinite(points).all():
+        raise DataError(f'{path}: points hold NaN or infinite values')
+    return points

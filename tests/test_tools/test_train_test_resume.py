@@ -104,7 +104,8 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
     cv2.imwrite(rgb, view[:3].transpose(1, 2, 0))
     proc = run_tool('tools/demo.py', rgb, cfg, ckpt, '--out', mesh,
                     check=False)
-    assert proc.returncode == 2 and 'RGBA' in proc.stderr
+    # an RGB image on a plain background works: the silhouette is estimated
+    assert proc.returncode == 0 and 'silhouette from estimated' in proc.stdout
 
 
 def test_ssr_train_pseudo_labels_and_resume(tmp_path, tiny_synthetic_root):

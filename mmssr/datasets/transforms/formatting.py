@@ -17,7 +17,7 @@ class PackMeshInputs(BaseTransform):
 
     Pairs keep their two views stacked; single views ('view' mode) drop the
     view axis. Viewpoint metadata become tensors in the sample's metainfo,
-    and ``gt_voxels`` a bool data field.
+    ``gt_voxels`` a bool data field and ``gt_points`` (P, 6) a float one.
     """
 
     def transform(self, results: dict) -> dict:
@@ -37,4 +37,7 @@ class PackMeshInputs(BaseTransform):
         if 'gt_voxels' in results:
             sample.gt_voxels = torch.from_numpy(
                 np.asarray(results['gt_voxels'], dtype=bool))
+        if 'gt_points' in results:  # (P, 6) surface points: xyz + normal
+            sample.gt_points = torch.from_numpy(
+                np.ascontiguousarray(results['gt_points'], dtype=np.float32))
         return dict(inputs=inputs, data_samples=sample)

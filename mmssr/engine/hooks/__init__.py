@@ -1,8 +1,9 @@
 from .mesh_visualization_hook import MeshVisualizationHook
 from .semi_supervised_viewpoint_hook import SemiSupervisedViewpointHook
+from .test_show_hook import TestShowHook
 from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
 __all__ = [
-    'MeshVisualizationHook', 'SemiSupervisedViewpointHook',
+    'MeshVisualizationHook', 'SemiSupervisedViewpointHook', 'TestShowHook',
     'WeightsOnlyCheckpointHook'
 ]

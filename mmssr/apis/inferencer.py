@@ -1,0 +1,250 @@
+"""``MeshInferencer``: photos -> coloured meshes, the mmengine way.
+
+    from mmssr.apis import MeshInferencer
+    inferencer = MeshInferencer('configs/ssr/ssr_synthetic_n2.py',
+                                'work_dirs/ssr_synthetic_n2/iter_4000.pth')
+    result = inferencer('photos/', batch_size=8, out_dir='meshes/')
+    result['predictions'][0]['vertex_colors']  # (V, 3) float in [0, 1]
+
+Inputs: an image file, a folder (its image files, sorted), a glob pattern,
+an array (H, W[, C]) or a list of any of these. Each image is prepared by
+:func:`mmssr.apis.image_io.prepare_image` (silhouette, framing, resize),
+reconstructed in batches, and coloured from the image by
+:func:`mmssr.visualization.vertex_colors_from_image` (the image is taken as
+seen from dataset view ``view``, default 0).
+"""
+import glob
+import os
+import os.path as osp
+import tempfile
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.infer import BaseInferencer
+
+from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
+from mmssr.utils.errors import DataError, UserError
+from .image_io import IMAGE_EXTENSIONS, PreparedImage, prepare_image
+from .inference import expected_image_size, init_model
+
+MESH_FORMATS = ('.ply', '.obj', '.glb', '.gltf', '.off', '.stl')
+InputType = Union[str, np.ndarray]
+
+
+def list_inputs(inputs) -> List[InputType]:
+    """Files of a folder / glob / path, arrays as they are, lists flattened."""
+    if isinstance(inputs, (list, tuple)):
+        return [item for x in inputs for item in list_inputs(x)]
+    if isinstance(inputs, np.ndarray) or torch.is_tensor(inputs):
+        return [np.asarray(inputs)]
+    if not isinstance(inputs, str):
+        raise UserError(f'input {inputs!r}: expected an image path, folder, '
+                        'glob pattern or array')
+    if osp.isdir(inputs):
+        files = sorted(
+            osp.join(inputs, n) for n in os.listdir(inputs)
+            if n.lower().endswith(IMAGE_EXTENSIONS)
+            and osp.isfile(osp.join(inputs, n)))
+        if not files:
+            raise DataError(f'{inputs}: no image file '
+                            f'({", ".join(IMAGE_EXTENSIONS)}) in this folder')
+        return files
+    if glob.has_magic(inputs) and not osp.exists(inputs):
+        files = sorted(f for f in glob.glob(inputs) if osp.isfile(f))
+        if not files:
+            raise DataError(f'{inputs}: no file matches this pattern')
+        return files
+    return [inputs]
+
+
+def write_mesh(path: str, vertices: np.ndarray, faces: np.ndarray,
+               vertex_colors: Optional[np.ndarray] = None) -> None:
+    """Write a mesh (with vertex colours) with open3d, atomically."""
+    from mmssr.utils.misc import import_open3d
+    o3d = import_open3d()
+    mesh = o3d.geometry.TriangleMesh(
+        o3d.utility.Vector3dVector(np.asarray(vertices, np.float64)),
+        o3d.utility.Vector3iVector(np.asarray(faces, np.int32)))
+    if vertex_colors is not None:
+        mesh.vertex_colors = o3d.utility.Vector3dVector(
+            np.asarray(vertex_colors, np.float64).clip(0, 1))
+    mesh.compute_vertex_normals()
+    mesh.triangle_normals = o3d.utility.Vector3dVector()  # .obj has none
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=osp.splitext(path)[1], dir=folder)
+    os.close(fd)
+    try:
+        if not o3d.io.write_triangle_mesh(tmp, mesh, write_vertex_colors=True):
+            raise UserError(f'{path}: open3d could not write this file')
+        os.replace(tmp, path)
+        mtl = osp.splitext(tmp)[0] + '.mtl'  # .obj writes a material file
+        if osp.exists(mtl):
+            os.remove(mtl)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+class MeshInferencer(BaseInferencer):
+    """Single-view reconstruction of coloured meshes from images.
+
+    Args:
+        model: config file or Config of an mmssr reconstructor.
+        weights: checkpoint (loaded safely and strictly, see
+            :func:`mmssr.apis.init_model`).
+        device: torch device.
+        checkpoint_prefix: e.g. ``'reconstructor.'`` to use the
+            reconstructor of an SSR checkpoint with a SoftRas config.
+
+    Call keywords: ``batch_size`` (8), ``mask`` (a mask file or array for a
+    single input), ``background`` ('auto' | 'alpha' | 'mask'), ``view``
+    (dataset view id the images are seen from, 0), ``preview_views``
+    (view ids of the preview renders), ``out_dir`` (write
+    ``<name>.<mesh_format>`` and ``<name>_views.png`` there),
+    ``mesh_format`` ('.ply').
+    """
+
+    preprocess_kwargs = {'mask', 'background'}
+    forward_kwargs = {'view'}
+    visualize_kwargs = {'preview_views', 'preview_size', 'show'}
+    postprocess_kwargs = {'out_dir', 'mesh_format'}
+
+    def __init__(self, model, weights: Optional[str] = None,
+                 device: str = 'cpu', checkpoint_prefix: Optional[str] = None,
+                 show_progress: bool = False) -> None:
+        self.checkpoint_prefix = checkpoint_prefix
+        if isinstance(model, str) and not osp.isfile(model):
+            raise FileNotFoundError(f'config file not found: {model}')
+        super().__init__(model=model, weights=weights, device=device,
+                         scope='mmssr', show_progress=show_progress)
+        self.image_size = expected_image_size(self.model)
+
+    # -- set-up -----------------------------------------------------------
+    def _init_model(self, cfg, weights, device='cpu'):
+        return init_model(cfg, weights, device, prefix=self.checkpoint_prefix)
+
+    def _init_pipeline(self, cfg):
+        return lambda x: x  # preprocess() prepares images itself
+
+    def _init_collate(self, cfg):
+        return lambda batch: batch  # preprocess() batches itself
+
+    def _init_visualizer(self, cfg):
+        return None  # previews are drawn by visualize()
+
+    def _inputs_to_list(self, inputs) -> list:
+        return list_inputs(inputs)
+
+    # -- steps ------------------------------------------------------------
+    def __call__(self, inputs, batch_size: int = 8,
+                 out_dir: Optional[str] = None, **kwargs) -> dict:
+        return super().__call__(inputs, batch_size=batch_size,
+                                out_dir=out_dir, **kwargs)
+
+    def preprocess(self, inputs: list, batch_size: int = 8,
+                   mask=None, background: str = 'auto'):
+        if mask is not None and len(inputs) != 1:
+            raise UserError(f'--mask: one mask is for one image, got '
+                            f'{len(inputs)} images')
+        for start in range(0, len(inputs), batch_size):
+            prepared = [
+                prepare_image(x, self.image_size, mask, background,
+                              name=f'<array {start + i}>')
+                for i, x in enumerate(inputs[start:start + batch_size])
+            ]
+            data = dict(inputs=[torch.from_numpy(p.inputs) for p in prepared])
+            yield data, prepared
+
+    @torch.no_grad()
+    def forward(self, data, view: int = 0) -> List[dict]:
+        from mmssr.visualization import vertex_colors_from_image
+        if not 0 <= int(view) < NUM_VIEWS:
+            raise UserError(f'--view {view}: expected a view id in '
+                            f'0..{NUM_VIEWS - 1}')
+        batch, prepared = data
+        batch = self.model.data_preprocessor(batch, False)
+        vertices, faces = self.model(batch['inputs'], mode='tensor')
+        faces = faces.cpu().numpy()
+        eye = view_ids_to_eyes([int(view)])[0]
+        preds = []
+        for verts, prep in zip(vertices.cpu().numpy(), prepared):
+            colors, visible = vertex_colors_from_image(
+                verts, faces, prep.framed, eye)
+            preds.append(dict(vertices=verts, faces=faces,
+                              vertex_colors=colors, visible=visible,
+                              prepared=prep, view=int(view)))
+        return preds
+
+    def visualize(self, inputs: list, preds: List[dict],
+                  preview_views: Sequence[int] = (0, 3, 6, 9, 12, 18),
+                  preview_size: Optional[int] = None,
+                  show: bool = False) -> List[np.ndarray]:
+        return [preview_image(p, preview_views, preview_size) for p in preds]
+
+    def postprocess(self, preds: List[dict], visualization: List[np.ndarray],
+                    return_datasamples: bool = False,
+                    out_dir: Optional[str] = None,
+                    mesh_format: str = '.ply') -> Dict[str, Any]:
+        results = []
+        names = output_names([p['prepared'].source for p in preds])
+        for pred, preview, name in zip(preds, visualization, names):
+            prep: PreparedImage = pred.pop('prepared')
+            pred.update(source=prep.source, inputs=prep.inputs,
+                        silhouette_from=prep.silhouette_from,
+                        bbox=prep.bbox)
+            if out_dir is not None:
+                ext = mesh_format if mesh_format.startswith('.') else \
+                    '.' + mesh_format
+                pred.update(save_prediction(
+                    pred, osp.join(out_dir, name + ext), preview))
+            results.append(pred)
+        return dict(predictions=results, visualization=visualization)
+
+
+def output_names(sources: List[str]) -> List[str]:
+    """File stems for outputs, unique (``name``, ``name_1``, ...)."""
+    names, seen = [], {}
+    for i, src in enumerate(sources):
+        stem = osp.splitext(osp.basename(src))[0] if not src.startswith(
+            '<') else f'array_{i}'
+        count = seen.get(stem, 0)
+        seen[stem] = count + 1
+        names.append(stem if count == 0 else f'{stem}_{count}')
+    return names
+
+
+def preview_image(pred: dict,
+                  view_ids: Sequence[int] = (0, 3, 6, 9, 12, 18),
+                  size: Optional[int] = None) -> np.ndarray:
+    """Input | renders of the coloured mesh from ``view_ids`` (RGB uint8)."""
+    import cv2
+
+    from mmssr.visualization import (image_grid, render_colored_mesh_views,
+                                     rgba_to_rgb)
+    prep = pred['prepared'] if 'prepared' in pred else None
+    inputs = prep.inputs if prep is not None else pred['inputs']
+    size = size or max(inputs.shape[-1], 128)
+    renders = render_colored_mesh_views(pred['vertices'], pred['faces'],
+                                        pred['vertex_colors'], view_ids,
+                                        image_size=size)
+    inp = cv2.resize(rgba_to_rgb(inputs), (size, size),
+                     interpolation=cv2.INTER_NEAREST)
+    return image_grid([[inp] + list(renders)])
+
+
+def save_prediction(pred: dict, mesh_path: str,
+                    preview: Optional[np.ndarray] = None) -> Dict[str, str]:
+    """Write the coloured mesh and, beside it, ``<stem>_views.png``."""
+    import cv2
+    if osp.splitext(mesh_path)[1].lower() not in MESH_FORMATS:
+        raise UserError(f'{mesh_path}: expected a mesh file ending in one of '
+                        f'{", ".join(MESH_FORMATS)}')
+    write_mesh(mesh_path, pred['vertices'], pred['faces'],
+               pred.get('vertex_colors'))
+    out = dict(mesh_path=mesh_path)
+    if preview is not None:
+        out['preview_path'] = osp.splitext(mesh_path)[0] + '_views.png'
+        cv2.imwrite(out['preview_path'], preview[..., ::-1])
+    return out
