@@ -7,6 +7,7 @@ from mmengine.dataset import ConcatDataset
 
 from mmssr.registry import DATASETS
 from mmssr.structures import all_view_ids
+from mmssr.utils.errors import DataError
 
 
 class PseudoLabelQuery(NamedTuple):
@@ -39,6 +40,9 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
     Args:
         dataset_type: ``'ShapeNetDataset'`` or ``'SyntheticShapeNetDataset'``.
         num_labeled: labeled objects per category (N).
+        max_unlabeled: use at most this many unlabeled objects per category
+            (the rest of the training file is left out; for studies of the
+            gain against the amount of unlabeled data).
         **kwargs: the remaining arguments of ``dataset_type`` (data_root,
             categories, pipeline, ...), given to both parts.
     """
@@ -47,6 +51,7 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
                  dataset_type: str = 'ShapeNetDataset',
                  num_labeled: int = 2,
                  categories: Optional[Sequence[str]] = None,
+                 max_unlabeled: Optional[int] = None,
                  **kwargs) -> None:
         for key in ('split', 'mode', 'test_mode'):
             if key in kwargs:
@@ -54,8 +59,14 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
                                  ' itself; remove it from the config')
         common = dict(type=dataset_type, num_labeled=num_labeled,
                       categories=categories, mode='pair', **kwargs)
+        if max_unlabeled is not None and max_unlabeled < 1:
+            raise DataError(f'max_unlabeled: expected >= 1 (0 unlabeled '
+                            f'objects is SoftRas), got {max_unlabeled}')
         labeled = DATASETS.build(dict(common, split='labeled'))
-        unlabeled = DATASETS.build(dict(common, split='unlabeled'))
+        cap = [c for c in (kwargs.get('max_objects'), max_unlabeled)
+               if c is not None]
+        unlabeled = DATASETS.build(dict(
+            common, split='unlabeled', max_objects=min(cap) if cap else None))
         super().__init__([labeled, unlabeled])
 
     @property

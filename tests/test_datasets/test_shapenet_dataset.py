@@ -226,3 +226,15 @@ def test_pseudo_label_stats(data_root):
     assert stats['coverage'] == pytest.approx(26 / 144)
     assert stats['accuracy'] == pytest.approx(25 / 26)
     assert stats['eligible_objects'] == 2
+
+
+def test_max_unlabeled_caps_the_unlabeled_objects_only(data_root):
+    semi = SemiSupervisedShapeNetDataset(
+        dataset_type='ShapeNetDataset', data_root=str(data_root),
+        categories=['chair', 'car'], num_labeled=2, max_unlabeled=1)
+    assert semi.labeled.num_objects == 4
+    assert semi.unlabeled.num_objects == 2  # 1 of 3 per category
+    with pytest.raises(ValueError, match='max_unlabeled'):
+        SemiSupervisedShapeNetDataset(
+            dataset_type='ShapeNetDataset', data_root=str(data_root),
+            categories=['chair'], num_labeled=2, max_unlabeled=0)

@@ -22,7 +22,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 from mmengine.fileio import dump
@@ -94,17 +94,22 @@ def row_label(method: str, setting: str) -> str:
     return f'{METHOD_NAMES[method]} ({", ".join(words)})'
 
 
-def train_and_test(config: str, work: str, seed: int) -> None:
+def train_and_test(config: str, work: str, seed: int,
+                   options: Sequence[str] = ()) -> None:
+    """Train ``config`` with ``--cfg-options options``, then test it."""
     os.makedirs(work, exist_ok=True)
     t_train = run([sys.executable, 'tools/train.py', config, '--work-dir',
-                   work, '--cfg-options', f'randomness.seed={seed}'],
-                  osp.join(work, 'train.log'))
+                   work, '--cfg-options', f'randomness.seed={seed}',
+                   *options], osp.join(work, 'train.log'))
     with open(osp.join(work, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
+    test_options = [o for o in options if not o.startswith(
+        ('train_dataloader', 'train_cfg'))]
     t_test = run([sys.executable, 'tools/test.py', config, ckpt,
                   '--work-dir', osp.join(work, 'test'), '--out',
-                  osp.join(work, 'test_metrics.json')],
-                 osp.join(work, 'test.log'))
+                  osp.join(work, 'test_metrics.json')]
+                 + (['--cfg-options', *test_options] if test_options
+                    else []), osp.join(work, 'test.log'))
     write_json(osp.join(work, 'wall_time.json'),
                dict(train_s=t_train, test_s=t_test))
 
