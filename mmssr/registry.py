@@ -47,8 +47,7 @@ TRANSFORMS = Registry(
     locations=['mmssr.datasets.transforms'])
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['mmssr.models'])
-MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS)
+MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS)
 WEIGHT_INITIALIZERS = Registry(
     'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS)
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS)

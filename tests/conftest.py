@@ -9,8 +9,8 @@ register_all_modules()
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-TINY_SYNTHETIC = dict(num_train=4, num_val=2, num_test=2, seed=0,
-                      image_size=32)
+TINY_SYNTHETIC = dict(
+    num_train=4, num_val=2, num_test=2, seed=0, image_size=32)
 TINY_CATEGORIES = ['chair', 'car']
 
 
@@ -19,6 +19,6 @@ def tiny_synthetic_root(tmp_path_factory):
     """A tiny synthetic dataset (2 categories, 32x32), made once."""
     from mmssr.datasets.synthetic import generate_synthetic_dataset
     root = str(tmp_path_factory.mktemp('synthetic'))
-    generate_synthetic_dataset(root, TINY_CATEGORIES, progress=False,
-                               **TINY_SYNTHETIC)
+    generate_synthetic_dataset(
+        root, TINY_CATEGORIES, progress=False, **TINY_SYNTHETIC)
     return root

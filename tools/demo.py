@@ -15,8 +15,8 @@ import argparse
 import glob
 import os.path as osp
 
-from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer,
-                                   list_inputs, save_prediction)
+from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer, list_inputs,
+                                   save_prediction)
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils.errors import UserError, cli_main
 
@@ -24,30 +24,45 @@ from mmssr.utils.errors import UserError, cli_main
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        'image', help='an image (RGBA, RGB, grayscale; 8/16-bit; PNG, JPEG, '
+        'image',
+        help='an image (RGBA, RGB, grayscale; 8/16-bit; PNG, JPEG, '
         '...), a folder of images or a glob pattern (quote it)')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        '--out', required=True,
+        '--out',
+        required=True,
         help='output mesh file (.ply, .obj, .glb, ...) for one image, or a '
         'folder (one mesh per image)')
-    parser.add_argument('--mask', help='silhouette image of the same size '
-                        '(non-zero = object); one image only')
     parser.add_argument(
-        '--background', choices=['auto', 'alpha', 'mask'], default='auto',
+        '--mask',
+        help='silhouette image of the same size '
+        '(non-zero = object); one image only')
+    parser.add_argument(
+        '--background',
+        choices=['auto', 'alpha', 'mask'],
+        default='auto',
         help='where the silhouette comes from: auto = --mask if given, else '
         'the alpha channel if not opaque, else estimated from a plain '
         'background')
-    parser.add_argument('--view', type=int, default=0,
-                        help='dataset view id the image is seen from (the '
-                        'camera vertex colours are projected with)')
-    parser.add_argument('--format', default='.ply', choices=MESH_FORMATS,
-                        help='mesh format when --out is a folder')
+    parser.add_argument(
+        '--view',
+        type=int,
+        default=0,
+        help='dataset view id the image is seen from (the '
+        'camera vertex colours are projected with)')
+    parser.add_argument(
+        '--format',
+        default='.ply',
+        choices=MESH_FORMATS,
+        help='mesh format when --out is a folder')
     parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--views', type=int, nargs='+',
-                        default=[0, 3, 6, 9, 12, 18],
-                        help='dataset view ids to render the mesh from')
+    parser.add_argument(
+        '--views',
+        type=int,
+        nargs='+',
+        default=[0, 3, 6, 9, 12, 18],
+        help='dataset view ids to render the mesh from')
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--debug',
@@ -95,12 +110,15 @@ def main() -> int:
     inputs = list_inputs(args.image)  # a clear error before loading
     inferencer = MeshInferencer(args.config, args.checkpoint, args.device)
     result = inferencer(
-        inputs, batch_size=args.batch_size,
-        out_dir=None if to_file else args.out, mesh_format=args.format,
-        mask=args.mask, background=args.background, view=args.view,
+        inputs,
+        batch_size=args.batch_size,
+        out_dir=None if to_file else args.out,
+        mesh_format=args.format,
+        mask=args.mask,
+        background=args.background,
+        view=args.view,
         preview_views=args.views)
-    for pred, preview in zip(result['predictions'],
-                             result['visualization']):
+    for pred, preview in zip(result['predictions'], result['visualization']):
         if to_file:
             pred.update(save_prediction(pred, args.out, preview))
         print(f'mesh: {pred["mesh_path"]} ({len(pred["vertices"])} '

@@ -2,20 +2,17 @@
 import argparse
 import os
 import os.path as osp
-import tempfile
 
 from mmengine.config import Config, DictAction
 from mmengine.fileio import dump
 from mmengine.runner import Runner
 
-from mmssr.engine.fileio.atomic_local_backend import default_file_mode
 from mmssr.utils import (close_process_group, load_checkpoint_strict,
                          prepare_runner_cfg, refuse_unsafe_checkpoints,
                          register_all_modules)
-from mmssr.utils.errors import UserError
-from mmssr.utils.config_errors import (CURRENT_CONFIG,
-                                       check_cfg_option_types)
-from mmssr.utils.errors import cli_main
+from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
+from mmssr.utils.errors import UserError, cli_main
+from mmssr.utils.fileio import atomic_write
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,8 +33,11 @@ def parse_args() -> argparse.Namespace:
         help='write the predicted mesh (.ply) and an image of input | '
         'prediction renders | ground-truth silhouettes for --show-num test '
         'views into this folder')
-    parser.add_argument('--show-num', type=int, default=8,
-                        help='how many test views --show-dir shows')
+    parser.add_argument(
+        '--show-num',
+        type=int,
+        default=8,
+        help='how many test views --show-dir shows')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -85,15 +85,17 @@ def main() -> None:
         if args.show_num < 1:
             raise UserError(f'--show-num {args.show_num}: expected >= 1')
         cfg.custom_hooks = list(cfg.get('custom_hooks', None) or []) + [
-            dict(type='TestShowHook', out_dir=args.show_dir,
-                 num=args.show_num)
+            dict(
+                type='TestShowHook', out_dir=args.show_dir, num=args.show_num)
         ]
     prepare_runner_cfg(cfg)
     runner = Runner.from_cfg(cfg)
     with refuse_unsafe_checkpoints(args.checkpoint):
-        load_checkpoint_strict(runner.model, args.checkpoint,
-                               prefix=args.checkpoint_prefix,
-                               logger=runner.logger)
+        load_checkpoint_strict(
+            runner.model,
+            args.checkpoint,
+            prefix=args.checkpoint_prefix,
+            logger=runner.logger)
         metrics = runner.test()
     close_process_group()
     if args.out is not None:
@@ -109,28 +111,20 @@ def check_out_path(path: str) -> None:
 
 
 def dump_json(data: dict, path: str) -> None:
-    """Write JSON atomically: a temporary file, then a rename.
-
-    The file gets the mode the umask gives; a failed write leaves no
-    temporary file behind.
-    """
+    """Write the metrics JSON atomically (umask mode, no leftovers)."""
     check_out_path(path)
-    folder = osp.dirname(osp.abspath(path))
-    tmp = None
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix='.json.tmp', dir=folder)
-        os.fchmod(fd, default_file_mode())
-        os.close(fd)
-        dump({k: float(v) for k, v in data.items()}, tmp,
-             file_format='json', indent=2)
-        os.replace(tmp, path)
+        with atomic_write(path, suffix='.json.tmp') as tmp:
+            dump({
+                k: float(v)
+                for k, v in data.items()
+            },
+                 tmp,
+                 file_format='json',
+                 indent=2)
     except OSError as err:
         raise UserError(f'--out {path}: cannot write the metrics '
                         f'({err.strerror or err})') from None
-    finally:
-        if tmp is not None and osp.exists(tmp):
-            os.remove(tmp)
 
 
 if __name__ == '__main__':

@@ -6,14 +6,12 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmssr.utils import (WorkDirLock, check_resume_compatible,
-                         check_train_cfg, close_process_group,
-                         prepare_runner_cfg, refuse_unsafe_checkpoints,
-                         register_all_modules, remove_stale_temp_files,
-                         resolve_resume_checkpoint)
+from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
+                         close_process_group, prepare_runner_cfg,
+                         refuse_unsafe_checkpoints, register_all_modules,
+                         remove_stale_temp_files, resolve_resume_checkpoint)
 from mmssr.utils.checkpoint import MatchWrapperKeysHook
-from mmssr.utils.config_errors import (CURRENT_CONFIG,
-                                       check_cfg_option_types)
+from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
 from mmssr.utils.errors import ConfigError, cli_main
 
 
@@ -87,6 +85,12 @@ def main() -> None:
         else:
             optim_wrapper['type'] = 'AmpOptimWrapper'
 
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise ConfigError('auto_scale_lr.base_batch_size: the config '
+                              'must state it to use --auto-scale-lr')
+        cfg.auto_scale_lr.enable = True
+
     check_train_cfg(cfg)
     # one training per work dir (rank 0 holds WORK_DIR/.lock); the lock is
     # taken before the runner creates its log in the work dir
@@ -106,8 +110,7 @@ def main() -> None:
             remove_stale_temp_files(cfg.work_dir, logger=runner.logger)
         with refuse_unsafe_checkpoints(cfg.get('load_from')):
             if resume_from is not None:
-                check_resume_compatible(runner.model,
-                                        cfg.get('optim_wrapper'),
+                check_resume_compatible(runner.model, cfg.get('optim_wrapper'),
                                         resume_from)
             runner.train()
             if args.test:

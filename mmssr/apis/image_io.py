@@ -30,8 +30,7 @@ from mmssr.utils.errors import DataError, UserError
 FRAMING_RATIO = 0.65
 
 BACKGROUND_MODES = ('auto', 'alpha', 'mask')
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff',
-                    '.webp')
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
 
 @dataclass
@@ -80,8 +79,7 @@ def read_image(path: str) -> np.ndarray:
         raise DataError(f'{path}: not a readable image file')
     image = to_uint8(image, path)
     if image.ndim == 2 or image.shape[2] == 1:
-        return cv2.cvtColor(image.reshape(image.shape[:2]),
-                            cv2.COLOR_GRAY2RGB)
+        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2RGB)
     if image.shape[2] == 2:  # gray + alpha
         gray, alpha = image[..., 0], image[..., 1]
         return np.dstack([gray, gray, gray, alpha])
@@ -156,8 +154,8 @@ def estimate_silhouette(rgb: np.ndarray,
     distance = np.linalg.norm(rgb - background, axis=2)
     mask = (distance > threshold).astype(np.uint8)
     if min(h, w) >= 16:
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
-                                np.ones((3, 3), np.uint8))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3),
+                                                              np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
     if count <= 1:
         return np.zeros((h, w), bool)
@@ -184,7 +182,8 @@ def bounding_box(mask: np.ndarray) -> Tuple[int, int, int, int]:
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
-def frame_object(rgba: np.ndarray, bbox: Tuple[int, int, int, int],
+def frame_object(rgba: np.ndarray,
+                 bbox: Tuple[int, int, int, int],
                  ratio: float = FRAMING_RATIO) -> np.ndarray:
     """Square (N, N, 4) crop with ``bbox`` centred, its longer side
     ``ratio`` of N; outside the image is transparent black."""
@@ -258,19 +257,20 @@ def prepare_image(source: Union[str, np.ndarray],
         silhouette = estimate_silhouette(image)
         origin = 'estimated'
     if not silhouette.any() or silhouette.all():
-        how = {'alpha': 'the alpha channel (the silhouette) is '
-               f'{"empty" if not silhouette.any() else "fully opaque"}',
-               'mask': 'the mask is '
-               f'{"empty" if not silhouette.any() else "all object"}',
-               'estimated': 'no object stands out from a plain background'}
+        how = {
+            'alpha': 'the alpha channel (the silhouette) is '
+            f'{"empty" if not silhouette.any() else "fully opaque"}',
+            'mask': 'the mask is '
+            f'{"empty" if not silhouette.any() else "all object"}',
+            'estimated': 'no object stands out from a plain background'
+        }
         raise DataError(f'{where}: no separable object found: '
                         f'{how[origin]}')
     bbox = bounding_box(silhouette)
     if origin == 'alpha':
         rgba = image.copy()
     else:
-        rgba = np.dstack([image[..., :3],
-                          silhouette.astype(np.uint8) * 255])
+        rgba = np.dstack([image[..., :3], silhouette.astype(np.uint8) * 255])
     rgba[..., :3][~silhouette] = 0
     if origin == 'alpha' and (h, w) == (image_size, image_size):
         framed, origin = rgba, 'as-is'
@@ -280,14 +280,17 @@ def prepare_image(source: Union[str, np.ndarray],
     return PreparedImage(
         inputs=np.ascontiguousarray(inputs.transpose(2, 0, 1)),
         framed=np.ascontiguousarray(framed.transpose(2, 0, 1)),
-        mask=silhouette, bbox=bbox, source=where, silhouette_from=origin)
+        mask=silhouette,
+        bbox=bbox,
+        source=where,
+        silhouette_from=origin)
 
 
 def measure_framing(images: np.ndarray) -> float:
     """Mean (longer bounding-box side of the alpha) / (image side) over
     views (..., 4, S, S) with a non-empty silhouette."""
-    alpha = np.asarray(images)[..., 3, :, :].reshape(
-        -1, *images.shape[-2:]) > 0
+    alpha = np.asarray(images)[..., 3, :, :].reshape(-1,
+                                                     *images.shape[-2:]) > 0
     size = alpha.shape[-1]
     ratios = []
     for a in alpha:

@@ -8,9 +8,9 @@ from mmengine.config import Config
 from torch import Tensor
 
 from mmssr.registry import MODELS
-from mmssr.utils.errors import DataError
 from mmssr.utils import register_all_modules
 from mmssr.utils.checkpoint import load_checkpoint_strict
+from mmssr.utils.errors import DataError
 
 
 def init_model(config: Union[str, Config],
@@ -58,7 +58,7 @@ def load_rgba_image(path: str, image_size: int) -> np.ndarray:
             f'being the object silhouette), got {channels} channel(s)')
     if image.dtype != np.uint8:
         raise DataError(f'{path}: expected 8-bit channels, got '
-                         f'{image.dtype}')
+                        f'{image.dtype}')
     if image.shape[:2] != (image_size, image_size):
         raise DataError(
             f'{path}: expected {image_size}x{image_size} pixels (the '

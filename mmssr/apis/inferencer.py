@@ -58,7 +58,9 @@ def list_inputs(inputs) -> List[InputType]:
     return [inputs]
 
 
-def write_mesh(path: str, vertices: np.ndarray, faces: np.ndarray,
+def write_mesh(path: str,
+               vertices: np.ndarray,
+               faces: np.ndarray,
                vertex_colors: Optional[np.ndarray] = None) -> None:
     """Write a mesh (with vertex colours) with open3d, atomically."""
     from mmssr.utils.misc import import_open3d
@@ -111,14 +113,21 @@ class MeshInferencer(BaseInferencer):
     visualize_kwargs = {'preview_views', 'preview_size', 'show'}
     postprocess_kwargs = {'out_dir', 'mesh_format'}
 
-    def __init__(self, model, weights: Optional[str] = None,
-                 device: str = 'cpu', checkpoint_prefix: Optional[str] = None,
+    def __init__(self,
+                 model,
+                 weights: Optional[str] = None,
+                 device: str = 'cpu',
+                 checkpoint_prefix: Optional[str] = None,
                  show_progress: bool = False) -> None:
         self.checkpoint_prefix = checkpoint_prefix
         if isinstance(model, str) and not osp.isfile(model):
             raise FileNotFoundError(f'config file not found: {model}')
-        super().__init__(model=model, weights=weights, device=device,
-                         scope='mmssr', show_progress=show_progress)
+        super().__init__(
+            model=model,
+            weights=weights,
+            device=device,
+            scope='mmssr',
+            show_progress=show_progress)
         self.image_size = expected_image_size(self.model)
 
     # -- set-up -----------------------------------------------------------
@@ -138,20 +147,30 @@ class MeshInferencer(BaseInferencer):
         return list_inputs(inputs)
 
     # -- steps ------------------------------------------------------------
-    def __call__(self, inputs, batch_size: int = 8,
-                 out_dir: Optional[str] = None, **kwargs) -> dict:
-        return super().__call__(inputs, batch_size=batch_size,
-                                out_dir=out_dir, **kwargs)
+    def __call__(self,
+                 inputs,
+                 batch_size: int = 8,
+                 out_dir: Optional[str] = None,
+                 **kwargs) -> dict:
+        return super().__call__(
+            inputs, batch_size=batch_size, out_dir=out_dir, **kwargs)
 
-    def preprocess(self, inputs: list, batch_size: int = 8,
-                   mask=None, background: str = 'auto'):
+    def preprocess(self,
+                   inputs: list,
+                   batch_size: int = 8,
+                   mask=None,
+                   background: str = 'auto'):
         if mask is not None and len(inputs) != 1:
             raise UserError(f'--mask: one mask is for one image, got '
                             f'{len(inputs)} images')
         for start in range(0, len(inputs), batch_size):
             prepared = [
-                prepare_image(x, self.image_size, mask, background,
-                              name=f'<array {start + i}>')
+                prepare_image(
+                    x,
+                    self.image_size,
+                    mask,
+                    background,
+                    name=f'<array {start + i}>')
                 for i, x in enumerate(inputs[start:start + batch_size])
             ]
             data = dict(inputs=[torch.from_numpy(p.inputs) for p in prepared])
@@ -170,20 +189,29 @@ class MeshInferencer(BaseInferencer):
         eye = view_ids_to_eyes([int(view)])[0]
         preds = []
         for verts, prep in zip(vertices.cpu().numpy(), prepared):
-            colors, visible = vertex_colors_from_image(
-                verts, faces, prep.framed, eye)
-            preds.append(dict(vertices=verts, faces=faces,
-                              vertex_colors=colors, visible=visible,
-                              prepared=prep, view=int(view)))
+            colors, visible = vertex_colors_from_image(verts, faces,
+                                                       prep.framed, eye)
+            preds.append(
+                dict(
+                    vertices=verts,
+                    faces=faces,
+                    vertex_colors=colors,
+                    visible=visible,
+                    prepared=prep,
+                    view=int(view)))
         return preds
 
-    def visualize(self, inputs: list, preds: List[dict],
+    def visualize(self,
+                  inputs: list,
+                  preds: List[dict],
                   preview_views: Sequence[int] = (0, 3, 6, 9, 12, 18),
                   preview_size: Optional[int] = None,
                   show: bool = False) -> List[np.ndarray]:
         return [preview_image(p, preview_views, preview_size) for p in preds]
 
-    def postprocess(self, preds: List[dict], visualization: List[np.ndarray],
+    def postprocess(self,
+                    preds: List[dict],
+                    visualization: List[np.ndarray],
                     return_datasamples: bool = False,
                     out_dir: Optional[str] = None,
                     mesh_format: str = '.ply') -> Dict[str, Any]:
@@ -191,14 +219,17 @@ class MeshInferencer(BaseInferencer):
         names = output_names([p['prepared'].source for p in preds])
         for pred, preview, name in zip(preds, visualization, names):
             prep: PreparedImage = pred.pop('prepared')
-            pred.update(source=prep.source, inputs=prep.inputs,
-                        silhouette_from=prep.silhouette_from,
-                        bbox=prep.bbox)
+            pred.update(
+                source=prep.source,
+                inputs=prep.inputs,
+                silhouette_from=prep.silhouette_from,
+                bbox=prep.bbox)
             if out_dir is not None:
                 ext = mesh_format if mesh_format.startswith('.') else \
                     '.' + mesh_format
-                pred.update(save_prediction(
-                    pred, osp.join(out_dir, name + ext), preview))
+                pred.update(
+                    save_prediction(pred, osp.join(out_dir, name + ext),
+                                    preview))
             results.append(pred)
         return dict(predictions=results, visualization=visualization)
 
@@ -207,8 +238,8 @@ def output_names(sources: List[str]) -> List[str]:
     """File stems for outputs, unique (``name``, ``name_1``, ...)."""
     names, seen = [], {}
     for i, src in enumerate(sources):
-        stem = osp.splitext(osp.basename(src))[0] if not src.startswith(
-            '<') else f'array_{i}'
+        stem = osp.splitext(
+            osp.basename(src))[0] if not src.startswith('<') else f'array_{i}'
         count = seen.get(stem, 0)
         seen[stem] = count + 1
         names.append(stem if count == 0 else f'{stem}_{count}')
@@ -226,15 +257,19 @@ def preview_image(pred: dict,
     prep = pred['prepared'] if 'prepared' in pred else None
     inputs = prep.inputs if prep is not None else pred['inputs']
     size = size or max(inputs.shape[-1], 128)
-    renders = render_colored_mesh_views(pred['vertices'], pred['faces'],
-                                        pred['vertex_colors'], view_ids,
-                                        image_size=size)
-    inp = cv2.resize(rgba_to_rgb(inputs), (size, size),
-                     interpolation=cv2.INTER_NEAREST)
+    renders = render_colored_mesh_views(
+        pred['vertices'],
+        pred['faces'],
+        pred['vertex_colors'],
+        view_ids,
+        image_size=size)
+    inp = cv2.resize(
+        rgba_to_rgb(inputs), (size, size), interpolation=cv2.INTER_NEAREST)
     return image_grid([[inp] + list(renders)])
 
 
-def save_prediction(pred: dict, mesh_path: str,
+def save_prediction(pred: dict,
+                    mesh_path: str,
                     preview: Optional[np.ndarray] = None) -> Dict[str, str]:
     """Write the coloured mesh and, beside it, ``<stem>_views.png``."""
     import cv2

@@ -1,7 +1,7 @@
 from .categories import SHAPENET_CATEGORIES, resolve_categories
+from .loading import DatasetNotFoundError, load_single_array
 from .samplers import *  # noqa: F401,F403
 from .semi_supervised_dataset import SemiSupervisedShapeNetDataset
-from .loading import DatasetNotFoundError, load_single_array
 from .shapenet_dataset import ShapeNetDataset
 from .synthetic_dataset import SyntheticShapeNetDataset
 from .transforms import *  # noqa: F401,F403

@@ -24,7 +24,6 @@ SHAPENET_CATEGORIES = OrderedDict([
 ])
 NAME_TO_SYNSET = {name: synset for synset, name in SHAPENET_CATEGORIES.items()}
 
-
 _CUSTOM_SYNSET = re.compile(r'[0-9A-Za-z][0-9A-Za-z-]*')
 _CUSTOM_NAME = re.compile(r'[A-Za-z0-9][\w\- ]*')
 

@@ -50,8 +50,8 @@ def warn_if_degenerate(path: str, images: np.ndarray) -> Optional[str]:
                    'view; the category of this file has nothing to learn '
                    'from')
     else:
-        listed = ', '.join(map(str, empty[:10])) + (
-            ', ...' if len(empty) > 10 else '')
+        listed = ', '.join(map(
+            str, empty[:10])) + (', ...' if len(empty) > 10 else '')
         message = (f'{path}: {len(empty)} of {len(images)} objects have an '
                    f'empty silhouette (alpha channel) in every view: '
                    f'objects {listed}')
@@ -74,7 +74,7 @@ def load_single_array(path: str) -> np.ndarray:
             keys = list(npz.keys())
             if len(keys) != 1:
                 raise DataError(f'{path}: expected exactly one array, found '
-                                 f'{len(keys)} ({keys})')
+                                f'{len(keys)} ({keys})')
             return npz[keys[0]]
     except (OSError, EOFError, ValueError) as err:
         if isinstance(err, DataError):
@@ -82,7 +82,7 @@ def load_single_array(path: str) -> np.ndarray:
         raise DataError(f'{path}: not a readable .npz file ({err})') from err
     except Exception as err:  # zipfile.BadZipFile and friends
         raise DataError(f'{path}: corrupted or truncated .npz file '
-                         f'({type(err).__name__}: {err})') from err
+                        f'({type(err).__name__}: {err})') from err
 
 
 def load_images(path: str) -> np.ndarray:
@@ -93,7 +93,7 @@ def load_images(path: str) -> np.ndarray:
     if images.ndim != 5 or images.shape[1:3] != (NUM_VIEWS, 4) or \
             images.shape[3] != images.shape[4]:
         raise DataError(f'{path}: images must have shape (N, {NUM_VIEWS}, '
-                         f'4, S, S), got {images.shape}')
+                        f'4, S, S), got {images.shape}')
     return images
 
 
@@ -102,15 +102,15 @@ def load_voxels(path: str, num: int) -> np.ndarray:
     voxels = load_single_array(path)
     if voxels.shape[1:] != VOXEL_SHAPE or voxels.ndim != 4:
         raise DataError(f'{path}: voxels must have shape (N, 32, 32, 32), '
-                         f'got {voxels.shape}')
+                        f'got {voxels.shape}')
     if voxels.shape[0] != num:
         raise DataError(f'{path}: {voxels.shape[0]} voxel grids but {num} '
-                         'objects in the images file')
+                        'objects in the images file')
     if voxels.dtype != np.bool_:
         if not (np.issubdtype(voxels.dtype, np.integer)
                 or np.issubdtype(voxels.dtype, np.floating)):
             raise DataError(f'{path}: voxels must be 0/1 numbers, got '
-                             f'{voxels.dtype}')
+                            f'{voxels.dtype}')
         if not np.isin(voxels, (0, 1)).all():
             raise DataError(f'{path}: voxels must hold only 0 and 1')
     return voxels.astype(bool)
@@ -123,7 +123,7 @@ def downsample_views(images: np.ndarray, stored: int, size: Optional[int],
         return images
     if size <= 0 or stored % size:
         raise DataError(f'image_size={size} must divide the stored size '
-                         f'{stored} of the images in {where}')
+                        f'{stored} of the images in {where}')
     lead = images.shape[:-3]
     flat = torch.from_numpy(images).reshape(-1, 4, stored, stored)
     # Rounded like the stored renders; float64 keeps .5 ties exact.

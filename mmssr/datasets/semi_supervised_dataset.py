@@ -2,7 +2,6 @@
 from typing import Iterator, List, NamedTuple, Optional, Sequence
 
 import numpy as np
-
 from mmengine.dataset import ConcatDataset
 
 from mmssr.registry import DATASETS
@@ -57,16 +56,25 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
             if key in kwargs:
                 raise ValueError(f'SemiSupervisedShapeNetDataset sets "{key}"'
                                  ' itself; remove it from the config')
-        common = dict(type=dataset_type, num_labeled=num_labeled,
-                      categories=categories, mode='pair', **kwargs)
+        common = dict(
+            type=dataset_type,
+            num_labeled=num_labeled,
+            categories=categories,
+            mode='pair',
+            **kwargs)
         if max_unlabeled is not None and max_unlabeled < 1:
             raise DataError(f'max_unlabeled: expected >= 1 (0 unlabeled '
                             f'objects is SoftRas), got {max_unlabeled}')
         labeled = DATASETS.build(dict(common, split='labeled'))
-        cap = [c for c in (kwargs.get('max_objects'), max_unlabeled)
-               if c is not None]
-        unlabeled = DATASETS.build(dict(
-            common, split='unlabeled', max_objects=min(cap) if cap else None))
+        cap = [
+            c for c in (kwargs.get('max_objects'), max_unlabeled)
+            if c is not None
+        ]
+        unlabeled = DATASETS.build(
+            dict(
+                common,
+                split='unlabeled',
+                max_objects=min(cap) if cap else None))
         super().__init__([labeled, unlabeled])
 
     @property
@@ -77,11 +85,11 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
     def unlabeled(self):
         return self.datasets[1]
 
-    def pseudo_label_queries(self,
-                             rank: int = 0,
-                             world_size: int = 1,
-                             objects_per_call: int = 16
-                             ) -> Iterator[PseudoLabelQuery]:
+    def pseudo_label_queries(
+            self,
+            rank: int = 0,
+            world_size: int = 1,
+            objects_per_call: int = 16) -> Iterator[PseudoLabelQuery]:
         """What a pseudo-labeller needs, a chunk of objects at a time.
 
         Yields a :class:`PseudoLabelQuery` per chunk of the unlabeled
@@ -96,6 +104,7 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
             for start in range(0, len(mine), objects_per_call):
                 chunk = mine[start:start + objects_per_call]
                 views = self.unlabeled.object_views(chunk)
-                yield PseudoLabelQuery(
-                    category, chunk, views.reshape(-1, *views.shape[2:]),
-                    references, np.tile(all_view_ids(), len(chunk)))
+                yield PseudoLabelQuery(category, chunk,
+                                       views.reshape(-1, *views.shape[2:]),
+                                       references,
+                                       np.tile(all_view_ids(), len(chunk)))

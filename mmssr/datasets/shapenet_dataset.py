@@ -83,12 +83,12 @@ class ShapeNetDataset(BaseDataset):
                  **kwargs) -> None:
         if split not in self.SPLITS:
             raise DataError(f'split must be one of {self.SPLITS}, got '
-                             f'{split!r}')
+                            f'{split!r}')
         if mode not in ('pair', 'view'):
             raise DataError(f"mode must be 'pair' or 'view', got {mode!r}")
         if test_source not in ('file', 'val_ratio'):
             raise DataError("test_source must be 'file' or 'val_ratio', "
-                             f'got {test_source!r}')
+                            f'got {test_source!r}')
         if not 0 < val_ratio < 1:
             raise DataError(f'val_ratio must be in (0, 1), got {val_ratio}')
         if split in ('labeled', 'unlabeled') and num_labeled < 1:
@@ -105,7 +105,7 @@ class ShapeNetDataset(BaseDataset):
         if not self.views or min(self.views) < 0 or max(
                 self.views) >= NUM_VIEWS:
             raise DataError(f'views must be ids in 0..{NUM_VIEWS - 1}, got '
-                             f'{views}')
+                            f'{views}')
         self.test_source = test_source
         self.val_ratio = float(val_ratio)
         self.max_objects = max_objects
@@ -141,8 +141,10 @@ class ShapeNetDataset(BaseDataset):
 
     def _check_files(self) -> None:
         root = self.data_root
-        missing = [n for n in self.expected_files()
-                   if not osp.isfile(osp.join(root, n))]
+        missing = [
+            n for n in self.expected_files()
+            if not osp.isfile(osp.join(root, n))
+        ]
         if not missing:
             return
         where = (f'folder {root} does not exist' if not osp.isdir(root) else
@@ -176,7 +178,7 @@ class ShapeNetDataset(BaseDataset):
             cut = max(1, int(round(num * self.val_ratio)))
             if cut >= num:
                 raise DataError(f'{path}: {num} objects cannot be split '
-                                 f'with val_ratio={self.val_ratio}')
+                                f'with val_ratio={self.val_ratio}')
             sel = slice(0, cut) if self.split == 'val' else slice(cut, num)
         else:
             sel = slice(0, num)
@@ -199,23 +201,27 @@ class ShapeNetDataset(BaseDataset):
                 vox = load_voxels(prefix + '_voxels.npz', len(imgs))
                 voxels.append(np.ascontiguousarray(vox[sel]))
                 pts = load_points(prefix + '_points.npz', len(imgs))
-                points += [None if pts is None else pts[i]
-                           for i in range(sel.start, sel.stop)]
+                points += [
+                    None if pts is None else pts[i]
+                    for i in range(sel.start, sel.stop)
+                ]
             for obj in range(sel.start, sel.stop):
-                data_list.append(dict(category=name, synset=synset,
-                                      obj_index=obj))
+                data_list.append(
+                    dict(category=name, synset=synset, obj_index=obj))
         sizes = {im.shape[-1] for im in images}
         if len(sizes) != 1:
             raise DataError(f'image sizes differ across categories in '
-                             f'{self.data_root}: {sorted(sizes)}')
-        self.images = downsample_views(np.concatenate(images), sizes.pop(),
-                                       self.target_size, self.data_root)
+                            f'{self.data_root}: {sorted(sizes)}')
+        self.images = downsample_views(
+            np.concatenate(images), sizes.pop(), self.target_size,
+            self.data_root)
         self.voxels = np.concatenate(voxels) if voxels else None
         # surface points (P, 6) of each object, None where no points file
         self.object_points = points
         self.image_size = self.images.shape[-1]
         self.object_categories = [d['category'] for d in data_list]
-        self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS), -1,
+        self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS),
+                                        -1,
                                         dtype=torch.long).share_memory_()
         return data_list
 
@@ -231,8 +237,8 @@ class ShapeNetDataset(BaseDataset):
     def __len__(self) -> int:
         if not self._fully_initialized:
             self.full_init()
-        per_object = (PAIRS_PER_OBJECT
-                      if self.mode == 'pair' else len(self.views))
+        per_object = (
+            PAIRS_PER_OBJECT if self.mode == 'pair' else len(self.views))
         return self.num_objects * per_object
 
     def get_images(self, obj_indices: Sequence[int],
@@ -242,8 +248,10 @@ class ShapeNetDataset(BaseDataset):
 
     def objects_by_category(self) -> Dict[str, List[int]]:
         """Object positions of each category, in category order."""
-        groups: Dict[str, List[int]] = {name: [] for _, name in
-                                        self.categories}
+        groups: Dict[str, List[int]] = {
+            name: []
+            for _, name in self.categories
+        }
         for obj, name in enumerate(self.object_categories):
             groups[name].append(obj)
         return groups
@@ -264,7 +272,7 @@ class ShapeNetDataset(BaseDataset):
         objects = self.objects_by_category().get(category)
         if not objects:
             raise DataError(f'no {self.split} object of category '
-                             f'"{category}" to take reference views from')
+                            f'"{category}" to take reference views from')
         return self.object_views(objects)
 
     def set_pseudo_labels(self, table) -> None:
@@ -272,14 +280,14 @@ class ShapeNetDataset(BaseDataset):
         table = torch.as_tensor(table)
         if table.shape != self.pseudo_labels.shape:
             raise DataError(f'pseudo-label table must have shape '
-                             f'{tuple(self.pseudo_labels.shape)}, got '
-                             f'{tuple(table.shape)}')
+                            f'{tuple(self.pseudo_labels.shape)}, got '
+                            f'{tuple(table.shape)}')
         if table.dtype.is_floating_point or table.dtype == torch.bool:
             raise TypeError(f'pseudo-labels must be integers, got '
                             f'{table.dtype}')
         if table.numel() and (table.min() < -1 or table.max() >= NUM_VIEWS):
             raise DataError('pseudo-labels must be -1 or view ids 0..'
-                             f'{NUM_VIEWS - 1}')
+                            f'{NUM_VIEWS - 1}')
         self.pseudo_labels.copy_(table)
 
     def pseudo_label_stats(self) -> Dict[str, float]:
@@ -295,8 +303,8 @@ class ShapeNetDataset(BaseDataset):
         num = int(accepted.sum())
         return dict(
             coverage=num / max(table.numel(), 1),
-            accuracy=(float((table == truth)[accepted].float().mean())
-                      if num else 0.0),
+            accuracy=(float(
+                (table == truth)[accepted].float().mean()) if num else 0.0),
             eligible_objects=int((accepted.sum(1) >= 2).sum()))
 
     def get_data_info(self, idx: int) -> dict:

@@ -38,8 +38,11 @@ class SyntheticShapeNetDataset(ShapeNetDataset):
     runs rank 0 checks and generates and the others wait.
     """
 
-    def __init__(self, data_root: str, synthetic_cfg: Optional[dict] = None,
-                 categories=None, **kwargs) -> None:
+    def __init__(self,
+                 data_root: str,
+                 synthetic_cfg: Optional[dict] = None,
+                 categories=None,
+                 **kwargs) -> None:
         cfg = dict(DEFAULT_SYNTHETIC)
         unknown = set(synthetic_cfg or {}) - set(cfg)
         if unknown:
@@ -48,13 +51,15 @@ class SyntheticShapeNetDataset(ShapeNetDataset):
         cfg.update(synthetic_cfg or {})
         self.synthetic_cfg = cfg
         self._ensure_generated(data_root, categories)
-        super().__init__(data_root=data_root, categories=categories,
-                         **kwargs)
+        super().__init__(data_root=data_root, categories=categories, **kwargs)
 
     def _ensure_generated(self, data_root: str, categories) -> None:
         if is_main_process():
             ensure_synthetic_dataset(
-                data_root, categories, progress=True,
+                data_root,
+                categories,
+                progress=True,
                 info=lambda msg: print_log(msg, logger='current'),
-                warn=_warn, **self.synthetic_cfg)
+                warn=_warn,
+                **self.synthetic_cfg)
         barrier()

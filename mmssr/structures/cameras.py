@@ -32,12 +32,15 @@ def eye_from_angles(distance: Union[float, Tensor],
         distance * torch.cos(elevation) * torch.sin(azimuth),
         distance * torch.sin(elevation),
         -distance * torch.cos(elevation) * torch.cos(azimuth),
-    ], dim=-1)
+    ],
+                       dim=-1)
 
 
-def look_at_rotation(eyes: Tensor,
-                     at: Sequence[float] = (0.0, 0.0, 0.0),
-                     up: Sequence[float] = (0.0, 1.0, 0.0)) -> Tensor:
+def look_at_rotation(
+    eyes: Tensor,
+    at: Sequence[float] = (0.0, 0.0, 0.0),
+    up: Sequence[float] = (0.0, 1.0, 0.0)
+) -> Tensor:
     """World->camera rotations ``R`` (B, 3, 3) with rows (x, y, z) axes.
 
     z = normalize(at − eye), x = normalize(up × z), y = z × x; a camera-frame
@@ -47,8 +50,7 @@ def look_at_rotation(eyes: Tensor,
     up_t = torch.as_tensor(up, dtype=eyes.dtype, device=eyes.device)
     z_axis = torch.nn.functional.normalize(at_t - eyes, dim=-1, eps=1e-12)
     x_axis = torch.nn.functional.normalize(
-        torch.cross(up_t.expand_as(z_axis), z_axis, dim=-1), dim=-1,
-        eps=1e-12)
+        torch.cross(up_t.expand_as(z_axis), z_axis, dim=-1), dim=-1, eps=1e-12)
     y_axis = torch.cross(z_axis, x_axis, dim=-1)
     return torch.stack([x_axis, y_axis, z_axis], dim=-2)
 
@@ -70,13 +72,14 @@ def perspective(points: Tensor, viewing_angle: float = 15.0) -> Tensor:
     z = points[..., 2]
     denom = z * tan
     tiny = torch.finfo(points.dtype).tiny
-    denom = torch.where(denom.abs() < tiny,
-                        torch.full_like(denom, tiny), denom)
+    denom = torch.where(denom.abs() < tiny, torch.full_like(denom, tiny),
+                        denom)
     return torch.stack([points[..., 0] / denom, points[..., 1] / denom, z],
                        dim=-1)
 
 
-def pixel_centers(image_size: int, dtype: torch.dtype = torch.float32,
+def pixel_centers(image_size: int,
+                  dtype: torch.dtype = torch.float32,
                   device=None) -> Tensor:
     """Screen coordinates of pixel centres, (S, S, 2) as (x, y).
 

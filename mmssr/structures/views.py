@@ -43,8 +43,7 @@ def view_ids_to_eyes(view_ids: Union[int, Sequence[int], Tensor],
     return eyes.to(dtype)
 
 
-def encode_pair(obj: IntArray, view_a: IntArray,
-                view_b: IntArray) -> IntArray:
+def encode_pair(obj: IntArray, view_a: IntArray, view_b: IntArray) -> IntArray:
     """Item index of the pair of views (a, b) of object ``obj``.
 
     ``obj * PAIRS_PER_OBJECT + a * NUM_VIEWS + b``: a shuffled sampler over

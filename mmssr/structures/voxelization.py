@@ -28,8 +28,9 @@ def _as_numpy(x: ArrayLike, dtype) -> np.ndarray:
 
 def _is_closed(faces: np.ndarray) -> bool:
     """Whether every edge of the faces is shared by exactly two of them."""
-    edges = np.sort(np.concatenate(
-        [faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    edges = np.sort(
+        np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]),
+        axis=1)
     keys = edges[:, 0] * (int(faces.max()) + 1) + edges[:, 1]
     _, counts = np.unique(keys, return_counts=True)
     return bool((counts == 2).all())
@@ -67,9 +68,9 @@ def voxelize_mesh(vertices: ArrayLike,
     if not np.isfinite(verts).all():
         raise ValueError('vertices contain NaN or infinity')
 
-    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(verts),
-                                     o3d.utility.Vector3iVector(
-                                         tris.astype(np.int32)))
+    mesh = o3d.geometry.TriangleMesh(
+        o3d.utility.Vector3dVector(verts),
+        o3d.utility.Vector3iVector(tris.astype(np.int32)))
     labels = np.asarray(mesh.cluster_connected_triangles()[0])
     centers = o3d.core.Tensor(
         voxel_centers(r).reshape(-1, 3).astype(np.float32))

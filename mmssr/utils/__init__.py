@@ -10,9 +10,10 @@ from .work_dir_lock import (WorkDirLock, WorkDirLockedError,
                             remove_stale_temp_files)
 
 __all__ = [
-    'close_process_group', 'get_ori_model', 'prepare_runner_cfg', 'register_all_modules',
-    'UnsafeCheckpointError', 'refuse_unsafe_checkpoints',
-    'check_resume_compatible', 'check_state_dict', 'load_checkpoint_file',
-    'load_checkpoint_strict', 'resolve_resume_checkpoint', 'check_train_cfg',
-    'WorkDirLock', 'WorkDirLockedError', 'remove_stale_temp_files'
+    'close_process_group', 'get_ori_model', 'prepare_runner_cfg',
+    'register_all_modules', 'UnsafeCheckpointError',
+    'refuse_unsafe_checkpoints', 'check_resume_compatible', 'check_state_dict',
+    'load_checkpoint_file', 'load_checkpoint_strict',
+    'resolve_resume_checkpoint', 'check_train_cfg', 'WorkDirLock',
+    'WorkDirLockedError', 'remove_stale_temp_files'
 ]

@@ -19,10 +19,13 @@ _UNKNOWN_ARG = re.compile(
 
 
 def _registries() -> List:
-    import mmssr.registry as reg
     from mmengine.registry import Registry
-    return [v for v in vars(reg).values()
-            if isinstance(v, Registry) and v.scope == 'mmssr']
+
+    import mmssr.registry as reg
+    return [
+        v for v in vars(reg).values()
+        if isinstance(v, Registry) and v.scope == 'mmssr'
+    ]
 
 
 def _names(registry) -> List[str]:
@@ -55,10 +58,11 @@ def explain_build_error(err: BaseException) -> Optional[str]:
         # arguments of every registered class built on it.
         for registry in _registries():
             for cls in registry.module_dict.values():
-                if inspect.isclass(cls) and any(
-                        base.__name__ == cls_name for base in cls.__mro__):
-                    params.update(p for p in inspect.signature(
-                        cls).parameters if p not in ('args', 'kwargs'))
+                if inspect.isclass(cls) and any(base.__name__ == cls_name
+                                                for base in cls.__mro__):
+                    params.update(
+                        p for p in inspect.signature(cls).parameters
+                        if p not in ('args', 'kwargs'))
         where = '.'.join(find_key(CURRENT_CONFIG.get('cfg'), key)) or \
             f'{cls_name}.{key}'
         return (f'{where}: {cls_name} takes no argument {key!r}'

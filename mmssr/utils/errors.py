@@ -41,8 +41,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def debug_enabled(argv: Optional[list] = None) -> bool:
     argv = sys.argv if argv is None else argv
-    return '--debug' in argv or os.environ.get(DEBUG_ENV, '') not in ('',
-                                                                     '0')
+    return '--debug' in argv or os.environ.get(DEBUG_ENV, '') not in ('', '0')
 
 
 def user_error_of(err: BaseException) -> Optional[str]:

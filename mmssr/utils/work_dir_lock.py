@@ -212,8 +212,8 @@ def remove_stale_temp_files(work_dir: str,
     """
     removed = []
     for pattern in patterns:
-        for path in sorted(glob.glob(osp.join(glob.escape(str(work_dir)),
-                                              pattern))):
+        for path in sorted(
+                glob.glob(osp.join(glob.escape(str(work_dir)), pattern))):
             if not osp.isfile(path) or osp.islink(path):
                 continue
             try:
@@ -228,5 +228,6 @@ def remove_stale_temp_files(work_dir: str,
         print_log(
             f'removed {len(removed)} stale temporary file(s) left in '
             f'{work_dir} by an interrupted writer: {names}{more}',
-            logger=logger or 'current', level=30)
+            logger=logger or 'current',
+            level=30)
     return removed

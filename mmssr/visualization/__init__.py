@@ -6,6 +6,5 @@ from .vertex_colors import (face_id_map, render_colored_mesh_views,
 __all__ = [
     'face_normals', 'image_grid', 'lambertian_face_colors',
     'render_mesh_views', 'rgba_to_rgb', 'face_id_map',
-    'render_colored_mesh_views', 'vertex_colors_from_image',
-    'visible_vertices'
+    'render_colored_mesh_views', 'vertex_colors_from_image', 'visible_vertices'
 ]

@@ -7,9 +7,14 @@ from torch import Tensor
 
 from mmssr.models.renderers import SoftRasterizer
 # Re-exported: shading moved to the renderer package, users import it here.
-from mmssr.models.renderers.shader import (  # noqa: F401
-    DEFAULT_LIGHT, face_normals, lambertian_face_colors)
+from mmssr.models.renderers.shader import (DEFAULT_LIGHT, face_normals,
+                                           lambertian_face_colors)
 from mmssr.structures import view_ids_to_eyes
+
+__all__ = [
+    'DEFAULT_LIGHT', 'face_normals', 'lambertian_face_colors',
+    'render_mesh_views', 'rgba_to_rgb', 'image_grid'
+]
 
 
 @torch.no_grad()
@@ -46,8 +51,9 @@ def render_mesh_views(vertices: Tensor,
     return rgb.reshape(batch, num_views, image_size, image_size, 3)
 
 
-def rgba_to_rgb(image: np.ndarray,
-                background: Sequence[float] = (1.0, 1.0, 1.0)) -> np.ndarray:
+def rgba_to_rgb(
+    image: np.ndarray, background: Sequence[float] = (1.0, 1.0, 1.0)
+) -> np.ndarray:
     """Composite an RGBA uint8 image (4, S, S) or (S, S, 4) on a background.
 
     Returns (S, S, 3) uint8.
@@ -63,7 +69,8 @@ def rgba_to_rgb(image: np.ndarray,
     return (rgb * alpha + bg * (1 - alpha)).round().astype(np.uint8)
 
 
-def image_grid(rows: Sequence[Sequence[np.ndarray]], pad: int = 2,
+def image_grid(rows: Sequence[Sequence[np.ndarray]],
+               pad: int = 2,
                pad_value: int = 255) -> np.ndarray:
     """Tile equally sized (S, S, 3) uint8 images into one grid image."""
     if not rows or not rows[0]:
@@ -71,7 +78,8 @@ def image_grid(rows: Sequence[Sequence[np.ndarray]], pad: int = 2,
     h, w = rows[0][0].shape[:2]
     ncols = max(len(r) for r in rows)
     grid = np.full((len(rows) * (h + pad) + pad, ncols * (w + pad) + pad, 3),
-                   pad_value, dtype=np.uint8)
+                   pad_value,
+                   dtype=np.uint8)
     for i, row in enumerate(rows):
         for j, img in enumerate(row):
             y, x = pad + i * (h + pad), pad + j * (w + pad)

@@ -34,9 +34,11 @@ def face_id_map(vertices, faces, eye, image_size: int) -> np.ndarray:
     verts = torch.as_tensor(_numpy(vertices), dtype=torch.float32)[None]
     faces = torch.as_tensor(_numpy(faces), dtype=torch.long)
     eye = torch.as_tensor(_numpy(eye), dtype=torch.float32).reshape(1, 3)
-    renderer = SoftRasterizer(image_size=image_size, sigma_val=1e-7,
-                              aggr_func_rgb='hard',
-                              background_color=(0.0, 0.0, 0.0))
+    renderer = SoftRasterizer(
+        image_size=image_size,
+        sigma_val=1e-7,
+        aggr_func_rgb='hard',
+        background_color=(0.0, 0.0, 0.0))
     ids = torch.zeros(1, faces.shape[0], 3)
     ids[0, :, 0] = torch.arange(1, faces.shape[0] + 1, dtype=torch.float32)
     image = renderer(verts, faces, eye, ids)
@@ -54,7 +56,9 @@ def project_to_pixels(vertices, eye, image_size: int) -> np.ndarray:
     return np.stack([(s - 1 - y * s) / 2, (x * s + s - 1) / 2], 1)
 
 
-def visible_vertices(vertices, faces, eye,
+def visible_vertices(vertices,
+                     faces,
+                     eye,
                      image_size: int = 256) -> np.ndarray:
     """(V,) bool: a face touching the vertex wins the depth test at the
     vertex's pixel or one of its 8 neighbours."""
@@ -82,7 +86,9 @@ def fill_background(rgba: np.ndarray) -> np.ndarray:
     if opaque.all() or not opaque.any():
         return rgb
     _, labels = cv2.distanceTransformWithLabels(
-        (~opaque).astype(np.uint8), cv2.DIST_L2, 5,
+        (~opaque).astype(np.uint8),
+        cv2.DIST_L2,
+        5,
         labelType=cv2.DIST_LABEL_PIXEL)
     # label of each zero (opaque) pixel, in scan order
     zero_rows, zero_cols = np.nonzero(opaque)
@@ -99,8 +105,8 @@ def propagate_colors(colors: np.ndarray, known: np.ndarray,
     if not known.any():
         colors[:] = FALLBACK_COLOR
         return colors
-    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]],
-                            faces[:, [2, 0]]])
+    edges = np.concatenate(
+        [faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
     edges = np.concatenate([edges, edges[:, ::-1]])
     while not known.all():
         src, dst = edges[:, 0], edges[:, 1]
@@ -118,10 +124,13 @@ def propagate_colors(colors: np.ndarray, known: np.ndarray,
     return colors
 
 
-def vertex_colors_from_image(vertices, faces, image: np.ndarray,
-                             eye=None, view_id: int = 0,
-                             visibility_size: int = 256
-                             ) -> Tuple[np.ndarray, np.ndarray]:
+def vertex_colors_from_image(
+        vertices,
+        faces,
+        image: np.ndarray,
+        eye=None,
+        view_id: int = 0,
+        visibility_size: int = 256) -> Tuple[np.ndarray, np.ndarray]:
     """Colours (V, 3) float in [0, 1] and visibility (V,) bool.
 
     ``image``: the framed input, RGBA (4, N, N) or (N, N, 4) uint8, seen
@@ -158,7 +167,9 @@ def bilinear(image: np.ndarray, rc: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def render_colored_mesh_views(vertices, faces, vertex_colors,
+def render_colored_mesh_views(vertices,
+                              faces,
+                              vertex_colors,
                               view_ids: Sequence[int] = (0, 6, 12, 18),
                               image_size: int = 128,
                               background: Sequence[float] = (1.0, 1.0, 1.0),
@@ -175,10 +186,12 @@ def render_colored_mesh_views(vertices, faces, vertex_colors,
         eyes = view_ids_to_eyes(list(view_ids))
     eyes = torch.as_tensor(eyes, dtype=torch.float32)
     k = eyes.shape[0]
-    renderer = SoftRasterizer(image_size=image_size, sigma_val=1e-6,
-                              aggr_func_rgb='hard',
-                              background_color=background)
-    images = renderer(verts.expand(k, -1, -1), faces_t, eyes,
-                      shaded.expand(k, -1, -1))
+    renderer = SoftRasterizer(
+        image_size=image_size,
+        sigma_val=1e-6,
+        aggr_func_rgb='hard',
+        background_color=background)
+    images = renderer(
+        verts.expand(k, -1, -1), faces_t, eyes, shaded.expand(k, -1, -1))
     rgb = images[:, :3].permute(0, 2, 3, 1).clamp(0, 1)
     return (rgb * 255).round().to(torch.uint8).numpy()

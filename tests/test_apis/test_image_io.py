@@ -9,8 +9,13 @@ from mmssr.utils.errors import DataError
 RED = (220, 30, 30)
 
 
-def photo(h=120, w=160, box=(30, 20, 60, 40), color=RED, bg=(200, 205, 210),
-          noise=3, seed=0):
+def photo(h=120,
+          w=160,
+          box=(30, 20, 60, 40),
+          color=RED,
+          bg=(200, 205, 210),
+          noise=3,
+          seed=0):
     """RGB (H, W, 3) with a filled rectangle box=(x, y, bw, bh)."""
     rng = np.random.default_rng(seed)
     img = np.empty((h, w, 3), np.float32)
@@ -72,8 +77,8 @@ def test_rgba_of_the_model_size_is_used_as_is(tmp_path):
 
 
 def test_grayscale_16bit_and_jpeg(tmp_path):
-    gray = cv2.cvtColor(photo(box=(20, 50, 40, 40), color=(20, 20, 20)),
-                        cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(
+        photo(box=(20, 50, 40, 40), color=(20, 20, 20)), cv2.COLOR_RGB2GRAY)
     cv2.imwrite(str(tmp_path / 'g.png'), gray)
     prep = prepare_image(str(tmp_path / 'g.png'), 32)
     assert prep.bbox == (20, 50, 60, 90)
@@ -84,7 +89,8 @@ def test_grayscale_16bit_and_jpeg(tmp_path):
     prep = prepare_image(str(tmp_path / 'd.png'), 32)
     assert prep.bbox == (20, 50, 60, 90)
     path = str(tmp_path / 'j.jpg')
-    cv2.imwrite(path, photo(box=(20, 50, 40, 40))[..., ::-1],
+    cv2.imwrite(path,
+                photo(box=(20, 50, 40, 40))[..., ::-1],
                 [cv2.IMWRITE_JPEG_QUALITY, 85])
     prep = prepare_image(path, 32)
     x0, y0, x1, y1 = prep.bbox
@@ -112,8 +118,7 @@ def test_mask_file_and_its_size(tmp_path):
     mask[60:100, 100:150] = 255  # another region than the estimate
     cv2.imwrite(str(tmp_path / 'm.png'), mask)
     prep = prepare_image(path, 32, mask=str(tmp_path / 'm.png'))
-    assert prep.silhouette_from == 'mask' and prep.bbox == (100, 60, 150,
-                                                            100)
+    assert prep.silhouette_from == 'mask' and prep.bbox == (100, 60, 150, 100)
     cv2.imwrite(str(tmp_path / 'small.png'), mask[:50, :80])
     with pytest.raises(DataError, match=r'small.png.*80x50.*p.png.*160x120'):
         prepare_image(path, 32, mask=str(tmp_path / 'small.png'))
@@ -127,14 +132,16 @@ def test_no_object_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match='e.png.*alpha.*empty'):
         prepare_image(write(tmp_path / 'e.png', empty), 32)
     with pytest.raises(DataError, match='alpha channel'):
-        prepare_image(write(tmp_path / 'rgb.png', photo()), 32,
-                      background='alpha')
+        prepare_image(
+            write(tmp_path / 'rgb.png', photo()), 32, background='alpha')
 
 
 def test_framing_ratio_is_the_measured_one(tiny_synthetic_root):
     import glob
-    views = [np.load(f)[np.load(f).files[0]] for f in sorted(
-        glob.glob(f'{tiny_synthetic_root}/*_images.npz'))]
+    views = [
+        np.load(f)[np.load(f).files[0]]
+        for f in sorted(glob.glob(f'{tiny_synthetic_root}/*_images.npz'))
+    ]
     measured = np.mean([measure_framing(v) for v in views])
     assert abs(measured - FRAMING_RATIO) < 0.1
 
@@ -143,8 +150,8 @@ def test_make_photo_round_trip(tmp_path, tiny_synthetic_root):
     """A view pasted on a noisy background comes back as the same view."""
     import os.path as osp
     import sys
-    sys.path.insert(0, osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                                'misc'))
+    sys.path.insert(
+        0, osp.join(osp.dirname(__file__), '..', '..', 'tools', 'misc'))
     from make_photo import make_photo
     with np.load(osp.join(tiny_synthetic_root,
                           '03001627_test_images.npz')) as npz:

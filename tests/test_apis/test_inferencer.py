@@ -21,8 +21,10 @@ model = dict(image_size=32, decoder=dict(subdivisions=2))
 @pytest.fixture(scope='module')
 def inferencer(tmp_path_factory):
     cfg = tmp_path_factory.mktemp('cfg') / 'tiny.py'
-    cfg.write_text(TINY_MODEL.format(base=osp.join(
-        REPO_ROOT, 'configs/softras/softras_synthetic_n2.py')))
+    cfg.write_text(
+        TINY_MODEL.format(
+            base=osp.join(REPO_ROOT,
+                          'configs/softras/softras_synthetic_n2.py')))
     return MeshInferencer(str(cfg), None)  # random weights suffice here
 
 
@@ -36,8 +38,8 @@ def on_background(h=96, w=128, seed=0):
 def sphere(resolution=10):
     import open3d as o3d
     mesh = o3d.geometry.TriangleMesh.create_sphere(0.3, resolution)
-    return (np.asarray(mesh.vertices, np.float32),
-            np.asarray(mesh.triangles, np.int64))
+    return (np.asarray(mesh.vertices,
+                       np.float32), np.asarray(mesh.triangles, np.int64))
 
 
 def test_each_input_kind(inferencer, tmp_path):
@@ -72,8 +74,8 @@ def test_each_input_kind(inferencer, tmp_path):
     assert (preds[4]['vertex_colors'].mean(0).argmax()) == 0
     # batching does not change the result
     alone = inferencer(paths['rgb'])['predictions'][0]
-    np.testing.assert_allclose(alone['vertices'], preds[0]['vertices'],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        alone['vertices'], preds[0]['vertices'], atol=1e-5)
 
 
 def test_folder_of_two_images_gives_two_meshes(inferencer, tmp_path):
@@ -84,21 +86,26 @@ def test_folder_of_two_images_gives_two_meshes(inferencer, tmp_path):
     (folder / 'notes.txt').write_text('not an image')
     out = tmp_path / 'out'
     preds = inferencer(str(folder), out_dir=str(out))['predictions']
-    assert [osp.basename(p['mesh_path']) for p in preds] == [
-        'img0.ply', 'img1.ply']
-    assert sorted(os.listdir(out)) == ['img0.ply', 'img0_views.png',
-                                       'img1.ply', 'img1_views.png']
+    assert [osp.basename(p['mesh_path'])
+            for p in preds] == ['img0.ply', 'img1.ply']
+    assert sorted(os.listdir(out)) == [
+        'img0.ply', 'img0_views.png', 'img1.ply', 'img1_views.png'
+    ]
     import open3d as o3d
     mesh = o3d.io.read_triangle_mesh(preds[0]['mesh_path'])
     assert mesh.has_vertex_colors() and len(mesh.triangles) == 320
-    np.testing.assert_allclose(np.asarray(mesh.vertex_colors),
-                               preds[0]['vertex_colors'], atol=1 / 255)
+    np.testing.assert_allclose(
+        np.asarray(mesh.vertex_colors),
+        preds[0]['vertex_colors'],
+        atol=1 / 255)
     # a glob and other formats
-    preds = inferencer(str(folder / 'img*.png'), out_dir=str(out),
-                       mesh_format='.obj')['predictions']
+    preds = inferencer(
+        str(folder / 'img*.png'), out_dir=str(out),
+        mesh_format='.obj')['predictions']
     assert len(preds) == 2 and osp.isfile(out / 'img1.obj')
-    preds = inferencer(str(folder / 'img0.png'), out_dir=str(out),
-                       mesh_format='glb')['predictions']
+    preds = inferencer(
+        str(folder / 'img0.png'), out_dir=str(out),
+        mesh_format='glb')['predictions']
     assert osp.getsize(out / 'img0.glb') > 0
 
 
@@ -139,8 +146,8 @@ def test_vertex_colors_from_a_half_red_half_blue_image():
     hidden = ~visible
     assert hidden.sum() > 10
     assert np.allclose(colors[hidden, 1], 0)
-    np.testing.assert_allclose(colors[hidden, 0] + colors[hidden, 2], 1,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        colors[hidden, 0] + colors[hidden, 2], 1, atol=1e-5)
     # the back of the left side stays red (nearest along the mesh)
     back_left = hidden & (col < 20)
     assert back_left.any() and (colors[back_left, 0] > 0.9).all()

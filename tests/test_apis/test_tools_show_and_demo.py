@@ -42,16 +42,18 @@ def test_show_dir_and_demo_on_photos(tmp_path, tiny_synthetic_root):
 
     # demo: a photo-like JPEG from tools/misc/make_photo.py
     photo = str(tmp_path / 'photos' / 'chair.jpg')
-    run_tool('tools/misc/make_photo.py', tiny_synthetic_root, photo,
-             '--size', '240', '320', '--centre', '0.45', '0.3')
+    run_tool('tools/misc/make_photo.py', tiny_synthetic_root, photo, '--size',
+             '240', '320', '--centre', '0.45', '0.3')
     assert cv2.imread(photo).shape == (240, 320, 3)
-    cv2.imwrite(str(tmp_path / 'photos' / 'car.png'),
-                cv2.imread(photo)[:, ::-1])
+    cv2.imwrite(
+        str(tmp_path / 'photos' / 'car.png'),
+        cv2.imread(photo)[:, ::-1])
     out = tmp_path / 'meshes'
     proc = run_tool('tools/demo.py', str(tmp_path / 'photos'), cfg, ckpt,
                     '--out', str(out))
-    assert sorted(os.listdir(out)) == ['car.ply', 'car_views.png',
-                                       'chair.ply', 'chair_views.png']
+    assert sorted(os.listdir(out)) == [
+        'car.ply', 'car_views.png', 'chair.ply', 'chair_views.png'
+    ]
     assert proc.stdout.count('silhouette from estimated') == 2
     mesh = str(tmp_path / 'one.glb')
     run_tool('tools/demo.py', photo, cfg, ckpt, '--out', mesh)
@@ -60,12 +62,20 @@ def test_show_dir_and_demo_on_photos(tmp_path, tiny_synthetic_root):
     # a mask of another size: one error line naming both sizes
     mask = str(tmp_path / 'mask.png')
     cv2.imwrite(mask, np.full((20, 30), 255, np.uint8))
-    proc = run_tool('tools/demo.py', photo, cfg, ckpt, '--out', mesh,
-                    '--mask', mask, check=False)
+    proc = run_tool(
+        'tools/demo.py',
+        photo,
+        cfg,
+        ckpt,
+        '--out',
+        mesh,
+        '--mask',
+        mask,
+        check=False)
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     assert '30x20' in proc.stderr and '320x240' in proc.stderr
     blank = str(tmp_path / 'blank.png')
     cv2.imwrite(blank, np.full((50, 50, 3), 77, np.uint8))
-    proc = run_tool('tools/demo.py', blank, cfg, ckpt, '--out', mesh,
-                    check=False)
+    proc = run_tool(
+        'tools/demo.py', blank, cfg, ckpt, '--out', mesh, check=False)
     assert proc.returncode == 2 and 'blank.png' in proc.stderr

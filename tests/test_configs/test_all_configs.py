@@ -18,9 +18,10 @@ def test_there_are_configs():
     assert len(CONFIGS) > 40
 
 
-@pytest.mark.parametrize('config', [c for c in CONFIGS
-                                    if 'n2_airplane' in c or 'synthetic' in c
-                                    or 'custom' in c or c.endswith('n2.py')])
+@pytest.mark.parametrize('config', [
+    c for c in CONFIGS if 'n2_airplane' in c or 'synthetic' in c
+    or 'custom' in c or c.endswith('n2.py')
+])
 def test_config_builds_its_model(config):
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     model = MODELS.build(cfg.model)

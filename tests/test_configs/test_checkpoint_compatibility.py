@@ -14,8 +14,9 @@ from mmengine.config import Config
 from mmssr.registry import MODELS
 from ..conftest import REPO_ROOT
 
-with open(osp.join(REPO_ROOT, 'tests', 'data',
-                   'first_version_state_dicts.json')) as f:
+with open(
+        osp.join(REPO_ROOT, 'tests', 'data',
+                 'first_version_state_dicts.json')) as f:
     FIRST_VERSION = json.load(f)
 
 

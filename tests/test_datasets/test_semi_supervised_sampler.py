@@ -13,8 +13,10 @@ from .test_shapenet_dataset import data_root  # noqa: F401
 @pytest.fixture
 def semi(data_root):  # noqa: F811
     return SemiSupervisedShapeNetDataset(
-        data_root=str(data_root), categories=['chair', 'car'],
-        num_labeled=2, pipeline=[dict(type='PackMeshInputs')])
+        data_root=str(data_root),
+        categories=['chair', 'car'],
+        num_labeled=2,
+        pipeline=[dict(type='PackMeshInputs')])
 
 
 def take(sampler, n):
@@ -22,8 +24,8 @@ def take(sampler, n):
 
 
 def test_labeled_only_until_pseudo_labels_exist(semi):
-    sampler = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=4,
-                                        seed=0)
+    sampler = SemiSupervisedPairSampler(
+        semi, batch_size=8, num_unlabeled=4, seed=0)
     indices = take(sampler, 32)
     assert all(i < len(semi.labeled) for i in indices)
 
@@ -33,8 +35,8 @@ def test_mixed_batches_use_only_accepted_views(semi):
     table[1, [3, 8, 15]] = torch.tensor([3, 9, 15])
     table[4, 0] = 0  # one view only: not eligible
     semi.unlabeled.set_pseudo_labels(table)
-    sampler = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=3,
-                                        seed=0)
+    sampler = SemiSupervisedPairSampler(
+        semi, batch_size=8, num_unlabeled=3, seed=0)
     offset = len(semi.labeled)
     for batch in np.asarray(take(sampler, 8 * 10)).reshape(10, 8):
         assert (batch[:5] < offset).all() and (batch[5:] >= offset).all()
@@ -66,38 +68,44 @@ def test_errors(semi):
 
 def test_builds_through_runner_dataloader(data_root):  # noqa: F811
     loader = Runner.build_dataloader(
-        dict(batch_size=4,
-             num_workers=0,
-             sampler=dict(type='SemiSupervisedPairSampler', batch_size=4,
-                          num_unlabeled=2, seed=0),
-             dataset=dict(type='SemiSupervisedShapeNetDataset',
-                          data_root=str(data_root), categories=['chair'],
-                          num_labeled=2,
-                          pipeline=[dict(type='PackMeshInputs')])))
+        dict(
+            batch_size=4,
+            num_workers=0,
+            sampler=dict(
+                type='SemiSupervisedPairSampler',
+                batch_size=4,
+                num_unlabeled=2,
+                seed=0),
+            dataset=dict(
+                type='SemiSupervisedShapeNetDataset',
+                data_root=str(data_root),
+                categories=['chair'],
+                num_labeled=2,
+                pipeline=[dict(type='PackMeshInputs')])))
     batch = next(iter(loader))
     assert len(batch['inputs']) == 4
     assert batch['inputs'][0].shape == (2, 4, 8, 8)
 
 
 def test_labeled_pairs_come_in_same_view_twins(semi):
-    sampler = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=0,
-                                        seed=1)
+    sampler = SemiSupervisedPairSampler(
+        semi, batch_size=8, num_unlabeled=0, seed=1)
     cats = semi.labeled.object_categories
     for first, second in np.asarray(take(sampler, 64)).reshape(-1, 2):
-        (o1, r1), (o2, r2) = divmod(int(first), 576), divmod(int(second),
-                                                              576)
+        (o1, r1), (o2, r2) = divmod(int(first), 576), divmod(int(second), 576)
         assert r1 == r2  # the same two viewpoints
         assert o1 != o2 and cats[o1] == cats[o2]  # two objects, one category
-    plain = SemiSupervisedPairSampler(semi, batch_size=8, num_unlabeled=0,
-                                      seed=1, twin_labeled=False)
+    plain = SemiSupervisedPairSampler(
+        semi, batch_size=8, num_unlabeled=0, seed=1, twin_labeled=False)
     pairs = np.asarray(take(plain, 64)).reshape(-1, 2) % 576
     assert (pairs[:, 0] != pairs[:, 1]).any()
 
 
 def test_batch_size_comes_from_the_dataloader():
     from mmssr.datasets.samplers import fill_sampler_batch_size
-    cfg = dict(batch_size=8, sampler=dict(type='SemiSupervisedPairSampler',
-                                          num_unlabeled=2))
+    cfg = dict(
+        batch_size=8,
+        sampler=dict(type='SemiSupervisedPairSampler', num_unlabeled=2))
     fill_sampler_batch_size(cfg)
     assert cfg['sampler']['batch_size'] == 8
     cfg['sampler']['batch_size'] = 4

@@ -3,8 +3,8 @@ import pytest
 import torch
 from mmengine.dataset import ConcatDataset
 
-from mmssr.datasets import (DatasetNotFoundError, SemiSupervisedShapeNetDataset,
-                            ShapeNetDataset)
+from mmssr.datasets import (DatasetNotFoundError,
+                            SemiSupervisedShapeNetDataset, ShapeNetDataset)
 from mmssr.datasets.transforms import PackMeshInputs
 from mmssr.structures import view_ids_to_eyes
 
@@ -54,15 +54,18 @@ def test_splits_and_sizes(data_root):
     assert len(val) == 20 * 2
     # the reference's ratio split of the val file: 10 % val, the rest test
     rval = build(data_root, split='val', mode='view', test_source='val_ratio')
-    rtest = build(data_root, split='test', mode='view',
-                  test_source='val_ratio')
+    rtest = build(
+        data_root, split='test', mode='view', test_source='val_ratio')
     assert rval.num_objects == 2 and rtest.num_objects == 18
     assert [d['obj_index'] for d in rtest.data_list][:9] == list(range(1, 10))
 
 
 def test_pair_index_encoding_and_item_content(data_root):
-    ds = build(data_root, split='labeled', num_labeled=2,
-               pipeline=[dict(type='PackMeshInputs')])
+    ds = build(
+        data_root,
+        split='labeled',
+        num_labeled=2,
+        pipeline=[dict(type='PackMeshInputs')])
     obj, a, b = 3, 5, 17
     info = ds.get_data_info(obj * 576 + a * 24 + b)
     assert info['category'] == 'car' and info['obj_index'] == 1
@@ -81,8 +84,12 @@ def test_pair_index_encoding_and_item_content(data_root):
 
 
 def test_view_items_carry_voxels(data_root):
-    ds = build(data_root, split='test', mode='view', views=[0, 12],
-               pipeline=[dict(type='PackMeshInputs')])
+    ds = build(
+        data_root,
+        split='test',
+        mode='view',
+        views=[0, 12],
+        pipeline=[dict(type='PackMeshInputs')])
     _, voxels = write_split(data_root, SYNSETS['chair'], 'test', 3, seed=20)
     item = ds[1 * 2 + 1]  # object 1, second view (12)
     assert item['inputs'].shape == (4, 8, 8)
@@ -113,8 +120,8 @@ def test_unlabeled_items_use_the_pseudo_label_table(data_root):
 
 
 def test_semi_supervised_dataset_shares_arguments(data_root):
-    ds = SemiSupervisedShapeNetDataset(data_root=str(data_root),
-                                       categories=['chair'], num_labeled=3)
+    ds = SemiSupervisedShapeNetDataset(
+        data_root=str(data_root), categories=['chair'], num_labeled=3)
     assert isinstance(ds, ConcatDataset)
     assert ds.labeled.num_objects == 3 and ds.unlabeled.num_objects == 2
     assert len(ds) == 5 * 576
@@ -184,11 +191,13 @@ def test_image_size_downsamples_by_block_means(data_root):
 
 def test_what_the_pseudo_labeller_needs(data_root):
     semi = SemiSupervisedShapeNetDataset(
-        dataset_type='ShapeNetDataset', data_root=str(data_root),
-        categories=['chair', 'car'], num_labeled=2)
+        dataset_type='ShapeNetDataset',
+        data_root=str(data_root),
+        categories=['chair', 'car'],
+        num_labeled=2)
     labeled, unlabeled = semi.labeled, semi.unlabeled
-    assert unlabeled.objects_by_category() == dict(chair=[0, 1, 2],
-                                                   car=[3, 4, 5])
+    assert unlabeled.objects_by_category() == dict(
+        chair=[0, 1, 2], car=[3, 4, 5])
     refs = labeled.reference_views('car')
     assert refs.shape == (2, 24, 4, 8, 8)
     # red = object index in the file, green = view id
@@ -230,11 +239,17 @@ def test_pseudo_label_stats(data_root):
 
 def test_max_unlabeled_caps_the_unlabeled_objects_only(data_root):
     semi = SemiSupervisedShapeNetDataset(
-        dataset_type='ShapeNetDataset', data_root=str(data_root),
-        categories=['chair', 'car'], num_labeled=2, max_unlabeled=1)
+        dataset_type='ShapeNetDataset',
+        data_root=str(data_root),
+        categories=['chair', 'car'],
+        num_labeled=2,
+        max_unlabeled=1)
     assert semi.labeled.num_objects == 4
     assert semi.unlabeled.num_objects == 2  # 1 of 3 per category
     with pytest.raises(ValueError, match='max_unlabeled'):
         SemiSupervisedShapeNetDataset(
-            dataset_type='ShapeNetDataset', data_root=str(data_root),
-            categories=['chair'], num_labeled=2, max_unlabeled=0)
+            dataset_type='ShapeNetDataset',
+            data_root=str(data_root),
+            categories=['chair'],
+            num_labeled=2,
+            max_unlabeled=0)

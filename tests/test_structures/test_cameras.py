@@ -11,17 +11,18 @@ def test_view_ids_to_eyes_matches_design():
     eyes = view_ids_to_eyes(torch.arange(24), dtype=torch.float64)
     assert eyes.shape == (24, 3)
     # distance 2.732 and elevation 30 degrees for every view
-    assert torch.allclose(eyes.norm(dim=-1), torch.full((24, ), 2.732,
-                                                        dtype=torch.float64))
-    assert torch.allclose(eyes[:, 1], torch.full((24, ), 2.732 * 0.5,
-                                                 dtype=torch.float64))
+    assert torch.allclose(
+        eyes.norm(dim=-1), torch.full((24, ), 2.732, dtype=torch.float64))
+    assert torch.allclose(eyes[:, 1],
+                          torch.full((24, ), 2.732 * 0.5, dtype=torch.float64))
     # view 0 looks from -z; view 6 is azimuth -90 degrees -> eye on -x
     d = 2.732 * math.cos(math.radians(30))
-    assert torch.allclose(eyes[0], torch.tensor([0., 1.366, -d],
-                                                dtype=torch.float64))
-    assert torch.allclose(eyes[6], torch.tensor([-d, 1.366, 0.],
-                                                dtype=torch.float64),
-                          atol=1e-12)
+    assert torch.allclose(eyes[0],
+                          torch.tensor([0., 1.366, -d], dtype=torch.float64))
+    assert torch.allclose(
+        eyes[6],
+        torch.tensor([-d, 1.366, 0.], dtype=torch.float64),
+        atol=1e-12)
     with pytest.raises(TypeError):
         view_ids_to_eyes(torch.tensor([0.5]))
 
@@ -34,11 +35,10 @@ def test_look_at_is_orthonormal_and_points_at_origin():
     # the origin lies on the optical axis at the eye's distance
     origin = torch.zeros(24, 1, 3, dtype=torch.float64)
     cam = world_to_camera(origin, eyes)
-    assert torch.allclose(cam[:, 0, :2], torch.zeros(24, 2,
-                                                     dtype=torch.float64),
-                          atol=1e-12)
-    assert torch.allclose(cam[:, 0, 2], torch.full((24, ), 2.732,
-                                                   dtype=torch.float64))
+    assert torch.allclose(
+        cam[:, 0, :2], torch.zeros(24, 2, dtype=torch.float64), atol=1e-12)
+    assert torch.allclose(cam[:, 0, 2],
+                          torch.full((24, ), 2.732, dtype=torch.float64))
 
 
 def test_offset_right_and_up_at_azimuth_zero():

@@ -28,9 +28,7 @@ def test_view_eyes_follow_the_dataset_convention():
     assert torch.allclose(eyes.norm(dim=1), torch.tensor(2.732))
     # view 0 looks from -z; view 6 (azimuth -90 degrees) from -x
     d = float(2.732 * np.cos(np.radians(30)))
-    assert torch.allclose(eyes[0], torch.tensor([0.0, 1.366, -d]),
-                          atol=1e-5)
-    assert torch.allclose(eyes[6], torch.tensor([-d, 1.366, 0.0]),
-                          atol=1e-5)
+    assert torch.allclose(eyes[0], torch.tensor([0.0, 1.366, -d]), atol=1e-5)
+    assert torch.allclose(eyes[6], torch.tensor([-d, 1.366, 0.0]), atol=1e-5)
     with pytest.raises(TypeError, match='integers'):
         view_ids_to_eyes(torch.tensor([0.5]))

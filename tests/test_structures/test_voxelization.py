@@ -37,8 +37,8 @@ def test_overlapping_parts_give_their_union():
 
 
 def test_thin_plate_marks_the_cells_it_passes_through():
-    verts = np.array([[-0.3, -0.3, 0.01], [0.3, -0.3, 0.01],
-                      [0.3, 0.3, 0.01], [-0.3, 0.3, 0.01]])
+    verts = np.array([[-0.3, -0.3, 0.01], [0.3, -0.3, 0.01], [0.3, 0.3, 0.01],
+                      [-0.3, 0.3, 0.01]])
     faces = np.array([[0, 1, 2], [0, 2, 3]])
     occ = voxelize_mesh(verts, faces)
     k = np.nonzero(occ.any(axis=(0, 1)))[0]

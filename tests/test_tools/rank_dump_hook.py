@@ -15,10 +15,13 @@ class RankStateDumpHook(Hook):
     def after_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        state = {k: v.detach().cpu().clone()
-                 for k, v in model.state_dict().items()}
+        state = {
+            k: v.detach().cpu().clone()
+            for k, v in model.state_dict().items()
+        }
         # MMSeparateDistributedDataParallel keeps parts wrapped: unify keys
         state = {k.replace('.module.', '.'): v for k, v in state.items()}
         table = runner.train_dataloader.dataset.datasets[1].pseudo_labels
-        torch.save(dict(state=state, table=table.clone()),
-                   osp.join(runner.work_dir, f'rank{get_rank()}.pt'))
+        torch.save(
+            dict(state=state, table=table.clone()),
+            osp.join(runner.work_dir, f'rank{get_rank()}.pt'))

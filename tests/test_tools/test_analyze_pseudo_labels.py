@@ -36,8 +36,8 @@ def test_label_stats_counts_exact_near_and_opposite_views(tool):
     assert s['eligible_objects'] == 2 and s['objects'] == 3
     # every view called 0: right for view 0, one off for views 1 and 23
     # (across the wrap-around), opposite for view 12
-    wrapped = tool.label_stats(torch.zeros(1, 24, dtype=torch.long),
-                               torch.ones(1, 24), 0.5)
+    wrapped = tool.label_stats(
+        torch.zeros(1, 24, dtype=torch.long), torch.ones(1, 24), 0.5)
     assert wrapped['within_one'] == pytest.approx(3 / 24)
     assert wrapped['opposite'] == pytest.approx(1 / 24)
 

@@ -17,8 +17,8 @@ def test_train_tool_reports_an_unknown_model_type(tmp_path):
     cfg.model.decoder.type = 'TemplateMeshDecodr'
     path = str(tmp_path / 'bad.py')
     cfg.dump(path)
-    proc = run_tool('tools/train.py', path, '--work-dir',
-                    str(tmp_path / 'w'), check=False)
+    proc = run_tool(
+        'tools/train.py', path, '--work-dir', str(tmp_path / 'w'), check=False)
     assert proc.returncode == 2
     assert "error: type='TemplateMeshDecodr': no such model is registered" \
         in proc.stderr

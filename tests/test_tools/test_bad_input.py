@@ -24,8 +24,13 @@ def setup(tmp_path_factory, tiny_synthetic_root):
     """A tiny SSR config, a plain ShapeNet copy of the data to damage, an
     image, and checkpoints that are not what they claim to be."""
     tmp = tmp_path_factory.mktemp('bad_input')
-    cfg = write_config(tmp, SSR, SSR_MODEL, tiny_synthetic_root, 'ssr',
-                       train_extra=', sampler=dict(num_unlabeled=2)')
+    cfg = write_config(
+        tmp,
+        SSR,
+        SSR_MODEL,
+        tiny_synthetic_root,
+        'ssr',
+        train_extra=', sampler=dict(num_unlabeled=2)')
     shapenet = tmp / 'shapenet'
     shutil.copytree(tiny_synthetic_root, shapenet)
     plain = tmp / 'plain.py'
@@ -54,14 +59,21 @@ def setup(tmp_path_factory, tiny_synthetic_root):
                           '03001627_test_images.npz')) as npz:
         view = npz[npz.files[0]][0, 3]
     image = tmp / 'chair.png'
-    cv2.imwrite(str(image), cv2.cvtColor(view.transpose(1, 2, 0),
-                                         cv2.COLOR_RGBA2BGRA))
+    cv2.imwrite(
+        str(image), cv2.cvtColor(view.transpose(1, 2, 0), cv2.COLOR_RGBA2BGRA))
     blank = tmp / 'blank.png'
     cv2.imwrite(str(blank), np.full((40, 60, 3), 200, np.uint8))
     (tmp / 'meshes').mkdir()
-    return dict(tmp=tmp, cfg=cfg, plain=str(plain), shapenet=shapenet,
-                empty=str(empty_ckpt), evil=str(evil), work=str(work),
-                image=str(image), blank=str(blank))
+    return dict(
+        tmp=tmp,
+        cfg=cfg,
+        plain=str(plain),
+        shapenet=shapenet,
+        empty=str(empty_ckpt),
+        evil=str(evil),
+        work=str(work),
+        image=str(image),
+        blank=str(blank))
 
 
 def damage(setup, kind):
@@ -82,78 +94,91 @@ def damage(setup, kind):
 
 
 def train(setup, *options, config='cfg'):
-    return ['tools/train.py', setup[config], '--work-dir',
-            str(setup['tmp'] / 'w'), '--cfg-options', *options]
+    return [
+        'tools/train.py', setup[config], '--work-dir',
+        str(setup['tmp'] / 'w'), '--cfg-options', *options
+    ]
 
 
 CASES = {
     # data and data settings
-    'category typo': (lambda s: train(
-        s, "train_dataloader.dataset.categories=['chiar','car']"),
-        ['categories', "did you mean 'chair'"]),
-    'empty category list': (lambda s: train(
-        s, 'train_dataloader.dataset.categories=[]'),
-        ['categories', 'empty']),
-    'N too large': (lambda s: train(
-        s, 'train_dataloader.dataset.num_labeled=99'),
-        ['num_labeled=99']),
+    'category typo':
+    (lambda s: train(s, "train_dataloader.dataset.categories=['chiar','car']"),
+     ['categories', "did you mean 'chair'"]),
+    'empty category list':
+    (lambda s: train(s, 'train_dataloader.dataset.categories=[]'),
+     ['categories', 'empty']),
+    'N too large':
+    (lambda s: train(s, 'train_dataloader.dataset.num_labeled=99'),
+     ['num_labeled=99']),
     # config keys and values
     'unknown type': (lambda s: train(s, 'model.type=SSRReconstuctor'),
                      ["'SSRReconstuctor'", "did you mean 'SSRReconstructor'"]),
-    'rule key typo': (lambda s: train(
-        s, 'model.semi_train_cfg.confidence_treshold=0.5'),
-        ['semi_train_cfg.confidence_treshold', 'unknown setting']),
-    'dataset key typo': (lambda s: train(
-        s, 'train_dataloader.dataset.num_labled=3'),
-        ['train_dataloader.dataset.num_labled', "did you mean "
-         "'num_labeled'"]),
-    'lr not a number': (lambda s: train(
-        s, 'optim_wrapper.reconstructor.optimizer.lr=abc'),
-        ['optim_wrapper.reconstructor.optimizer.lr', 'expected a number']),
+    'rule key typo':
+    (lambda s: train(s, 'model.semi_train_cfg.confidence_treshold=0.5'),
+     ['semi_train_cfg.confidence_treshold', 'unknown setting']),
+    'dataset key typo':
+    (lambda s: train(s, 'train_dataloader.dataset.num_labled=3'),
+     ['train_dataloader.dataset.num_labled', "did you mean "
+      "'num_labeled'"]),
+    'lr not a number':
+    (lambda s: train(s, 'optim_wrapper.reconstructor.optimizer.lr=abc'),
+     ['optim_wrapper.reconstructor.optimizer.lr', 'expected a number']),
     'negative iterations': (lambda s: train(s, 'train_cfg.max_iters=-3'),
                             ['train_cfg.max_iters', 'positive']),
-    'negative val interval': (lambda s: train(
-        s, 'train_cfg.val_interval=-1'), ['train_cfg.val_interval']),
+    'negative val interval': (lambda s: train(s, 'train_cfg.val_interval=-1'),
+                              ['train_cfg.val_interval']),
     'gate above 1': (lambda s: train(s, 'model.semi_train_cfg.gate=2.0'),
                      ['semi_train_cfg.gate', '[0, 1]']),
     # damaged data files (a plain ShapeNet dataset: nothing regenerates it)
     'truncated npz': (lambda s: train(
-        s, f"train_dataloader.dataset.data_root={damage(s, 'truncated')[0]}",
+        s,
+        f"train_dataloader.dataset.data_root={damage(s, 'truncated')[0]}",
         config='plain'), ['02958343_train_images.npz', 'truncated']),
     'wrong-shape npz': (lambda s: train(
-        s, f"train_dataloader.dataset.data_root={damage(s, 'shape')[0]}",
+        s,
+        f"train_dataloader.dataset.data_root={damage(s, 'shape')[0]}",
         config='plain'), ['02958343_train_images.npz', 'shape']),
     'wrong-dtype npz': (lambda s: train(
-        s, f"train_dataloader.dataset.data_root={damage(s, 'dtype')[0]}",
+        s,
+        f"train_dataloader.dataset.data_root={damage(s, 'dtype')[0]}",
         config='plain'), ['02958343_train_images.npz', 'uint8']),
     # checkpoints
-    'empty checkpoint': (lambda s: ['tools/test.py', s['cfg'], s['empty'],
-                                    '--work-dir', str(s['tmp'] / 't')],
-                         ['empty.pth', 'not a readable checkpoint']),
-    'empty last_checkpoint': (lambda s: [
-        'tools/train.py', s['cfg'], '--work-dir', s['work'], '--resume'],
-        ['last_checkpoint']),
+    'empty checkpoint': (lambda s: [
+        'tools/test.py', s['cfg'], s['empty'], '--work-dir',
+        str(s['tmp'] / 't')
+    ], ['empty.pth', 'not a readable checkpoint']),
+    'empty last_checkpoint':
+    (lambda s:
+     ['tools/train.py', s['cfg'], '--work-dir', s['work'], '--resume'],
+     ['last_checkpoint']),
     'unsafe checkpoint in the demo': (lambda s: [
         'tools/demo.py', s['image'], s['cfg'], s['evil'], '--out',
-        str(s['tmp'] / 'm.obj')], ['refusing to load']),
+        str(s['tmp'] / 'm.obj')
+    ], ['refusing to load']),
     # arguments
     'test --out a folder': (lambda s: [
         'tools/test.py', s['cfg'], s['empty'], '--work-dir',
-        str(s['tmp'] / 't'), '--out', str(s['tmp'])], ['--out']),
+        str(s['tmp'] / 't'), '--out',
+        str(s['tmp'])
+    ], ['--out']),
     'demo mesh format': (lambda s: [
         'tools/demo.py', s['image'], s['cfg'], s['empty'], '--out',
-        str(s['tmp'] / 'mesh.xyz')], ['mesh.xyz', '.obj']),
+        str(s['tmp'] / 'mesh.xyz')
+    ], ['mesh.xyz', '.obj']),
     'demo view id': (lambda s: [
         'tools/demo.py', s['image'], s['cfg'], s['empty'], '--out',
-        str(s['tmp'] / 'm.obj'), '--views', '99'], ['--views', '99']),
-    'print_config of a missing file': (lambda s: [
-        'tools/misc/print_config.py', str(s['tmp'] / 'nope.py')],
-        ['nope.py']),
+        str(s['tmp'] / 'm.obj'), '--views', '99'
+    ], ['--views', '99']),
+    'print_config of a missing file':
+    (lambda s: ['tools/misc/print_config.py',
+                str(s['tmp'] / 'nope.py')], ['nope.py']),
     'converter on an empty folder': (lambda s: [
         'tools/dataset_converters/meshes_to_shapenet.py',
-        str(s['tmp'] / 'meshes'), '--out', str(s['tmp'] / 'converted'),
-        '--synset', '90000001', '--name', 'mug', '--no-progress'],
-        ['meshes']),
+        str(s['tmp'] / 'meshes'), '--out',
+        str(s['tmp'] / 'converted'), '--synset', '90000001', '--name', 'mug',
+        '--no-progress'
+    ], ['meshes']),
 }
 
 

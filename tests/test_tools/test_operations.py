@@ -24,19 +24,25 @@ from .test_train_test_resume import (SOFTRAS_MODEL, SSR_MODEL, run_tool,
 def one_error_line(proc):
     assert proc.returncode == 2, proc.stderr[-3000:]
     assert 'Traceback' not in proc.stderr
-    errors = [line for line in proc.stderr.splitlines()
-              if line.startswith('error:')]
+    errors = [
+        line for line in proc.stderr.splitlines() if line.startswith('error:')
+    ]
     assert len(errors) == 1, proc.stderr[-3000:]
     return errors[0]
 
 
 def test_wrong_checkpoints_are_refused_by_test_and_train(
         tmp_path, tiny_synthetic_root):
-    soft_cfg = write_config(tmp_path, 'configs/softras/softras_synthetic_n2.py',
+    soft_cfg = write_config(tmp_path,
+                            'configs/softras/softras_synthetic_n2.py',
                             SOFTRAS_MODEL, tiny_synthetic_root, 'soft_tiny')
-    ssr_cfg = write_config(tmp_path, 'configs/ssr/ssr_synthetic_n2.py',
-                           SSR_MODEL, tiny_synthetic_root, 'ssr_tiny',
-                           train_extra=', sampler=dict(num_unlabeled=2)')
+    ssr_cfg = write_config(
+        tmp_path,
+        'configs/ssr/ssr_synthetic_n2.py',
+        SSR_MODEL,
+        tiny_synthetic_root,
+        'ssr_tiny',
+        train_extra=', sampler=dict(num_unlabeled=2)')
     work = str(tmp_path / 'work')
     os.makedirs(work)
     with open(osp.join(work, '.tmp_dead'), 'wb') as f:  # a killed save
@@ -50,8 +56,13 @@ def test_wrong_checkpoints_are_refused_by_test_and_train(
     assert not osp.exists(osp.join(work, '.lock'))  # released
 
     # a SoftRas checkpoint into an SSR config: no IoU of random weights
-    proc = run_tool('tools/test.py', ssr_cfg, soft_ckpt, '--work-dir',
-                    str(tmp_path / 't1'), check=False)
+    proc = run_tool(
+        'tools/test.py',
+        ssr_cfg,
+        soft_ckpt,
+        '--work-dir',
+        str(tmp_path / 't1'),
+        check=False)
     line = one_error_line(proc)
     assert line.startswith(f'error: {soft_ckpt}: does not fit the '
                            'SSRReconstructor')
@@ -60,24 +71,41 @@ def test_wrong_checkpoints_are_refused_by_test_and_train(
     assert 'mIoU' not in proc.stdout + proc.stderr
 
     # resuming SSR from it: checked before training, not a KeyError
-    proc = run_tool('tools/train.py', ssr_cfg, '--work-dir',
-                    str(tmp_path / 'w2'), '--resume', soft_ckpt, check=False)
+    proc = run_tool(
+        'tools/train.py',
+        ssr_cfg,
+        '--work-dir',
+        str(tmp_path / 'w2'),
+        '--resume',
+        soft_ckpt,
+        check=False)
     assert 'missing key(s)' in one_error_line(proc)
     # --resume with an empty last_checkpoint names the file
     with open(osp.join(work, 'last_checkpoint'), 'w'):
         pass
-    proc = run_tool('tools/train.py', soft_cfg, '--work-dir', work,
-                    '--resume', check=False)
+    proc = run_tool(
+        'tools/train.py',
+        soft_cfg,
+        '--work-dir',
+        work,
+        '--resume',
+        check=False)
     assert f'{work}/last_checkpoint: empty file' in one_error_line(proc)
 
     # the reconstructor of an SSR checkpoint with a SoftRas config
     from mmengine.config import Config
+
     from mmssr.registry import MODELS
     ssr = MODELS.build(Config.fromfile(ssr_cfg).model)
     ssr_ckpt = str(tmp_path / 'ssr.pth')
     torch.save(dict(state_dict=ssr.state_dict()), ssr_ckpt)
-    proc = run_tool('tools/test.py', soft_cfg, ssr_ckpt, '--work-dir',
-                    str(tmp_path / 't2'), check=False)
+    proc = run_tool(
+        'tools/test.py',
+        soft_cfg,
+        ssr_ckpt,
+        '--work-dir',
+        str(tmp_path / 't2'),
+        check=False)
     assert '--checkpoint-prefix reconstructor.' in one_error_line(proc)
     out = tmp_path / 'metrics.json'
     proc = run_tool('tools/test.py', soft_cfg, ssr_ckpt, '--work-dir',
@@ -91,12 +119,14 @@ def test_busy_work_dir_and_nonsense_values_stop_early(tmp_path):
     config = osp.join(REPO_ROOT, 'configs/softras/softras_synthetic_n2.py')
     work = tmp_path / 'work'
     work.mkdir()
-    holder = dict(pid=os.getpid(), host=socket.gethostname(),
-                  start_time='2024-01-01T10:00:00+00:00',
-                  command='python tools/train.py other.py')
+    holder = dict(
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        start_time='2024-01-01T10:00:00+00:00',
+        command='python tools/train.py other.py')
     (work / '.lock').write_text(json.dumps(holder))
-    proc = run_tool('tools/train.py', config, '--work-dir', str(work),
-                    check=False)
+    proc = run_tool(
+        'tools/train.py', config, '--work-dir', str(work), check=False)
     line = one_error_line(proc)
     assert line == (
         f'error: {work}: another training is using this work dir (pid '
@@ -106,21 +136,33 @@ def test_busy_work_dir_and_nonsense_values_stop_early(tmp_path):
         f'that process is gone, delete {work}/.lock')
     assert sorted(os.listdir(work)) == ['.lock']  # no log of the refused run
 
-    proc = run_tool('tools/train.py', config, '--work-dir',
-                    str(tmp_path / 'w2'), '--cfg-options',
-                    'train_cfg.max_iters=-3', check=False)
+    proc = run_tool(
+        'tools/train.py',
+        config,
+        '--work-dir',
+        str(tmp_path / 'w2'),
+        '--cfg-options',
+        'train_cfg.max_iters=-3',
+        check=False)
     assert one_error_line(proc) == ('error: train_cfg.max_iters: expected a '
                                     'positive integer, got -3')
 
-    proc = run_tool('tools/test.py', config, 'none.pth', '--out',
-                    str(tmp_path), check=False)
+    proc = run_tool(
+        'tools/test.py',
+        config,
+        'none.pth',
+        '--out',
+        str(tmp_path),
+        check=False)
     assert one_error_line(proc) == (f'error: --out {tmp_path}: expected a '
                                     'JSON file path, got a directory')
 
 
 def test_check_train_cfg():
-    check_train_cfg(dict(train_cfg=dict(max_iters=4, val_interval=2),
-                         default_hooks=dict(checkpoint=dict(interval=-1))))
+    check_train_cfg(
+        dict(
+            train_cfg=dict(max_iters=4, val_interval=2),
+            default_hooks=dict(checkpoint=dict(interval=-1))))
     for train_cfg, message in [
         (dict(max_iters=-3), 'train_cfg.max_iters: expected a positive '
          'integer, got -3'),
@@ -134,10 +176,8 @@ def test_check_train_cfg():
             check_train_cfg(dict(train_cfg=train_cfg))
     with pytest.raises(ConfigError, match='default_hooks.logger.interval'):
         check_train_cfg(dict(default_hooks=dict(logger=dict(interval=0))))
-    with pytest.raises(ConfigError,
-                       match='default_hooks.checkpoint.interval'):
-        check_train_cfg(dict(default_hooks=dict(checkpoint=dict(
-            interval=-5))))
+    with pytest.raises(ConfigError, match='default_hooks.checkpoint.interval'):
+        check_train_cfg(dict(default_hooks=dict(checkpoint=dict(interval=-5))))
 
 
 @pytest.fixture
@@ -178,8 +218,10 @@ def test_metrics_json_honours_the_umask_and_leaves_no_temp(
         raise OSError(28, 'No space left on device')
 
     monkeypatch.setattr(os, 'replace', fail)
-    with pytest.raises(UserError, match='other.json: cannot write the '
-                       'metrics .No space left on device.'):
+    with pytest.raises(
+            UserError,
+            match='other.json: cannot write the '
+            'metrics .No space left on device.'):
         tool.dump_json({'a': 1.0}, str(tmp_path / 'other.json'))
     monkeypatch.undo()
     assert sorted(os.listdir(tmp_path)) == ['m.json', 'taken']

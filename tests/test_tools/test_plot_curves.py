@@ -28,18 +28,26 @@ def tool():
 
 
 def test_validations_get_their_iteration(tool, tmp_path):
-    write_log(str(tmp_path), [
-        dict(step=25, loss=0.5, pseudo_coverage=0.0, pseudo_accuracy=0.0),
-        dict(step=50, loss=0.4, pseudo_coverage=0.3, pseudo_accuracy=0.8),
-        # LoggerHook(log_metric_by_epoch=True) logs validations at step 0
-        {'shapenet/mIoU': 0.3, 'step': 0},
-        dict(step=75, loss=0.3, pseudo_coverage=0.4, pseudo_accuracy=0.7),
-        {'shapenet/mIoU': 0.4, 'step': 100},
-    ])
+    write_log(
+        str(tmp_path),
+        [
+            dict(step=25, loss=0.5, pseudo_coverage=0.0, pseudo_accuracy=0.0),
+            dict(step=50, loss=0.4, pseudo_coverage=0.3, pseudo_accuracy=0.8),
+            # LoggerHook(log_metric_by_epoch=True) logs validations at step 0
+            {
+                'shapenet/mIoU': 0.3,
+                'step': 0
+            },
+            dict(step=75, loss=0.3, pseudo_coverage=0.4, pseudo_accuracy=0.7),
+            {
+                'shapenet/mIoU': 0.4,
+                'step': 100
+            },
+        ])
     train, val = tool.read_scalars(str(tmp_path))
     assert [t['step'] for t in train] == [25, 50, 75]
     assert [(v['step'], v['shapenet/mIoU']) for v in val] == [(50, 0.3),
-                                                               (100, 0.4)]
+                                                              (100, 0.4)]
     out = str(tmp_path / 'curves.png')
     run_tool('tools/analysis_tools/plot_curves.py', str(tmp_path), '--out',
              out)

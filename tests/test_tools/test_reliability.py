@@ -16,9 +16,13 @@ SSR_EXTRA = ', sampler=dict(num_unlabeled=2)'
 
 
 def ssr_config(tmp_path, root, name, extra=''):
-    return write_config(tmp_path, 'configs/ssr/ssr_synthetic_n2.py',
-                        SSR_MODEL + extra, root, name,
-                        train_extra=SSR_EXTRA)
+    return write_config(
+        tmp_path,
+        'configs/ssr/ssr_synthetic_n2.py',
+        SSR_MODEL + extra,
+        root,
+        name,
+        train_extra=SSR_EXTRA)
 
 
 def weights(path):
@@ -37,7 +41,9 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
     proc = subprocess.Popen(
         [sys.executable, 'tools/train.py', cfg, '--work-dir', killed],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not osp.isfile(osp.join(killed, 'iter_2.pth')):
@@ -54,17 +60,16 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(
     b = weights(osp.join(killed, 'iter_6.pth'))
     assert a.keys() == b.keys()
     for key in a:
-        torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6,
-                                   msg=key)
-    ta = torch.load(osp.join(straight, 'iter_6.pth'),
-                    weights_only=True)['pseudo_labels']
-    tb = torch.load(osp.join(killed, 'iter_6.pth'),
-                    weights_only=True)['pseudo_labels']
+        torch.testing.assert_close(
+            a[key], b[key], rtol=1e-5, atol=1e-6, msg=key)
+    ta = torch.load(
+        osp.join(straight, 'iter_6.pth'), weights_only=True)['pseudo_labels']
+    tb = torch.load(
+        osp.join(killed, 'iter_6.pth'), weights_only=True)['pseudo_labels']
     assert torch.equal(ta, tb)
 
 
-def test_two_process_ddp_keeps_ranks_identical(tmp_path,
-                                               tiny_synthetic_root):
+def test_two_process_ddp_keeps_ranks_identical(tmp_path, tiny_synthetic_root):
     extra = ("custom_imports = dict(imports=["
              "'tests.test_tools.rank_dump_hook'])\n"
              "custom_hooks = [dict(type='SemiSupervisedViewpointHook', "
@@ -72,11 +77,15 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path,
              "dict(type='RankStateDumpHook')]\n")
     cfg = ssr_config(tmp_path, tiny_synthetic_root, 'ssr_ddp', extra)
     work = str(tmp_path / 'ddp')
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, PORT='29533',
-               OMP_NUM_THREADS='1')
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', cfg, '2',
-                           '--work-dir', work], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ, PYTHONPATH=REPO_ROOT, PORT='29533', OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     r0 = torch.load(osp.join(work, 'rank0.pt'), weights_only=True)
     r1 = torch.load(osp.join(work, 'rank1.pt'), weights_only=True)
@@ -84,8 +93,7 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path,
     for key in r0['state']:
         if key.endswith(('rng_seed', 'siamvp_accuracy')):
             continue  # per-rank bookkeeping, not weights
-        torch.testing.assert_close(r0['state'][key], r1['state'][key],
-                                   msg=key)
+        torch.testing.assert_close(r0['state'][key], r1['state'][key], msg=key)
     assert torch.equal(r0['table'], r1['table'])
     assert (r0['table'] >= 0).any()
 
@@ -96,13 +104,19 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path,
     assert not [k for k in saved if 'module.' in k]
     assert r0['state'].keys() == saved.keys()
     single = tmp_path / 'single.json'
-    run_tool('tools/test.py', cfg, ckpt, '--work-dir',
-             str(tmp_path / 't1'), '--out', str(single))
+    run_tool('tools/test.py', cfg, ckpt, '--work-dir', str(tmp_path / 't1'),
+             '--out', str(single))
     dist_out = tmp_path / 'dist.json'
-    proc = subprocess.run(['bash', 'tools/dist_test.sh', cfg, ckpt, '2',
-                           '--work-dir', str(tmp_path / 't2'), '--out',
-                           str(dist_out)], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        'bash', 'tools/dist_test.sh', cfg, ckpt, '2', '--work-dir',
+        str(tmp_path / 't2'), '--out',
+        str(dist_out)
+    ],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
     a, b = json.loads(single.read_text()), json.loads(dist_out.read_text())
@@ -113,6 +127,7 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path,
 
 def test_crafted_checkpoint_is_refused_by_the_tools(tmp_path,
                                                     tiny_synthetic_root):
+
     class Evil:
 
         def __reduce__(self):
@@ -121,8 +136,13 @@ def test_crafted_checkpoint_is_refused_by_the_tools(tmp_path,
     bad = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {}, 'meta': Evil()}, bad)
     cfg = ssr_config(tmp_path, tiny_synthetic_root, 'ssr_evil')
-    proc = run_tool('tools/test.py', cfg, bad, '--work-dir',
-                    str(tmp_path / 'w'), check=False)
+    proc = run_tool(
+        'tools/test.py',
+        cfg,
+        bad,
+        '--work-dir',
+        str(tmp_path / 'w'),
+        check=False)
     assert proc.returncode != 0
     assert 'refusing to load' in proc.stderr
     assert not (tmp_path / 'pwned').exists()

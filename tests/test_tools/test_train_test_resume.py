@@ -36,8 +36,7 @@ custom_hooks = [dict(type='SemiSupervisedViewpointHook', interval=2)]
 """
 
 
-def write_config(tmp_path, base, model_cfg, data_root, name,
-                 train_extra=''):
+def write_config(tmp_path, base, model_cfg, data_root, name, train_extra=''):
     text = f"_base_ = [{osp.join(REPO_ROOT, base)!r}]\n" + \
         TINY_OVERRIDES.format(data_root=data_root,
                               categories=TINY_CATEGORIES,
@@ -50,8 +49,12 @@ def write_config(tmp_path, base, model_cfg, data_root, name,
 
 def run_tool(*args, check=True):
     env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    proc = subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, *args],
+                          cwd=REPO_ROOT,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     if check and proc.returncode != 0:
         raise AssertionError(f'{args} failed:\n{proc.stdout[-3000:]}\n'
                              f'{proc.stderr[-3000:]}')
@@ -92,8 +95,8 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
                           '03001627_test_images.npz')) as npz:
         view = npz[npz.files[0]][0, 3]  # (4, 32, 32) RGBA
     image = str(tmp_path / 'chair.png')
-    cv2.imwrite(image, cv2.cvtColor(view.transpose(1, 2, 0),
-                                    cv2.COLOR_RGBA2BGRA))
+    cv2.imwrite(image,
+                cv2.cvtColor(view.transpose(1, 2, 0), cv2.COLOR_RGBA2BGRA))
     mesh = str(tmp_path / 'out' / 'chair.obj')
     proc = run_tool('tools/demo.py', image, cfg, ckpt, '--out', mesh)
     assert osp.isfile(mesh) and osp.isfile(mesh[:-4] + '_views.png')
@@ -102,20 +105,24 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
     assert len(loaded.triangles) == 320  # the subdivision-2 template
     rgb = str(tmp_path / 'rgb.png')
     cv2.imwrite(rgb, view[:3].transpose(1, 2, 0))
-    proc = run_tool('tools/demo.py', rgb, cfg, ckpt, '--out', mesh,
-                    check=False)
+    proc = run_tool(
+        'tools/demo.py', rgb, cfg, ckpt, '--out', mesh, check=False)
     # an RGB image on a plain background works: the silhouette is estimated
     assert proc.returncode == 0 and 'silhouette from estimated' in proc.stdout
 
 
 def test_ssr_train_pseudo_labels_and_resume(tmp_path, tiny_synthetic_root):
-    cfg = write_config(tmp_path, 'configs/ssr/ssr_synthetic_n2.py',
-                       SSR_MODEL, tiny_synthetic_root, 'ssr_tiny',
-                       train_extra=', sampler=dict('
-                       'num_unlabeled=2)')
+    cfg = write_config(
+        tmp_path,
+        'configs/ssr/ssr_synthetic_n2.py',
+        SSR_MODEL,
+        tiny_synthetic_root,
+        'ssr_tiny',
+        train_extra=', sampler=dict('
+        'num_unlabeled=2)')
     work = str(tmp_path / 'work')
-    proc = run_tool('tools/train.py', cfg, '--work-dir', work,
-                    '--cfg-options', 'train_cfg.max_iters=2')
+    proc = run_tool('tools/train.py', cfg, '--work-dir', work, '--cfg-options',
+                    'train_cfg.max_iters=2')
     assert 'pseudo-labels updated' in proc.stdout + proc.stderr
     ckpt2 = torch.load(osp.join(work, 'iter_2.pth'), weights_only=True)
     table = ckpt2['pseudo_labels']
@@ -133,10 +140,14 @@ def test_ssr_train_pseudo_labels_and_resume(tmp_path, tiny_synthetic_root):
 
 
 def test_missing_data_stops_with_a_clear_error(tmp_path):
-    proc = run_tool('tools/train.py', 'configs/ssr/ssr_shapenet_n2.py',
-                    '--work-dir', str(tmp_path / 'work'), '--cfg-options',
-                    f'train_dataloader.dataset.data_root={tmp_path}/none',
-                    check=False)
+    proc = run_tool(
+        'tools/train.py',
+        'configs/ssr/ssr_shapenet_n2.py',
+        '--work-dir',
+        str(tmp_path / 'work'),
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={tmp_path}/none',
+        check=False)
     assert proc.returncode == 2
     assert 'ShapeNet data not found' in proc.stderr
     assert 'ssr_synthetic_n2.py' in proc.stderr

@@ -31,23 +31,28 @@ def test_run_options_cap_or_grow_the_unlabeled_set():
 
 def test_sweep_trains_each_count_and_reports(tmp_path, tiny_synthetic_root):
     loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-    tiny = [f'{loader}.dataset.{key}' for loader in loaders for key in (
-        f'categories=[{",".join(TINY_CATEGORIES)}]',
-        f'synthetic_cfg.num_val={TINY_SYNTHETIC["num_val"]}',
-        f'synthetic_cfg.num_test={TINY_SYNTHETIC["num_test"]}',
-        f'synthetic_cfg.image_size={TINY_SYNTHETIC["image_size"]}',
-        f'synthetic_cfg.num_train={TINY_SYNTHETIC["num_train"]}')]
-    tiny = [o for o in tiny if not o.startswith('train_dataloader') or
-            'num_train' not in o] + [
+    tiny = [
+        f'{loader}.dataset.{key}' for loader in loaders
+        for key in (f'categories=[{",".join(TINY_CATEGORIES)}]',
+                    f'synthetic_cfg.num_val={TINY_SYNTHETIC["num_val"]}',
+                    f'synthetic_cfg.num_test={TINY_SYNTHETIC["num_test"]}',
+                    f'synthetic_cfg.image_size={TINY_SYNTHETIC["image_size"]}',
+                    f'synthetic_cfg.num_train={TINY_SYNTHETIC["num_train"]}')
+    ]
+    tiny = [
+        o for o in tiny
+        if not o.startswith('train_dataloader') or 'num_train' not in o
+    ] + [
         'train_cfg.max_iters=2', 'train_cfg.val_interval=100',
-        'test_dataloader.dataset.views=[0]']
+        'test_dataloader.dataset.views=[0]'
+    ]
     out = tmp_path / 'sweep.png'
-    proc = run_tool(TOOL, '--counts', '0', '1', '3', '--seeds', '0',
-                    '--work-dir', str(tmp_path / 'work'), '--data-root',
-                    tiny_synthetic_root, '--num-train',
-                    str(TINY_SYNTHETIC['num_train']), '--out', str(out),
-                    '--cfg-options', *[o for o in tiny
-                                       if 'data_root' not in o])
+    proc = run_tool(TOOL, '--counts', '0',
+                    '1', '3', '--seeds', '0', '--work-dir',
+                    str(tmp_path / 'work'), '--data-root', tiny_synthetic_root,
+                    '--num-train', str(TINY_SYNTHETIC['num_train']), '--out',
+                    str(out), '--cfg-options',
+                    *[o for o in tiny if 'data_root' not in o])
     text = proc.stdout
     assert '| 0 | SoftRas |' in text
     assert '| 1 | SSR |' in text and '| 3 | SSR |' in text

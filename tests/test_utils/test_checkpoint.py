@@ -7,8 +7,8 @@ from mmengine.config import Config
 
 from mmssr.apis import init_model
 from mmssr.registry import MODELS
-from mmssr.utils.checkpoint import (check_resume_compatible,
-                                    check_state_dict, load_checkpoint_file,
+from mmssr.utils.checkpoint import (check_resume_compatible, check_state_dict,
+                                    load_checkpoint_file,
                                     load_checkpoint_strict,
                                     resolve_resume_checkpoint)
 from mmssr.utils.errors import CheckpointError, UserError
@@ -20,10 +20,12 @@ def softras_cfg(image_size=32, subdivisions=1):
         image_size=image_size,
         data_preprocessor=dict(type='MeshDataPreprocessor'),
         encoder=dict(type='SoftRasEncoder', in_channels=4),
-        decoder=dict(type='TemplateMeshDecoder', in_channels=512,
-                     subdivisions=subdivisions),
-        renderer=dict(type='SoftRasterizer', sigma_val=1e-4,
-                      viewing_angle=15.0),
+        decoder=dict(
+            type='TemplateMeshDecoder',
+            in_channels=512,
+            subdivisions=subdivisions),
+        renderer=dict(
+            type='SoftRasterizer', sigma_val=1e-4, viewing_angle=15.0),
         loss_silhouette=dict(type='MultiViewIoULoss'),
         loss_laplacian=dict(type='LaplacianLoss', loss_weight=5e-3),
         loss_flatten=dict(type='FlattenLoss', loss_weight=5e-4))
@@ -34,23 +36,25 @@ def ssr_cfg(**kwargs):
         type='SSRReconstructor',
         data_preprocessor=dict(type='MeshDataPreprocessor'),
         reconstructor=softras_cfg(**kwargs),
-        siamvp=dict(type='SiamVPHead', in_channels=3,
-                    channels=(8, 16, 16, 16), embed_dim=32),
+        siamvp=dict(
+            type='SiamVPHead',
+            in_channels=3,
+            channels=(8, 16, 16, 16),
+            embed_dim=32),
         siamvp_loss=dict(type='SiamVPPairLoss', num_random_pairs=4))
 
 
 SOFTRAS_OPTIM = dict(type='OptimWrapper', optimizer=dict(type='Adam'))
-SSR_OPTIM = dict(constructor='MultiOptimWrapperConstructor',
-                 reconstructor=dict(type='OptimWrapper',
-                                    optimizer=dict(type='Adam')),
-                 siamvp=dict(type='OptimWrapper',
-                             optimizer=dict(type='Adam')))
+SSR_OPTIM = dict(
+    constructor='MultiOptimWrapperConstructor',
+    reconstructor=dict(type='OptimWrapper', optimizer=dict(type='Adam')),
+    siamvp=dict(type='OptimWrapper', optimizer=dict(type='Adam')))
 
 
 @pytest.fixture(scope='module')
 def models():
-    return dict(softras=MODELS.build(softras_cfg()),
-                ssr=MODELS.build(ssr_cfg()))
+    return dict(
+        softras=MODELS.build(softras_cfg()), ssr=MODELS.build(ssr_cfg()))
 
 
 def save(tmp_path, name, model, optimizer=None):
@@ -78,9 +82,10 @@ def test_softras_checkpoint_into_ssr_names_keys_and_cause(tmp_path, models):
 
 def test_ssr_checkpoint_into_softras_suggests_the_prefix(tmp_path, models):
     path = save(tmp_path, 'ssr.pth', models['ssr'])
-    with pytest.raises(CheckpointError,
-                       match=r'of an SSR model.*--checkpoint-prefix '
-                       r'reconstructor\.'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'of an SSR model.*--checkpoint-prefix '
+            r'reconstructor\.'):
         load_checkpoint_strict(models['softras'], path)
     # the documented cross-model path: the reconstructor only
     fresh = MODELS.build(softras_cfg())
@@ -88,8 +93,9 @@ def test_ssr_checkpoint_into_softras_suggests_the_prefix(tmp_path, models):
     want = models['ssr'].reconstructor.state_dict()
     for key, value in fresh.state_dict().items():
         assert torch.equal(value, want[key])
-    with pytest.raises(CheckpointError, match="no weights under the prefix"
-                       " 'siam.'"):
+    with pytest.raises(
+            CheckpointError, match="no weights under the prefix"
+            " 'siam.'"):
         load_checkpoint_strict(fresh, path, prefix='siam.')
 
 
@@ -97,9 +103,12 @@ def test_checkpoint_saved_under_ddp_wrappers_loads(tmp_path, models):
     # MMSeparateDistributedDataParallel wraps each sub-module: the saved
     # keys are reconstructor.module.*, siamvp.module.*
     ssr = models['ssr']
-    state = {k.replace('reconstructor.', 'reconstructor.module.')
-             .replace('siamvp.', 'siamvp.module.'): v
-             for k, v in ssr.state_dict().items()}
+    state = {
+        k.replace('reconstructor.', 'reconstructor.module.').replace(
+            'siamvp.', 'siamvp.module.'):
+        v
+        for k, v in ssr.state_dict().items()
+    }
     path = str(tmp_path / 'ddp.pth')
     torch.save(dict(state_dict=state), path)
     fresh = MODELS.build(ssr_cfg())
@@ -124,8 +133,9 @@ def test_image_and_template_size_mismatch(tmp_path, models):
     assert 'template mesh has 42 vertices and the config\'s 162' in msg
     # and the other way round
     path64 = save(tmp_path, 'softras64.pth', big)
-    with pytest.raises(CheckpointError,
-                       match='for 64x64 images and the config for 32x32'):
+    with pytest.raises(
+            CheckpointError,
+            match='for 64x64 images and the config for 32x32'):
         check_state_dict(models['softras'],
                          torch.load(path64, weights_only=True)['state_dict'],
                          path64)
@@ -134,23 +144,25 @@ def test_image_and_template_size_mismatch(tmp_path, models):
 def test_unreadable_files(tmp_path, models):
     empty = tmp_path / 'empty.pth'
     empty.write_bytes(b'')
-    with pytest.raises(CheckpointError,
-                       match=f'{empty}: not a readable checkpoint '
-                       r'\(the file is empty\)'):
+    with pytest.raises(
+            CheckpointError,
+            match=f'{empty}: not a readable checkpoint '
+            r'\(the file is empty\)'):
         load_checkpoint_strict(models['softras'], str(empty))
     good = save(tmp_path, 'good.pth', models['softras'])
     data = open(good, 'rb').read()
     truncated = tmp_path / 'truncated.pth'
     truncated.write_bytes(data[:len(data) // 2])
-    with pytest.raises(CheckpointError,
-                       match=f'{truncated}: not a readable checkpoint'):
+    with pytest.raises(
+            CheckpointError, match=f'{truncated}: not a readable checkpoint'):
         load_checkpoint_file(str(truncated))
     text = tmp_path / 'text.pth'
     text.write_text('hello')
     with pytest.raises(CheckpointError, match='not a readable checkpoint'):
         load_checkpoint_file(str(text))
-    with pytest.raises(CheckpointError, match='missing.pth: checkpoint file '
-                       'not found'):
+    with pytest.raises(
+            CheckpointError, match='missing.pth: checkpoint file '
+            'not found'):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
     with pytest.raises(CheckpointError, match='got a directory'):
         load_checkpoint_file(str(tmp_path))
@@ -178,12 +190,12 @@ def test_init_model_is_strict_and_takes_a_prefix(tmp_path, models):
     with pytest.raises(CheckpointError, match="prefix='reconstructor.'"):
         init_model(cfg, ssr_path)
     model = init_model(cfg, ssr_path, prefix='reconstructor.')
-    assert torch.equal(
-        model.encoder.fcs[0].weight,
-        models['ssr'].reconstructor.encoder.fcs[0].weight)
+    assert torch.equal(model.encoder.fcs[0].weight,
+                       models['ssr'].reconstructor.encoder.fcs[0].weight)
     with pytest.raises(CheckpointError, match='SoftRas model'):
-        init_model(Config(dict(model=ssr_cfg())),
-                   save(tmp_path, 'softras.pth', models['softras']))
+        init_model(
+            Config(dict(model=ssr_cfg())),
+            save(tmp_path, 'softras.pth', models['softras']))
 
 
 def optimizer_state(module):
@@ -192,26 +204,28 @@ def optimizer_state(module):
 
 def test_resume_checks_the_optimizer_structure(tmp_path, models):
     ssr, softras = models['ssr'], models['softras']
-    ssr_optim = dict(reconstructor=optimizer_state(ssr.reconstructor),
-                     siamvp=optimizer_state(ssr.siamvp))
+    ssr_optim = dict(
+        reconstructor=optimizer_state(ssr.reconstructor),
+        siamvp=optimizer_state(ssr.siamvp))
     ok = save(tmp_path, 'ssr.pth', ssr, ssr_optim)
     check_resume_compatible(ssr, SSR_OPTIM, ok)
-    soft_ok = save(tmp_path, 'softras.pth', softras,
-                   optimizer_state(softras))
+    soft_ok = save(tmp_path, 'softras.pth', softras, optimizer_state(softras))
     check_resume_compatible(softras, SOFTRAS_OPTIM, soft_ok)
     # SSR weights with one optimizer (e.g. edited by hand)
     one = save(tmp_path, 'one.pth', ssr, optimizer_state(ssr))
-    with pytest.raises(CheckpointError,
-                       match=r'one.pth: its optimizer state does not fit '
-                       r'optim_wrapper.*has one optimizer \(as SoftRas\), '
-                       r"the config one optimizer per sub-module "
-                       r"\['reconstructor', 'siamvp'\]"):
+    with pytest.raises(
+            CheckpointError,
+            match=r'one.pth: its optimizer state does not fit '
+            r'optim_wrapper.*has one optimizer \(as SoftRas\), '
+            r"the config one optimizer per sub-module "
+            r"\['reconstructor', 'siamvp'\]"):
         check_resume_compatible(ssr, SSR_OPTIM, one)
-    with pytest.raises(CheckpointError, match='per sub-module.*the config '
-                       r'one optimizer \(as SoftRas\)'):
+    with pytest.raises(
+            CheckpointError,
+            match='per sub-module.*the config '
+            r'one optimizer \(as SoftRas\)'):
         check_resume_compatible(softras, SOFTRAS_OPTIM,
-                                save(tmp_path, 'two.pth', softras,
-                                     ssr_optim))
+                                save(tmp_path, 'two.pth', softras, ssr_optim))
     # the weights are checked first: a SoftRas checkpoint into SSR
     with pytest.raises(CheckpointError, match='missing key'):
         check_resume_compatible(ssr, SSR_OPTIM, soft_ok)
@@ -233,17 +247,20 @@ def test_resolve_resume_checkpoint(tmp_path):
     assert resolve_resume_checkpoint(str(work), 'auto') is None
     record = work / 'last_checkpoint'
     record.write_text('')
-    with pytest.raises(CheckpointError,
-                       match=f'{record}: empty file; it should name'):
+    with pytest.raises(
+            CheckpointError, match=f'{record}: empty file; it should name'):
         resolve_resume_checkpoint(str(work), 'auto')
     record.write_text(str(work / 'iter_8.pth'))
-    with pytest.raises(CheckpointError,
-                       match=f'{record}: names the checkpoint '
-                       f'{work}/iter_8.pth, which does not exist'):
+    with pytest.raises(
+            CheckpointError,
+            match=f'{record}: names the checkpoint '
+            f'{work}/iter_8.pth, which does not exist'):
         resolve_resume_checkpoint(str(work), 'auto')
     (work / 'iter_8.pth').write_bytes(b'x')
     assert resolve_resume_checkpoint(str(work), 'auto') == \
         str(work / 'iter_8.pth')
-    with pytest.raises(CheckpointError, match='nope.pth: checkpoint file '
-                       r'not found \(--resume\)'):
+    with pytest.raises(
+            CheckpointError,
+            match='nope.pth: checkpoint file '
+            r'not found \(--resume\)'):
         resolve_resume_checkpoint(str(work), str(work / 'nope.pth'))

@@ -47,9 +47,13 @@ def test_stale_lock_of_a_dead_pid_is_taken_over(tmp_path):
     work = tmp_path / 'work'
     work.mkdir()
     pid = dead_pid()
-    (work / '.lock').write_text(json.dumps(dict(
-        pid=pid, host=socket.gethostname(), start_time='yesterday',
-        command='train.py old.py')))
+    (work / '.lock').write_text(
+        json.dumps(
+            dict(
+                pid=pid,
+                host=socket.gethostname(),
+                start_time='yesterday',
+                command='train.py old.py')))
     with pytest.warns(UserWarning, match=f'stale lock of pid {pid}'):
         lock = WorkDirLock(str(work)).acquire()
     assert lock.held
@@ -61,8 +65,11 @@ def test_stale_lock_of_a_dead_pid_is_taken_over(tmp_path):
 def test_lock_of_another_host_or_unreadable_is_not_taken_over(tmp_path):
     work = tmp_path / 'work'
     work.mkdir()
-    (work / '.lock').write_text(json.dumps(dict(
-        pid=dead_pid(), host='elsewhere', start_time='t', command='c')))
+    (work / '.lock').write_text(
+        json.dumps(
+            dict(
+                pid=dead_pid(), host='elsewhere', start_time='t',
+                command='c')))
     with pytest.raises(WorkDirLockedError, match='on host elsewhere'):
         WorkDirLock(str(work)).acquire()
     (work / '.lock').write_text('')

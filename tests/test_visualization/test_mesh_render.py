@@ -24,8 +24,12 @@ def test_render_views_shape_and_content():
 
 def test_lambertian_shading_follows_the_light():
     verts, faces = tetrahedron()
-    colors = lambertian_face_colors(verts, faces, base_color=(1., 1., 1.),
-                                    light_dir=(0.3, 1., 0.1), ambient=0.0)
+    colors = lambertian_face_colors(
+        verts,
+        faces,
+        base_color=(1., 1., 1.),
+        light_dir=(0.3, 1., 0.1),
+        ambient=0.0)
     assert colors.shape == (1, 4, 3)
     assert torch.all(colors >= 0) and torch.all(colors <= 1)
     assert colors[0, :, 0].max() > colors[0, :, 0].min()

@@ -62,8 +62,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--thresholds', type=float, nargs='+',
-                        default=[0.0, 0.5, 0.8, 0.9, 0.95])
+    parser.add_argument(
+        '--thresholds',
+        type=float,
+        nargs='+',
+        default=[0.0, 0.5, 0.8, 0.9, 0.95])
     parser.add_argument('--reference', choices=['first', 'all'])
     parser.add_argument('--confidence', choices=['probability', 'margin'])
     parser.add_argument('--rotation-check', action='store_true')
@@ -75,15 +78,19 @@ def main() -> None:
     if 'semi_train_cfg' not in cfg.model:
         raise SystemExit(f'error: {args.config}: model.semi_train_cfg is '
                          'missing (an SSR config is needed)')
-    options = {key: value for key, value in dict(
-        reference=args.reference, confidence=args.confidence,
-        rotation_check=args.rotation_check or None).items() if value}
+    options = {
+        key: value
+        for key, value in dict(
+            reference=args.reference,
+            confidence=args.confidence,
+            rotation_check=args.rotation_check or None).items() if value
+    }
     cfg.model.semi_train_cfg.update(options)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     unlabeled = dataset.unlabeled
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu',
-                    logger='silent')
+    load_checkpoint(
+        model, args.checkpoint, map_location='cpu', logger='silent')
     rule = model.semi_train_cfg
     views = torch.full((unlabeled.num_objects, NUM_VIEWS), -1)
     conf = torch.zeros(unlabeled.num_objects, NUM_VIEWS)
@@ -123,16 +130,20 @@ def main() -> None:
         s = label_stats(views[rows_of], conf[rows_of], tau)
         parts = agreement.get(name, [])
         weight = sum(n for a, n in parts if a == a)
-        s['agreement'] = (sum(a * n for a, n in parts if a == a) / weight
-                          if weight else float('nan'))
+        s['agreement'] = (
+            sum(a * n for a, n in parts if a == a) /
+            weight if weight else float('nan'))
         per_category[name] = s
         print(f'| {name} | {s["coverage"]:.3f} | {s["exact"]:.3f} | '
               f'{s["within_one"]:.3f} | {s["opposite"]:.3f} | '
               f'{s["agreement"]:.3f} |')
     if args.out:
         tmp = args.out + '.tmp'
-        dump(dict(thresholds=rows, per_category=per_category), tmp,
-             file_format='json', indent=1)
+        dump(
+            dict(thresholds=rows, per_category=per_category),
+            tmp,
+            file_format='json',
+            indent=1)
         os.replace(tmp, args.out)
 
 

@@ -1,12 +1,19 @@
 """Time the SoftRasterizer against the dense every-pixel-x-every-face formula.
 
-    python tools/analysis_tools/benchmark_renderer.py [--batch 256] [--repeat 3]
+    python tools/analysis_tools/benchmark_renderer.py [--batch 256]
+        [--repeat 3] [--threads 1] [--backends torch fused] [--no-dense]
 
 Prints a table: milliseconds forward, milliseconds forward+backward (silhouette
-loss), per-render cost and peak memory, for the dense oracle of the tests and
-the binned production path, at 64x64 with the 642-vertex template sphere
-(1280 faces), at 128x128, and with 4x the faces. Each case runs in a fresh
-process so that peak memory (RSS on CPU, allocator peak on CUDA) is its own.
+loss), per-render cost, (triangle, pixel) pairs per second of fwd+bwd (the
+pairs within the influence radius, counted once per case with the torch
+rasterizer), peak memory and the first call (numba JIT compile or cache load
+for the fused backend), for the dense oracle of the tests and each renderer
+backend ('torch': binned fragments + blend; 'fused': the numba kernels), at
+64x64 with the 642-vertex template sphere (1280 faces), at 128x128, and with
+4x the faces; then the speed-up of fused over torch and, per backend, the
+4x-faces and 128x128 ratios. Each case runs in a fresh process so that peak
+memory (RSS on CPU, allocator peak on CUDA) is its own; a small warm-up render
+runs before the RSS baseline, so JIT memory is not counted as the renderer's.
 """
 import argparse
 import multiprocessing as mp
@@ -22,6 +29,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
     import torch
     torch.set_num_threads(threads)
+    import warnings
+    warnings.simplefilter('ignore')
     sys.path.insert(0, ROOT)
     from mmssr.models.renderers import SoftRasterizer
     from mmssr.models.utils import icosphere
@@ -41,7 +50,11 @@ def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
         def render(v):
             return dense_alpha(v, faces, eyes, image_size=size)
     else:
-        renderer = SoftRasterizer(image_size=size).to(device)
+        if method == 'fused':
+            from mmssr.models.renderers.fused import fused_available
+            if not fused_available():
+                raise SystemExit('fused backend unavailable (numba?)')
+        renderer = SoftRasterizer(image_size=size, backend=method).to(device)
 
         def render(v):
             return renderer(v, faces, eyes)[:, 3]
@@ -49,6 +62,16 @@ def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
     def sync():
         if device.startswith('cuda'):
             torch.cuda.synchronize()
+
+    # first call (JIT compile or cache load for numba) on a tiny batch
+    v = verts[:1].clone().requires_grad_()
+    t0 = time.perf_counter()
+    if method == 'dense':
+        first = 0.0
+    else:
+        renderer(v, faces, eyes[:1])[:, 3].sum().backward()
+        sync()
+        first = time.perf_counter() - t0
 
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if device.startswith('cuda'):
@@ -74,8 +97,22 @@ def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
     else:
         peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss -
                 base_rss) / 1024
+    # counted after the timed runs, so as not to raise the RSS baseline
+    pairs = 0
+    if method != 'dense':
+        from mmssr.models.renderers import SoftMeshRasterizer
+        from mmssr.models.renderers.rasterizer import gather_face_vertices
+        with torch.no_grad():
+            rast = SoftMeshRasterizer(renderer.raster_settings)
+            for i in range(0, batch, 32):
+                frags = rast.rasterize_faces(
+                    gather_face_vertices(
+                        renderer.project(verts[i:i + 32], eyes[i:i + 32]),
+                        faces))
+                pairs += sum(int(c.keep.sum()) for c in frags.chunks)
+                del frags
     queue.put((min(fwd[1:]) * 1e3, min(both[1:]) * 1e3, peak,
-               int(faces.shape[0])))
+               int(faces.shape[0]), pairs, first * 1e3))
 
 
 def run_case(*args):
@@ -92,59 +129,89 @@ def run_case(*args):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=256)
-    parser.add_argument('--dense-batch', type=int, default=2,
-                        help='renders per dense run (memory grows S^2 F)')
+    parser.add_argument(
+        '--dense-batch',
+        type=int,
+        default=2,
+        help='renders per dense run (memory grows S^2 F)')
     parser.add_argument('--repeat', type=int, default=3)
-    parser.add_argument('--threads', type=int,
-                        default=min(os.cpu_count() or 1, 16))
-    parser.add_argument('--devices', nargs='+', default=None,
-                        help='default: cpu, and cuda when available')
+    parser.add_argument(
+        '--threads', type=int, default=min(os.cpu_count() or 1, 16))
+    parser.add_argument(
+        '--devices',
+        nargs='+',
+        default=None,
+        help='default: cpu, and cuda when available')
+    parser.add_argument(
+        '--backends',
+        nargs='+',
+        default=['torch', 'fused'],
+        choices=['torch', 'fused', 'auto'],
+        help='renderer backends to time side by side')
+    parser.add_argument(
+        '--no-dense',
+        action='store_true',
+        help='skip the (slow) dense oracle row')
     args = parser.parse_args()
     import torch
     devices = args.devices or (['cpu'] +
                                (['cuda'] if torch.cuda.is_available() else []))
     cases = []
     for device in devices:
-        cases += [
-            ('dense', device, args.dense_batch, 64, 3),
-            ('binned', device, args.batch, 64, 3),
-            ('binned', device, args.batch, 128, 3),
-            ('binned', device, args.batch, 64, 4),
-        ]
+        if not args.no_dense:
+            cases.append(('dense', device, args.dense_batch, 64, 3))
+        for size, sub in ((64, 3), (128, 3), (64, 4)):
+            for backend in args.backends:
+                if backend == 'fused' and device != 'cpu':
+                    continue  # numba kernels are CPU-only
+                cases.append((backend, device, args.batch, size, sub))
     print(f'torch {torch.__version__}, {args.threads} CPU threads, '
-          f'{os.cpu_count()} cores'
-          + (f', {torch.cuda.get_device_name()}'
-             if torch.cuda.is_available() else ''))
+          f'{os.cpu_count()} cores' +
+          (f', {torch.cuda.get_device_name()}' if torch.cuda.is_available(
+          ) else ''))
     header = ('| path | device | renders | image | faces | forward ms | '
-              'fwd+bwd ms | fwd+bwd ms / render | peak memory MiB |')
+              'fwd+bwd ms | fwd+bwd ms / render | Mpairs/s | '
+              'peak memory MiB | first call ms |')
     print(header)
-    print('|' + '---|' * 9)
+    print('|' + '---|' * 11)
     per_render = {}
     for method, device, batch, size, sub in cases:
         result = run_case(method, device, batch, size, sub, args.repeat,
                           args.threads)
         if result is None:
             print(f'| {method} | {device} | {batch} | {size} | - | failed '
-                  '(out of memory?) | | | |')
+                  '(out of memory? numba missing?) | | | | | |')
             continue
-        fwd, both, peak, nfaces = result
+        fwd, both, peak, nfaces, pairs, first = result
         per_render[(method, device, size, nfaces)] = both / batch
-        print(f'| {method} | {device} | {batch} | {size}x{size} | {nfaces} | '
-              f'{fwd:.1f} | {both:.1f} | {both / batch:.2f} | {peak:.0f} |',
-              flush=True)
+        rate = f'{pairs / both / 1e3:.1f}' if pairs else '-'
+        first = f'{first:.0f}' if method != 'dense' else '-'
+        print(
+            f'| {method} | {device} | {batch} | {size}x{size} | {nfaces} | '
+            f'{fwd:.1f} | {both:.1f} | {both / batch:.2f} | {rate} | '
+            f'{peak:.0f} | {first} |',
+            flush=True)
     for device in devices:
         dense = per_render.get(('dense', device, 64, 1280))
-        fast = per_render.get(('binned', device, 64, 1280))
-        big = per_render.get(('binned', device, 64, 5120))
-        hires = per_render.get(('binned', device, 128, 1280))
-        if dense and fast:
-            print(f'{device}: binned is {dense / fast:.0f}x faster per '
-                  'render than dense (64x64, 1280 faces)')
-        if fast and big:
-            print(f'{device}: 4x faces costs {big / fast:.2f}x the time')
-        if fast and hires:
-            print(f'{device}: 128x128 costs {hires / fast:.2f}x the time '
-                  'of 64x64')
+        for method in args.backends:
+            fast = per_render.get((method, device, 64, 1280))
+            big = per_render.get((method, device, 64, 5120))
+            hires = per_render.get((method, device, 128, 1280))
+            if dense and fast:
+                print(f'{device} {method}: {dense / fast:.0f}x faster per '
+                      'render than dense (64x64, 1280 faces)')
+            if fast and big:
+                print(f'{device} {method}: 4x faces costs {big / fast:.2f}x '
+                      'the time')
+            if fast and hires:
+                print(f'{device} {method}: 128x128 costs {hires / fast:.2f}x '
+                      'the time of 64x64')
+        for size, nfaces in ((64, 1280), (128, 1280), (64, 5120)):
+            ref = per_render.get(('torch', device, size, nfaces))
+            new = per_render.get(('fused', device, size, nfaces))
+            if ref and new:
+                print(f'{device}: fused is {ref / new:.2f}x faster than '
+                      f'torch ({size}x{size}, {nfaces} faces, fwd+bwd)')
 
 
 if __name__ == '__main__':

@@ -21,14 +21,14 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('data_root')
     parser.add_argument('--out', required=True, help='output PNG')
-    parser.add_argument('--split', default='test',
-                        choices=['train', 'val', 'test'])
+    parser.add_argument(
+        '--split', default='test', choices=['train', 'val', 'test'])
     parser.add_argument('--categories', nargs='+', default=None)
     parser.add_argument('--num-objects', type=int, default=3)
-    parser.add_argument('--views', type=int, nargs='+',
-                        default=[0, 3, 6, 9, 12, 18])
-    parser.add_argument('--scale', type=int, default=2,
-                        help='pixel upscaling of each view')
+    parser.add_argument(
+        '--views', type=int, nargs='+', default=[0, 3, 6, 9, 12, 18])
+    parser.add_argument(
+        '--scale', type=int, default=2, help='pixel upscaling of each view')
     return parser.parse_args()
 
 
@@ -49,8 +49,10 @@ def main() -> None:
         images = load_single_array(path)
         for obj in range(min(args.num_objects, len(images))):
             views = [rgba_to_rgb(images[obj, v]) for v in args.views]
-            views = [np.kron(v, np.ones((args.scale, args.scale, 1),
-                                        dtype=np.uint8)) for v in views]
+            views = [
+                np.kron(v, np.ones((args.scale, args.scale, 1),
+                                   dtype=np.uint8)) for v in views
+            ]
             size = views[0].shape[0]
             label = label_tile(f'{name} #{obj}', size)
             rows.append([label[:, :size], label[:, size:]] + views)

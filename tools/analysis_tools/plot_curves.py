@@ -19,8 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def read_scalars(work_dir: str):
     train, val = [], []
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                      'scalars.json')))
+    files = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not files:
         raise FileNotFoundError(f'no */vis_data/scalars.json in {work_dir}')
     last_step = 0
@@ -46,8 +46,9 @@ def main() -> None:
     parser.add_argument('--labels', nargs='+')
     parser.add_argument('--out', required=True)
     args = parser.parse_args()
-    labels = args.labels or [osp.basename(w.rstrip('/'))
-                             for w in args.work_dirs]
+    labels = args.labels or [
+        osp.basename(w.rstrip('/')) for w in args.work_dirs
+    ]
     fig, (ax_iou, ax_pl) = plt.subplots(1, 2, figsize=(11, 4))
     for i, (work_dir, label) in enumerate(zip(args.work_dirs, labels)):
         # one colour per run in both panels
@@ -55,19 +56,28 @@ def main() -> None:
         train, val = read_scalars(work_dir)
         if val:
             ax_iou.plot([v['step'] for v in val],
-                        [v['shapenet/mIoU'] for v in val], 'o-', color=color,
+                        [v['shapenet/mIoU'] for v in val],
+                        'o-',
+                        color=color,
                         label=label)
         logged = [t for t in train if 'pseudo_coverage' in t]
         if logged:
             steps = [t['step'] for t in logged]
-            ax_pl.plot(steps, [t['pseudo_coverage'] for t in logged],
-                       color=color, label=f'{label} coverage')
-            ax_pl.plot(steps, [t['pseudo_accuracy'] for t in logged], '--',
-                       color=color, label=f'{label} accuracy')
-    ax_iou.set(xlabel='iteration', ylabel='validation mIoU',
-               title='voxel IoU')
-    ax_pl.set(xlabel='iteration', ylabel='fraction',
-              title='pseudo-labels (unlabeled views)', ylim=(0, 1))
+            ax_pl.plot(
+                steps, [t['pseudo_coverage'] for t in logged],
+                color=color,
+                label=f'{label} coverage')
+            ax_pl.plot(
+                steps, [t['pseudo_accuracy'] for t in logged],
+                '--',
+                color=color,
+                label=f'{label} accuracy')
+    ax_iou.set(xlabel='iteration', ylabel='validation mIoU', title='voxel IoU')
+    ax_pl.set(
+        xlabel='iteration',
+        ylabel='fraction',
+        title='pseudo-labels (unlabeled views)',
+        ylim=(0, 1))
     for ax in (ax_iou, ax_pl):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

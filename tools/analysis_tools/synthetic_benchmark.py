@@ -32,15 +32,18 @@ sys.path.insert(0, ROOT)
 from mmssr.datasets.categories import SHAPENET_CATEGORIES  # noqa: E402
 
 METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
-SHORT_NAMES = dict(airplane='plane', loudspeaker='speaker',
-                   telephone='phone', watercraft='vessel')
+SHORT_NAMES = dict(
+    airplane='plane',
+    loudspeaker='speaker',
+    telephone='phone',
+    watercraft='vessel')
 
 
 def run(cmd: List[str], log: str) -> float:
     start = time.time()
     with open(log, 'w') as f:
-        code = subprocess.call(cmd, cwd=ROOT, stdout=f,
-                               stderr=subprocess.STDOUT)
+        code = subprocess.call(
+            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     if code:
         raise RuntimeError(f'{" ".join(cmd)} failed, see {log}')
     return time.time() - start
@@ -55,8 +58,8 @@ def write_json(path: str, data: dict) -> None:
 def last_scalars(work_dir: str) -> dict:
     """The last logged training values (vis_data/scalars.json)."""
     found = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 found.update(json.loads(line))
@@ -94,24 +97,30 @@ def row_label(method: str, setting: str) -> str:
     return f'{METHOD_NAMES[method]} ({", ".join(words)})'
 
 
-def train_and_test(config: str, work: str, seed: int,
+def train_and_test(config: str,
+                   work: str,
+                   seed: int,
                    options: Sequence[str] = ()) -> None:
     """Train ``config`` with ``--cfg-options options``, then test it."""
     os.makedirs(work, exist_ok=True)
-    t_train = run([sys.executable, 'tools/train.py', config, '--work-dir',
-                   work, '--cfg-options', f'randomness.seed={seed}',
-                   *options], osp.join(work, 'train.log'))
+    t_train = run([
+        sys.executable, 'tools/train.py', config, '--work-dir', work,
+        '--cfg-options', f'randomness.seed={seed}', *options
+    ], osp.join(work, 'train.log'))
     with open(osp.join(work, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    test_options = [o for o in options if not o.startswith(
-        ('train_dataloader', 'train_cfg'))]
-    t_test = run([sys.executable, 'tools/test.py', config, ckpt,
-                  '--work-dir', osp.join(work, 'test'), '--out',
-                  osp.join(work, 'test_metrics.json')]
-                 + (['--cfg-options', *test_options] if test_options
-                    else []), osp.join(work, 'test.log'))
-    write_json(osp.join(work, 'wall_time.json'),
-               dict(train_s=t_train, test_s=t_test))
+    test_options = [
+        o for o in options
+        if not o.startswith(('train_dataloader', 'train_cfg'))
+    ]
+    t_test = run([
+        sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
+        osp.join(work, 'test'), '--out',
+        osp.join(work, 'test_metrics.json')
+    ] + (['--cfg-options', *test_options] if test_options else []),
+                 osp.join(work, 'test.log'))
+    write_json(
+        osp.join(work, 'wall_time.json'), dict(train_s=t_train, test_s=t_test))
 
 
 def collect(work: str) -> dict:
@@ -131,10 +140,13 @@ def collect(work: str) -> dict:
 def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
     """The comparison table, SSR's gains, and the per-run details."""
     names = list(SHAPENET_CATEGORIES.values())
-    lines = ['voxel IoU on the synthetic test split, mean over the seeds '
-             'of each row', '',
-             '| method | ' + ' | '.join(SHORT_NAMES.get(n, n) for n in names)
-             + ' | mean | seeds |', '|---' * (len(names) + 3) + '|']
+    lines = [
+        'voxel IoU on the synthetic test split, mean over the seeds '
+        'of each row', '',
+        '| method | ' + ' | '.join(SHORT_NAMES.get(n, n)
+                                   for n in names) + ' | mean | seeds |',
+        '|---' * (len(names) + 3) + '|'
+    ]
     means = {}
     for name, runs in results.items():
         if not runs:
@@ -142,17 +154,18 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
         method, setting = name.split('_', 1)
         cells = []
         for n in names:
-            vals = [r['metrics'].get(f'shapenet/iou/{n}')
-                    for r in runs.values()]
+            vals = [
+                r['metrics'].get(f'shapenet/iou/{n}') for r in runs.values()
+            ]
             vals = [v for v in vals if v is not None]
             cells.append(f'{np.mean(vals):.3f}' if vals else '-')
         per_seed = {s: r['metrics']['shapenet/mIoU'] for s, r in runs.items()}
         means[name] = per_seed
         spread = (f' ± {np.std(list(per_seed.values())):.3f}'
                   if len(per_seed) > 1 else '')
-        lines.append(f'| {row_label(method, setting)} | ' + ' | '.join(cells)
-                     + f' | {np.mean(list(per_seed.values())):.3f}{spread} | '
-                     + ', '.join(str(s) for s in sorted(per_seed)) + ' |')
+        lines.append(f'| {row_label(method, setting)} | ' + ' | '.join(cells) +
+                     f' | {np.mean(list(per_seed.values())):.3f}{spread} | ' +
+                     ', '.join(str(s) for s in sorted(per_seed)) + ' |')
     gains = []
     for name in means:
         method, setting = name.split('_', 1)
@@ -173,8 +186,9 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
         for seed, r in sorted(runs.items()):
             extra, s = '', r['scalars']
             if 'pseudo_coverage' in s:
-                extra = (f', pseudo-labels: coverage {s["pseudo_coverage"]:.3f}'
-                         f', accuracy {s["pseudo_accuracy"]:.3f}')
+                extra = (
+                    f', pseudo-labels: coverage {s["pseudo_coverage"]:.3f}'
+                    f', accuracy {s["pseudo_accuracy"]:.3f}')
             t = r['times']
             timing = (f', train {t["train_s"] / 60:.1f} min, test '
                       f'{t["test_s"] / 60:.1f} min' if t else '')

@@ -28,8 +28,10 @@ SOFTRAS = 'configs/softras/softras_synthetic_n2.py'
 SOFTRAS_FULL = 'configs/softras/softras_synthetic_full.py'
 
 
-def run_options(count: int, data_root: str = 'data/synthetic/',
-                num_train: int = 32, num_labeled: int = 2) -> List[str]:
+def run_options(count: int,
+                data_root: str = 'data/synthetic/',
+                num_train: int = 32,
+                num_labeled: int = 2) -> List[str]:
     """``--cfg-options`` of a run with ``count`` unlabeled objects.
 
     ``data_root`` holds ``num_train`` training objects per category; more
@@ -43,15 +45,17 @@ def run_options(count: int, data_root: str = 'data/synthetic/',
     root = f'{data_root.rstrip("/")}_train{num_train}/'
     return [f'train_dataloader.dataset.max_unlabeled={count}'] + [
         f'{loader}.dataset.{key}'
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
         for key in (f'data_root={root}',
                     f'synthetic_cfg.num_train={num_train}')
     ]
 
 
-def sweep(counts: List[int], seeds: List[int], work_dir: str,
-          extra: List[str], reference_full: bool,
+def sweep(counts: List[int],
+          seeds: List[int],
+          work_dir: str,
+          extra: List[str],
+          reference_full: bool,
           data_root: str = 'data/synthetic/',
           num_train: int = 32) -> Dict[str, dict]:
     results: Dict[str, dict] = {}
@@ -73,22 +77,27 @@ def sweep(counts: List[int], seeds: List[int], work_dir: str,
 
 
 def table(results: Dict[str, dict], counts: List[int]) -> str:
-    lines = ['| unlabeled objects per category | method | test mIoU | '
-             'gain over SoftRas | seeds |', '|---|---|---|---|---|']
+    lines = [
+        '| unlabeled objects per category | method | test mIoU | '
+        'gain over SoftRas | seeds |', '|---|---|---|---|---|'
+    ]
     base = results.get('unlabeled0', {})
     for count in counts:
         runs = results[f'unlabeled{count}']
         per_seed = {s: r['metrics']['shapenet/mIoU'] for s, r in runs.items()}
-        gain = [per_seed[s] - base[s]['metrics']['shapenet/mIoU']
-                for s in per_seed if s in base]
-        lines.append(
-            f'| {count} | {"SoftRas" if count == 0 else "SSR"} | '
-            f'{np.mean(list(per_seed.values())):.3f} | '
-            + (f'{np.mean(gain):+.3f}' if count and gain else '–')
-            + f' | {", ".join(map(str, sorted(per_seed)))} |')
+        gain = [
+            per_seed[s] - base[s]['metrics']['shapenet/mIoU'] for s in per_seed
+            if s in base
+        ]
+        lines.append(f'| {count} | {"SoftRas" if count == 0 else "SSR"} | '
+                     f'{np.mean(list(per_seed.values())):.3f} | ' +
+                     (f'{np.mean(gain):+.3f}' if count and gain else '–') +
+                     f' | {", ".join(map(str, sorted(per_seed)))} |')
     if 'softras_full' in results:
-        full = [r['metrics']['shapenet/mIoU']
-                for r in results['softras_full'].values()]
+        full = [
+            r['metrics']['shapenet/mIoU']
+            for r in results['softras_full'].values()
+        ]
         lines.append(f'| all viewpoints known | SoftRas | '
                      f'{np.mean(full):.3f} | – | |')
     return '\n'.join(lines)
@@ -98,17 +107,28 @@ def plot(results: Dict[str, dict], counts: List[int], out: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    means = [np.mean([r['metrics']['shapenet/mIoU']
-                      for r in results[f'unlabeled{c}'].values()])
-             for c in counts]
+    means = [
+        np.mean([
+            r['metrics']['shapenet/mIoU']
+            for r in results[f'unlabeled{c}'].values()
+        ]) for c in counts
+    ]
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(counts, means, 'o-', label='SSR, N = 2')
-    ax.axhline(means[counts.index(0)] if 0 in counts else np.nan,
-               color='gray', ls='--', label='SoftRas, N = 2')
+    ax.axhline(
+        means[counts.index(0)] if 0 in counts else np.nan,
+        color='gray',
+        ls='--',
+        label='SoftRas, N = 2')
     if 'softras_full' in results:
-        ax.axhline(np.mean([r['metrics']['shapenet/mIoU']
-                            for r in results['softras_full'].values()]),
-                   color='k', ls=':', label='all viewpoints known')
+        ax.axhline(
+            np.mean([
+                r['metrics']['shapenet/mIoU']
+                for r in results['softras_full'].values()
+            ]),
+            color='k',
+            ls=':',
+            label='all viewpoints known')
     ax.set_xlabel('unlabeled objects per category')
     ax.set_ylabel('test mIoU')
     ax.legend()
@@ -118,25 +138,34 @@ def plot(results: Dict[str, dict], counts: List[int], out: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--counts', type=int, nargs='+',
-                        default=[0, 8, 15, 30, 60, 120])
+    parser.add_argument(
+        '--counts', type=int, nargs='+', default=[0, 8, 15, 30, 60, 120])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--work-dir', default='work_dirs/unlabeled_sweep')
     parser.add_argument('--reference-full', action='store_true')
     parser.add_argument('--out', help='write the plot (PNG) here')
-    parser.add_argument('--data-root', default='data/synthetic/',
-                        help='the dataset of the configs (its size: '
-                        '--num-train)')
-    parser.add_argument('--num-train', type=int, default=32,
-                        help='training objects per category in --data-root')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='given to every run (e.g. a shorter schedule)')
+    parser.add_argument(
+        '--data-root',
+        default='data/synthetic/',
+        help='the dataset of the configs (its size: '
+        '--num-train)')
+    parser.add_argument(
+        '--num-train',
+        type=int,
+        default=32,
+        help='training objects per category in --data-root')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        help='given to every run (e.g. a shorter schedule)')
     args = parser.parse_args()
     counts = sorted(set(args.counts))
-    results = sweep(counts, args.seeds, osp.join(ROOT, args.work_dir)
-                    if not osp.isabs(args.work_dir) else args.work_dir,
-                    args.cfg_options, args.reference_full, args.data_root,
-                    args.num_train)
+    results = sweep(
+        counts, args.seeds,
+        osp.join(ROOT, args.work_dir)
+        if not osp.isabs(args.work_dir) else args.work_dir, args.cfg_options,
+        args.reference_full, args.data_root, args.num_train)
     print(table(results, counts))
     if args.out:
         plot(results, counts, args.out)

@@ -22,22 +22,31 @@ from mmssr.utils.errors import cli_main
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--categories', nargs='+', default=None,
-                        help='names or synsets (default: all 13)')
+    parser.add_argument(
+        '--categories',
+        nargs='+',
+        default=None,
+        help='names or synsets (default: all 13)')
     parser.add_argument('--num-train', type=int, default=32)
     parser.add_argument('--num-val', type=int, default=4)
     parser.add_argument('--num-test', type=int, default=8)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--image-size', type=int, default=64)
-    parser.add_argument('--random-orientation', action='store_true',
-                        help='turn every object about the up axis by a '
-                        'random angle (no canonical orientation)')
-    parser.add_argument('--force', action='store_true',
-                        help='regenerate even if OUT is up to date, and '
-                        'replace a dataset made with other settings')
+    parser.add_argument(
+        '--random-orientation',
+        action='store_true',
+        help='turn every object about the up axis by a '
+        'random angle (no canonical orientation)')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='regenerate even if OUT is up to date, and '
+        'replace a dataset made with other settings')
     parser.add_argument('--no-progress', action='store_true')
-    parser.add_argument('--debug', action='store_true',
-                        help='show tracebacks of user errors too')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='show tracebacks of user errors too')
     return parser.parse_args(argv)
 
 
@@ -46,11 +55,18 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
     state = ensure_synthetic_dataset(
-        args.out, args.categories, force=args.force, replace_other=False,
-        progress=not args.no_progress, info=print,
+        args.out,
+        args.categories,
+        force=args.force,
+        replace_other=False,
+        progress=not args.no_progress,
+        info=print,
         warn=lambda msg: print(f'warning: {msg}'),
-        num_train=args.num_train, num_val=args.num_val,
-        num_test=args.num_test, seed=args.seed, image_size=args.image_size,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        num_test=args.num_test,
+        seed=args.seed,
+        image_size=args.image_size,
         random_orientation=args.random_orientation)
     if state.status == 'ok' and not args.force:
         print(f'{args.out}: up to date, nothing to do')

@@ -24,37 +24,62 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('input', help='folder of meshes')
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--layout', default='auto',
-                        choices=['auto', 'v1', 'v2', 'flat'])
-    parser.add_argument('--synset', help='category id of a plain folder (with '
-                        '--layout v1/v2: convert only this synset)')
+    parser.add_argument(
+        '--layout', default='auto', choices=['auto', 'v1', 'v2', 'flat'])
+    parser.add_argument(
+        '--synset',
+        help='category id of a plain folder (with '
+        '--layout v1/v2: convert only this synset)')
     parser.add_argument('--name', help='category name (a plain folder)')
-    parser.add_argument('--split-ratio', type=float, nargs=3,
-                        default=(0.7, 0.1, 0.2),
-                        metavar=('TRAIN', 'VAL', 'TEST'))
-    parser.add_argument('--split-file', help="ShapeNet's all.csv (id,"
-                        'synsetId,subSynsetId,modelId,split)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the ratio split and the point samples')
+    parser.add_argument(
+        '--split-ratio',
+        type=float,
+        nargs=3,
+        default=(0.7, 0.1, 0.2),
+        metavar=('TRAIN', 'VAL', 'TEST'))
+    parser.add_argument(
+        '--split-file',
+        help="ShapeNet's all.csv (id,"
+        'synsetId,subSynsetId,modelId,split)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the ratio split and the point samples')
     parser.add_argument('--image-size', type=int, default=64)
-    parser.add_argument('--supersample', type=int, default=4,
-                        help='anti-aliasing: render at k x the size, average')
-    parser.add_argument('--points', type=int, default=10000,
-                        help='surface samples per object (0: no file)')
-    parser.add_argument('--normalized', action='store_true',
-                        help='meshes are already centred and scaled to the '
-                        'voxel cube [-0.5, 0.5]^3: keep their coordinates')
+    parser.add_argument(
+        '--supersample',
+        type=int,
+        default=4,
+        help='anti-aliasing: render at k x the size, average')
+    parser.add_argument(
+        '--points',
+        type=int,
+        default=10000,
+        help='surface samples per object (0: no file)')
+    parser.add_argument(
+        '--normalized',
+        action='store_true',
+        help='meshes are already centred and scaled to the '
+        'voxel cube [-0.5, 0.5]^3: keep their coordinates')
     parser.add_argument('--up', default='+y', help="input's up axis")
     parser.add_argument('--front', default='-z', help="input's front axis")
-    parser.add_argument('--scale', type=float, default=1.0,
-                        help='longest side of the bounding box after '
-                        'normalization')
+    parser.add_argument(
+        '--scale',
+        type=float,
+        default=1.0,
+        help='longest side of the bounding box after '
+        'normalization')
     parser.add_argument('--workers', type=int, default=1)
-    parser.add_argument('--keep-cache', action='store_true',
-                        help='keep OUT/.convert-cache after success')
+    parser.add_argument(
+        '--keep-cache',
+        action='store_true',
+        help='keep OUT/.convert-cache after success')
     parser.add_argument('--no-progress', action='store_true')
-    parser.add_argument('--debug', action='store_true',
-                        help='show tracebacks of user errors too')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='show tracebacks of user errors too')
     return parser.parse_args(argv)
 
 
@@ -62,13 +87,24 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     meta = convert_meshes(
-        args.input, args.out, layout=args.layout, synset=args.synset,
-        name=args.name, split_ratio=args.split_ratio,
-        split_file=args.split_file, workers=args.workers,
-        progress=not args.no_progress, keep_cache=args.keep_cache,
-        image_size=args.image_size, supersample=args.supersample,
-        num_points=args.points, seed=args.seed, normalized=args.normalized,
-        up=args.up, front=args.front, scale=args.scale)
+        args.input,
+        args.out,
+        layout=args.layout,
+        synset=args.synset,
+        name=args.name,
+        split_ratio=args.split_ratio,
+        split_file=args.split_file,
+        workers=args.workers,
+        progress=not args.no_progress,
+        keep_cache=args.keep_cache,
+        image_size=args.image_size,
+        supersample=args.supersample,
+        num_points=args.points,
+        seed=args.seed,
+        normalized=args.normalized,
+        up=args.up,
+        front=args.front,
+        scale=args.scale)
     print_report(meta, args.out)
     return 0
 

@@ -20,8 +20,8 @@ from mmssr.utils.errors import UserError, cli_main
 def write_obj(path: str, vertices: np.ndarray, faces: np.ndarray,
               colors: np.ndarray) -> None:
     """An .obj with a sibling .mtl holding one Kd material per colour."""
-    palette, index = np.unique(np.round(colors, 4), axis=0,
-                               return_inverse=True)
+    palette, index = np.unique(
+        np.round(colors, 4), axis=0, return_inverse=True)
     index = index.reshape(-1)
     stem = osp.splitext(osp.basename(path))[0]
     with open(osp.splitext(path)[0] + '.mtl', 'w') as f:
@@ -39,8 +39,10 @@ def write_obj(path: str, vertices: np.ndarray, faces: np.ndarray,
 @cli_main
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--category', default='chair',
-                        help='a synthetic family (a ShapeNet category name)')
+    parser.add_argument(
+        '--category',
+        default='chair',
+        help='a synthetic family (a ShapeNet category name)')
     parser.add_argument('--num', type=int, default=40)
     parser.add_argument('--seed', type=int, default=7)
     parser.add_argument('--out', required=True, help='output folder')
@@ -52,8 +54,9 @@ def main() -> int:
     for i in range(args.num):
         verts, faces, colors = synthetic_object_mesh(
             args.category, 'train', i, seed=args.seed)
-        write_obj(osp.join(args.out, f'{args.category}_{i:03d}.obj'), verts,
-                  faces, colors)
+        write_obj(
+            osp.join(args.out, f'{args.category}_{i:03d}.obj'), verts, faces,
+            colors)
     print(f'wrote {args.num} meshes to {args.out}')
     return 0
 

@@ -30,21 +30,37 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--split', default='test')
     parser.add_argument('--obj', type=int, default=0)
     parser.add_argument('--view', type=int, default=0)
-    parser.add_argument('--size', type=int, nargs=2, default=[480, 640],
-                        metavar=('HEIGHT', 'WIDTH'))
+    parser.add_argument(
+        '--size',
+        type=int,
+        nargs=2,
+        default=[480, 640],
+        metavar=('HEIGHT', 'WIDTH'))
     parser.add_argument('--scale', type=float, default=0.35)
-    parser.add_argument('--centre', type=float, nargs=2, default=[0.4, 0.6],
-                        metavar=('ROW', 'COL'))
-    parser.add_argument('--background', type=int, nargs=3,
-                        default=[200, 205, 210], metavar=('R', 'G', 'B'))
+    parser.add_argument(
+        '--centre',
+        type=float,
+        nargs=2,
+        default=[0.4, 0.6],
+        metavar=('ROW', 'COL'))
+    parser.add_argument(
+        '--background',
+        type=int,
+        nargs=3,
+        default=[200, 205, 210],
+        metavar=('R', 'G', 'B'))
     parser.add_argument('--noise', type=float, default=4.0)
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
 
 
-def make_photo(view: np.ndarray, size=(480, 640), scale: float = 0.35,
-               centre=(0.4, 0.6), background=(200, 205, 210),
-               noise: float = 4.0, seed: int = 0) -> np.ndarray:
+def make_photo(view: np.ndarray,
+               size=(480, 640),
+               scale: float = 0.35,
+               centre=(0.4, 0.6),
+               background=(200, 205, 210),
+               noise: float = 4.0,
+               seed: int = 0) -> np.ndarray:
     """(H, W, 3) uint8 RGB photo of an RGBA view (4, S, S)."""
     import cv2
     h, w = size
@@ -53,8 +69,9 @@ def make_photo(view: np.ndarray, size=(480, 640), scale: float = 0.35,
     photo[:] = np.asarray(background, np.float32)
     photo += rng.normal(0, noise, photo.shape).astype(np.float32)
     side = max(2, int(round(scale * h)))
-    rgba = cv2.resize(view.transpose(1, 2, 0), (side, side),
-                      interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    rgba = cv2.resize(
+        view.transpose(1, 2, 0), (side, side),
+        interpolation=cv2.INTER_LINEAR).astype(np.float32)
     top = int(round(centre[0] * h - side / 2))
     left = int(round(centre[1] * w - side / 2))
     y0, x0 = max(top, 0), max(left, 0)
@@ -64,8 +81,8 @@ def make_photo(view: np.ndarray, size=(480, 640), scale: float = 0.35,
                         f'{w}x{h} photo')
     patch = rgba[y0 - top:y1 - top, x0 - left:x1 - left]
     alpha = patch[..., 3:] / 255.0
-    photo[y0:y1, x0:x1] = patch[..., :3] * alpha + photo[y0:y1, x0:x1] * (
-        1 - alpha)
+    photo[y0:y1,
+          x0:x1] = patch[..., :3] * alpha + photo[y0:y1, x0:x1] * (1 - alpha)
     return photo.clip(0, 255).round().astype(np.uint8)
 
 

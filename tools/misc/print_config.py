@@ -17,10 +17,15 @@ from mmssr.utils.errors import ConfigError, cli_main
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings, e.g. train_cfg.max_iters=10')
-    parser.add_argument('--debug', action='store_true',
-                        help='show tracebacks of user errors too')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings, e.g. train_cfg.max_iters=10')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='show tracebacks of user errors too')
     args = parser.parse_args()
     try:
         cfg = Config.fromfile(args.config)

@@ -28,8 +28,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from mmssr.utils.errors import DataError
-
-from .files import save_json, save_npz, sha256_file
+from mmssr.utils.fileio import sha256_file
+from .files import save_json, save_npz
 from .mesh_io import axis_rotation, discover
 from .splits import (SPLITS, check_ratios, file_split, ratio_split,
                      read_split_file)
@@ -39,9 +39,15 @@ from .worker import (SETTING_KEYS, VERSION, init_worker, load_cached,
 CONVERTER = 'mmssr.datasets.converters'
 CACHE_DIR = '.convert-cache'
 META_FILE = 'convert_meta.json'
-DEFAULT_SETTINGS = dict(image_size=64, supersample=4, num_points=10000,
-                        seed=0, normalized=False, up='+y', front='-z',
-                        scale=1.0)
+DEFAULT_SETTINGS = dict(
+    image_size=64,
+    supersample=4,
+    num_points=10000,
+    seed=0,
+    normalized=False,
+    up='+y',
+    front='-z',
+    scale=1.0)
 
 
 def check_settings(**kwargs) -> dict:
@@ -114,12 +120,14 @@ def _run_tasks(tasks: list, workers: int, progress: bool) -> List[dict]:
     return results
 
 
-def _write_split(out_dir: str, prefix: str, keys: List[str],
-                 cache_dir: str, num_points: int) -> List[str]:
+def _write_split(out_dir: str, prefix: str, keys: List[str], cache_dir: str,
+                 num_points: int) -> List[str]:
     first = load_cached(cache_dir, keys[0])
     kinds = ['images', 'voxels'] + (['points'] if num_points else [])
-    arrays = {k: np.empty((len(keys),) + first[k].shape, first[k].dtype)
-              for k in kinds}
+    arrays = {
+        k: np.empty((len(keys), ) + first[k].shape, first[k].dtype)
+        for k in kinds
+    }
     for index, key in enumerate(keys):
         result = first if index == 0 else load_cached(cache_dir, key)
         if result is None or 'skipped' in result:
@@ -176,9 +184,14 @@ def convert_meshes(input_dir: str,
         start = time.time()
         results = _run_tasks(tasks, workers, progress)
         elapsed = time.time() - start
-        skipped = [dict(synset=s.synset, model=s.model_id, path=s.path,
-                        reason=r['reason'])
-                   for s, r in zip(sources, results) if not r['ok']]
+        skipped = [
+            dict(
+                synset=s.synset,
+                model=s.model_id,
+                path=s.path,
+                reason=r['reason']) for s, r in zip(sources, results)
+            if not r['ok']
+        ]
         good: Dict[str, Dict[str, str]] = {}
         for src, key, res in zip(sources, keys, results):
             if res['ok']:
@@ -191,34 +204,43 @@ def convert_meshes(input_dir: str,
         files, objects, counts = [], {}, {}
         for syn in sorted(good):
             ids = good[syn]
-            split_ids = (file_split(ids, syn, table) if table is not None
-                         else ratio_split(list(ids), ratios,
-                                          settings['seed'], syn))
+            split_ids = (
+                file_split(ids, syn, table) if table is not None else
+                ratio_split(list(ids), ratios, settings['seed'], syn))
             objects[syn] = split_ids
             counts[syn] = {sp: len(split_ids[sp]) for sp in SPLITS}
             for split in SPLITS:
                 if split_ids[split]:
-                    files += _write_split(
-                        out_dir, f'{syn}_{split}',
-                        [ids[m] for m in split_ids[split]], cache_dir,
-                        settings['num_points'])
+                    files += _write_split(out_dir, f'{syn}_{split}',
+                                          [ids[m] for m in split_ids[split]],
+                                          cache_dir, settings['num_points'])
         computed = sum(1 for r in results if not r['cached'])
-        run = dict(seconds=round(elapsed, 3), objects=len(sources),
-                   computed=computed, from_cache=len(sources) - computed,
-                   objects_per_second=round(computed / max(elapsed, 1e-9),
-                                            3))
+        run = dict(
+            seconds=round(elapsed, 3),
+            objects=len(sources),
+            computed=computed,
+            from_cache=len(sources) - computed,
+            objects_per_second=round(computed / max(elapsed, 1e-9), 3))
         meta = dict(
-            converter=CONVERTER, version=VERSION,
-            source=osp.abspath(input_dir), layout=layout,
-            split=dict(file=osp.abspath(split_file)) if split_file else
-            dict(ratio=list(ratios), seed=settings['seed']),
+            converter=CONVERTER,
+            version=VERSION,
+            source=osp.abspath(input_dir),
+            layout=layout,
+            split=dict(file=osp.abspath(split_file)) if split_file else dict(
+                ratio=list(ratios), seed=settings['seed']),
             settings=settings,
             categories=[[s, names.get(s, s)] for s in sorted(good)],
-            counts=counts, objects=objects,
-            skipped=skipped, not_in_split_file=not_listed,
-            files={n: dict(size=osp.getsize(osp.join(out_dir, n)),
-                           sha256=sha256_file(osp.join(out_dir, n)))
-                   for n in files},
+            counts=counts,
+            objects=objects,
+            skipped=skipped,
+            not_in_split_file=not_listed,
+            files={
+                n:
+                dict(
+                    size=osp.getsize(osp.join(out_dir, n)),
+                    sha256=sha256_file(osp.join(out_dir, n)))
+                for n in files
+            },
             run=run)
         save_json(osp.join(out_dir, META_FILE), meta)
     if not keep_cache:
@@ -237,13 +259,19 @@ def print_report(meta: dict, out_dir: str, stream=sys.stdout) -> None:
         print(f"skipped: {skip['path']}: {skip['reason']}", file=stream)
     for synset, name in meta['categories']:
         c = meta['counts'][synset]
-        print(f"{synset} {name}: train {c['train']}, val {c['val']}, test "
-              f"{c['test']}", file=stream)
+        print(
+            f"{synset} {name}: train {c['train']}, val {c['val']}, test "
+            f"{c['test']}",
+            file=stream)
     run = meta['run']
-    print(f"{run['objects']} objects in {run['seconds']:.1f} s: "
-          f"{run['computed']} converted, {run['from_cache']} from the "
-          f"cache, {len(meta['skipped'])} skipped; "
-          f"{run['objects_per_second']:.2f} objects/s", file=stream)
+    print(
+        f"{run['objects']} objects in {run['seconds']:.1f} s: "
+        f"{run['computed']} converted, {run['from_cache']} from the "
+        f"cache, {len(meta['skipped'])} skipped; "
+        f"{run['objects_per_second']:.2f} objects/s",
+        file=stream)
     cats = [f'{s}:{n}' for s, n in meta['categories']]
-    print(f'wrote {out_dir}; in a config: data_root = {out_dir!r}, '
-          f'categories = {cats!r}', file=stream)
+    print(
+        f'wrote {out_dir}; in a config: data_root = {out_dir!r}, '
+        f'categories = {cats!r}',
+        file=stream)

@@ -36,7 +36,8 @@ from mmssr.utils.misc import import_open3d
 RESOLUTION = 32
 
 
-def surface_cells(vertices: np.ndarray, faces: np.ndarray,
+def surface_cells(vertices: np.ndarray,
+                  faces: np.ndarray,
                   resolution: int = RESOLUTION) -> np.ndarray:
     """(R, R, R) bool: the cells a triangle passes through."""
     o3d = import_open3d()
@@ -82,7 +83,8 @@ def exterior_cells(blocked: np.ndarray) -> np.ndarray:
         outside = grown
 
 
-def solid_voxels(vertices: np.ndarray, faces: np.ndarray,
+def solid_voxels(vertices: np.ndarray,
+                 faces: np.ndarray,
                  resolution: int = RESOLUTION) -> np.ndarray:
     """(R, R, R) uint8 0/1 solid occupancy (see the module docstring)."""
     surface = surface_cells(vertices, faces, resolution)

@@ -40,8 +40,14 @@ MESH_EXTS = MODEL_EXTS + LEGACY_EXTS
 NEUTRAL_GREY = (0.6, 0.6, 0.6)
 V1_FILE = 'model.obj'
 V2_FILE = osp.join('models', 'model_normalized.obj')
-AXES = {'+x': (1, 0, 0), '-x': (-1, 0, 0), '+y': (0, 1, 0),
-        '-y': (0, -1, 0), '+z': (0, 0, 1), '-z': (0, 0, -1)}
+AXES = {
+    '+x': (1, 0, 0),
+    '-x': (-1, 0, 0),
+    '+y': (0, 1, 0),
+    '-y': (0, -1, 0),
+    '+z': (0, 0, 1),
+    '-z': (0, 0, -1)
+}
 _SYNSET = re.compile(r'\d{8}')
 
 
@@ -64,8 +70,10 @@ def _taxonomy_names(root: str) -> Dict[str, str]:
     try:
         with open(path) as f:
             entries = json.load(f)
-        return {e['synsetId']: e['name'].split(',')[0].strip().replace(
-            ' ', '_') for e in entries}
+        return {
+            e['synsetId']: e['name'].split(',')[0].strip().replace(' ', '_')
+            for e in entries
+        }
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
@@ -74,14 +82,19 @@ def _flat_meshes(root: str) -> List[str]:
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
-        found += [osp.join(folder, f) for f in files
-                  if osp.splitext(f)[1].lower() in MESH_EXTS]
+        found += [
+            osp.join(folder, f) for f in files
+            if osp.splitext(f)[1].lower() in MESH_EXTS
+        ]
     return sorted(found)
 
 
-def discover(root: str, layout: str = 'auto', synset: Optional[str] = None,
-             name: Optional[str] = None
-             ) -> Tuple[str, List[SourceMesh], Dict[str, str]]:
+def discover(
+    root: str,
+    layout: str = 'auto',
+    synset: Optional[str] = None,
+    name: Optional[str] = None
+) -> Tuple[str, List[SourceMesh], Dict[str, str]]:
     """``(layout, meshes, {synset: name})`` of an input folder.
 
     Layouts: ``'v1'`` (``SYNSET/MODEL/model.obj``), ``'v2'``
@@ -103,12 +116,16 @@ def discover(root: str, layout: str = 'auto', synset: Optional[str] = None,
             raise DataError(f'--name: synset {synset} is not a ShapeNet '
                             'category; give its name')
         synset, name = resolve_categories([(synset, name)])[0]  # checks
-        meshes = [SourceMesh(synset, osp.splitext(osp.relpath(p, root))[0]
-                             .replace(os.sep, '/'), p)
-                  for p in _flat_meshes(root)]
+        meshes = [
+            SourceMesh(
+                synset,
+                osp.splitext(osp.relpath(p, root))[0].replace(os.sep, '/'), p)
+            for p in _flat_meshes(root)
+        ]
         return 'flat', meshes, {synset: name}
-    synsets = sorted(d for d in os.listdir(root) if _SYNSET.fullmatch(d)
-                     and osp.isdir(osp.join(root, d)))
+    synsets = sorted(
+        d for d in os.listdir(root)
+        if _SYNSET.fullmatch(d) and osp.isdir(osp.join(root, d)))
     if synset:
         synsets = [s for s in synsets if s == synset]
     found = {'v1': [], 'v2': []}
@@ -124,9 +141,13 @@ def discover(root: str, layout: str = 'auto', synset: Optional[str] = None,
         raise DataError(f'--layout: expected auto, v1, v2 or flat, got '
                         f'{layout!r}')
     taxonomy = _taxonomy_names(root)
-    names = {s: SHAPENET_CATEGORIES.get(s) or taxonomy.get(s) or
-             (name if s == synset and name else s)
-             for s in sorted({m.synset for m in found[layout]})}
+    names = {
+        s:
+        SHAPENET_CATEGORIES.get(s) or taxonomy.get(s)
+        or (name if s == synset and name else s)
+        for s in sorted({m.synset
+                         for m in found[layout]})
+    }
     return layout, found[layout], names
 
 
@@ -139,8 +160,9 @@ def source_files(path: str) -> List[str]:
                 for line in f:
                     if line.startswith(b'mtllib'):
                         for lib in line.split()[1:]:
-                            lib = osp.join(osp.dirname(path),
-                                           lib.decode(errors='replace'))
+                            lib = osp.join(
+                                osp.dirname(path),
+                                lib.decode(errors='replace'))
                             if osp.isfile(lib):
                                 files.append(lib)
         except OSError:
@@ -155,8 +177,8 @@ def _texture_colors(image: np.ndarray, uvs: np.ndarray) -> np.ndarray:
     img = image.astype(np.float64)
     if img.ndim == 2:
         img = img[..., None]
-    img = img[..., :3] if img.shape[-1] >= 3 else np.repeat(img[..., :1], 3,
-                                                            -1)
+    img = img[..., :3] if img.shape[-1] >= 3 else np.repeat(
+        img[..., :1], 3, -1)
     if image.dtype == np.uint8:
         img = img / 255.0
     h, w = img.shape[:2]
@@ -203,8 +225,7 @@ def _read_model(o3d, path: str):
         offset += len(verts[-1])
     if not faces:
         return None
-    return np.concatenate(verts), np.concatenate(faces), np.concatenate(
-        colors)
+    return np.concatenate(verts), np.concatenate(faces), np.concatenate(colors)
 
 
 def _read_legacy(o3d, path: str):
@@ -242,10 +263,10 @@ def read_mesh(path: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not np.isfinite(verts).all():
         raise MeshSkipped('NaN: vertices hold NaN or infinite values')
     tri = verts[faces]
-    area = np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0],
-                                   tri[:, 2] - tri[:, 0]), axis=1)
+    area = np.linalg.norm(
+        np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
     extent = float(np.ptp(verts[faces.ravel()], axis=0).max())
-    keep = area > (extent * 1e-7) ** 2
+    keep = area > (extent * 1e-7)**2
     if extent <= 0 or not keep.any():
         raise MeshSkipped('degenerate: every triangle has zero area')
     colors = np.clip(np.nan_to_num(np.asarray(colors)[keep]), 0, 1)
@@ -266,8 +287,11 @@ def axis_rotation(up: str = '+y', front: str = '-z') -> np.ndarray:
     return np.stack([np.cross(u, back), u, back])
 
 
-def to_canonical(vertices: np.ndarray, faces: np.ndarray, up: str = '+y',
-                 front: str = '-z', normalized: bool = False,
+def to_canonical(vertices: np.ndarray,
+                 faces: np.ndarray,
+                 up: str = '+y',
+                 front: str = '-z',
+                 normalized: bool = False,
                  scale: float = 1.0) -> np.ndarray:
     """Vertices in the canonical frame (see the module docstring)."""
     verts = vertices @ axis_rotation(up, front).T

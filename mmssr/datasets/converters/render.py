@@ -22,10 +22,12 @@ AMBIENT = 0.3
 SUBPIXEL_SIGMA = 1e-9
 
 
-def render_views(vertices: np.ndarray, faces: np.ndarray,
-                 face_colors: np.ndarray, image_size: int = 64,
-                 supersample: int = 4, views_per_batch: int = 6
-                 ) -> np.ndarray:
+def render_views(vertices: np.ndarray,
+                 faces: np.ndarray,
+                 face_colors: np.ndarray,
+                 image_size: int = 64,
+                 supersample: int = 4,
+                 views_per_batch: int = 6) -> np.ndarray:
     """RGBA uint8 (NUM_VIEWS, 4, S, S) of a mesh at the dataset's views."""
     from mmssr.models.renderers import SoftRasterizer
     from mmssr.models.renderers.shader import lambertian_face_colors
@@ -34,19 +36,27 @@ def render_views(vertices: np.ndarray, faces: np.ndarray,
     verts = torch.as_tensor(vertices, dtype=torch.float32)[None]
     faces_t = torch.as_tensor(np.asarray(faces), dtype=torch.long)
     colors = torch.as_tensor(np.asarray(face_colors), dtype=torch.float32)
-    shaded = lambertian_face_colors(verts, faces_t, colors[None],
-                                    light_dir=LIGHT_DIR, ambient=AMBIENT,
-                                    two_sided=True)
-    renderer = SoftRasterizer(image_size=s * k, sigma_val=SUBPIXEL_SIGMA,
-                              aggr_func_rgb='hard', fill_back=True)
+    shaded = lambertian_face_colors(
+        verts,
+        faces_t,
+        colors[None],
+        light_dir=LIGHT_DIR,
+        ambient=AMBIENT,
+        two_sided=True)
+    renderer = SoftRasterizer(
+        image_size=s * k,
+        sigma_val=SUBPIXEL_SIGMA,
+        aggr_func_rgb='hard',
+        fill_back=True)
     eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS))
     out = []
     with torch.no_grad():
         for start in range(0, NUM_VIEWS, views_per_batch):
             batch = eyes[start:start + views_per_batch]
             n = len(batch)
-            images = renderer(verts.expand(n, -1, -1), faces_t, batch,
-                              shaded.expand(n, -1, -1))
+            images = renderer(
+                verts.expand(n, -1, -1), faces_t, batch,
+                shaded.expand(n, -1, -1))
             alpha = (images[:, 3:] > 0.5).to(images.dtype)
             rgba = torch.cat([images[:, :3].clamp(0, 1) * alpha, alpha], 1)
             rgba = rgba.reshape(n, 4, s, k, s, k).mean((3, 5))

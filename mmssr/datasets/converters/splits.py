@@ -39,16 +39,16 @@ def split_counts(num: int, ratios: Sequence[float]) -> List[int]:
     return counts
 
 
-def ratio_split(model_ids: Sequence[str], ratios: Sequence[float],
-                seed: int, synset: str) -> Dict[str, List[str]]:
+def ratio_split(model_ids: Sequence[str], ratios: Sequence[float], seed: int,
+                synset: str) -> Dict[str, List[str]]:
     """``{split: sorted model ids}``: a seeded shuffle cut by ``ratios``.
 
     The shuffle of a category depends on the seed, the synset and the
     sorted ids only (not on the other categories converted).
     """
     ids = sorted(model_ids)
-    rng = np.random.default_rng([int(seed), int.from_bytes(
-        synset.encode()[:16], 'little')])
+    rng = np.random.default_rng(
+        [int(seed), int.from_bytes(synset.encode()[:16], 'little')])
     order = [ids[i] for i in rng.permutation(len(ids))]
     counts = split_counts(len(ids), ratios)
     out, start = {}, 0
@@ -67,8 +67,8 @@ def read_split_file(path: str) -> Dict[Tuple[str, str], str]:
     table = {}
     with open(path, newline='') as f:
         reader = csv.DictReader(f)
-        missing = {'synsetId', 'modelId', 'split'} - set(
-            reader.fieldnames or ())
+        missing = {'synsetId', 'modelId', 'split'} - set(reader.fieldnames or
+                                                         ())
         if missing:
             raise DataError(f'{path}: expected the columns id,synsetId,'
                             f'subSynsetId,modelId,split of ShapeNet\'s '

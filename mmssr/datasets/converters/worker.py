@@ -30,8 +30,11 @@ SETTING_KEYS = ('image_size', 'supersample', 'num_points', 'seed',
 
 def object_key(src: SourceMesh, settings: dict) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps([VERSION, src.synset, src.model_id,
-                              [settings[k] for k in SETTING_KEYS]]).encode())
+    digest.update(
+        json.dumps([
+            VERSION, src.synset, src.model_id,
+            [settings[k] for k in SETTING_KEYS]
+        ]).encode())
     for path in source_files(src.path):
         digest.update(osp.basename(path).encode() + b'\0')
         try:
@@ -44,8 +47,8 @@ def object_key(src: SourceMesh, settings: dict) -> str:
 
 
 def cache_paths(cache_dir: str, key: str):
-    return (osp.join(cache_dir, key + '.npz'),
-            osp.join(cache_dir, key + '.skip.json'))
+    return (osp.join(cache_dir,
+                     key + '.npz'), osp.join(cache_dir, key + '.skip.json'))
 
 
 def load_cached(cache_dir: str, key: str) -> Optional[Dict]:
@@ -73,11 +76,11 @@ def convert_object(src: SourceMesh, settings: dict) -> Dict[str, np.ndarray]:
     images = render_views(verts, faces, colors, settings['image_size'],
                           settings['supersample'])
     voxels = solid_voxels(verts, faces)
-    seed = int.from_bytes(hashlib.sha256(
-        f'{src.synset}/{src.model_id}'.encode()).digest()[:8], 'little')
+    seed = int.from_bytes(
+        hashlib.sha256(f'{src.synset}/{src.model_id}'.encode()).digest()[:8],
+        'little')
     rng = np.random.default_rng([int(settings['seed']), seed])
-    points = sample_surface(verts, faces, max(settings['num_points'], 1),
-                            rng)
+    points = sample_surface(verts, faces, max(settings['num_points'], 1), rng)
     return dict(images=images, voxels=voxels, points=points)
 
 
@@ -99,8 +102,10 @@ def process_object(task) -> dict:
     src, key, cache_dir, settings = task
     cached = load_cached(cache_dir, key)
     if cached is not None:
-        return dict(ok='skipped' not in cached, cached=True,
-                    reason=cached.get('skipped', ''))
+        return dict(
+            ok='skipped' not in cached,
+            cached=True,
+            reason=cached.get('skipped', ''))
     done, skip = cache_paths(cache_dir, key)
     try:
         result = convert_object(SourceMesh(*src), settings)
@@ -108,8 +113,10 @@ def process_object(task) -> dict:
         save_json(skip, dict(path=src[2], reason=str(err)))
         return dict(ok=False, cached=False, reason=str(err))
     except Exception as err:  # noqa: BLE001 - reported, the run goes on
-        return dict(ok=False, cached=False,
-                    reason=f'failed: {type(err).__name__}: {err}')
+        return dict(
+            ok=False,
+            cached=False,
+            reason=f'failed: {type(err).__name__}: {err}')
     _save_result(done, result)
     return dict(ok=True, cached=False, reason='')
 

@@ -15,10 +15,10 @@ class SemiSupervisedPairSampler(Sampler):
 
     Each batch of ``batch_size`` indices (the dataloader's ``batch_size``;
     ``tools/train.py`` fills it in from there when the config leaves it out,
-    see :func:`fill_sampler_batch_size`) is ``batch_size − num_unlabeled`` labeled pairs
-    followed by ``num_unlabeled`` pairs of
-    unlabeled objects that have at least two pseudo-labelled views (two
-    distinct accepted views each). Until such objects exist, whole batches
+    see :func:`fill_sampler_batch_size`) is ``batch_size − num_unlabeled``
+    labeled pairs followed by ``num_unlabeled`` pairs of unlabeled objects
+    that have at least two pseudo-labelled views (two distinct accepted
+    views each). Until such objects exist, whole batches
     are labeled. The pseudo-label table is read when each batch is drawn.
 
     Labeled pairs come in twins (``twin_labeled``): a uniform object and two
@@ -45,7 +45,8 @@ class SemiSupervisedPairSampler(Sampler):
             raise TypeError(
                 'SemiSupervisedPairSampler needs a ConcatDataset of two '
                 "'pair'-mode datasets [labeled, unlabeled] (e.g. "
-                f'SemiSupervisedShapeNetDataset), got {type(dataset).__name__}')
+                f'SemiSupervisedShapeNetDataset), got {type(dataset).__name__}'
+            )
         if batch_size is None:
             raise ValueError(
                 'SemiSupervisedPairSampler: batch_size is not set; give it '
@@ -77,8 +78,8 @@ class SemiSupervisedPairSampler(Sampler):
         num_unl = self.num_unlabeled if len(eligible) else 0
         num_lab = self.batch_size - num_unl
         if self.twin_labeled:
-            first = rng.integers(self.labeled.num_objects,
-                                 size=(num_lab + 1) // 2)
+            first = rng.integers(
+                self.labeled.num_objects, size=(num_lab + 1) // 2)
             twins = []
             for obj in first:
                 others = self._same_category[obj]
@@ -96,8 +97,8 @@ class SemiSupervisedPairSampler(Sampler):
             chosen = eligible[rng.integers(len(eligible), size=num_unl)]
             pairs = []
             for obj in chosen:
-                a, b = rng.choice(np.nonzero(accepted[obj])[0], 2,
-                                  replace=False)
+                a, b = rng.choice(
+                    np.nonzero(accepted[obj])[0], 2, replace=False)
                 pairs.append(self.offset + encode_pair(obj, a, b))
             indices = np.concatenate([indices, np.asarray(pairs)])
         return indices

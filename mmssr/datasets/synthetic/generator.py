@@ -21,7 +21,7 @@ from .storage import (GENERATOR, GENERATOR_VERSION, META_FILE, SETTING_KEYS,
                       SPLITS, DatasetState, atomic_json, atomic_savez,
                       check_settings, content_hash, data_file_names,
                       dataset_lock, inspect_synthetic_dataset, refuse_foreign,
-                      remove_leftovers, sha256_of, swap_in)
+                      remove_leftovers, sha256_file, swap_in)
 
 # Silhouette sharpness of the stored renders: crisp, about 0.5 px of
 # antialiasing at 64x64.
@@ -35,7 +35,8 @@ def object_seed(seed: int, synset: str, split: str, index: int) -> list:
     return [seed, int(synset), SPLITS.index(split), index]
 
 
-def make_object(category: str, rng: np.random.Generator,
+def make_object(category: str,
+                rng: np.random.Generator,
                 yaw: Optional[float] = None
                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vertices (V, 3), faces (F, 3), face colours (F, 3) of one object,
@@ -81,14 +82,22 @@ def render_object_views(vertices: np.ndarray, faces: np.ndarray,
     verts = torch.as_tensor(vertices, dtype=torch.float32)[None]
     faces_t = torch.as_tensor(faces, dtype=torch.long)
     shaded = lambertian_face_colors(
-        verts, faces_t, torch.as_tensor(colors, dtype=torch.float32)[None],
-        light_dir=LIGHT_DIR, ambient=0.3, two_sided=False)
-    renderer = SoftRasterizer(image_size=image_size, sigma_val=RENDER_SIGMA,
-                              aggr_func_rgb='hard', fill_back=False)
+        verts,
+        faces_t,
+        torch.as_tensor(colors, dtype=torch.float32)[None],
+        light_dir=LIGHT_DIR,
+        ambient=0.3,
+        two_sided=False)
+    renderer = SoftRasterizer(
+        image_size=image_size,
+        sigma_val=RENDER_SIGMA,
+        aggr_func_rgb='hard',
+        fill_back=False)
     eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS))
     with torch.no_grad():
-        images = renderer(verts.expand(NUM_VIEWS, -1, -1), faces_t, eyes,
-                          shaded.expand(NUM_VIEWS, -1, -1))
+        images = renderer(
+            verts.expand(NUM_VIEWS, -1, -1), faces_t, eyes,
+            shaded.expand(NUM_VIEWS, -1, -1))
     rgb = images[:, :3] * (images[:, 3:] > 0)  # black background
     rgba = torch.cat([rgb, images[:, 3:]], 1)
     return (rgba.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
@@ -97,8 +106,10 @@ def render_object_views(vertices: np.ndarray, faces: np.ndarray,
 # -- generation --------------------------------------------------------------
 def _write_category(folder: str, synset: str, name: str, settings: dict,
                     bar) -> None:
-    counts = dict(train=settings['num_train'], val=settings['num_val'],
-                  test=settings['num_test'])
+    counts = dict(
+        train=settings['num_train'],
+        val=settings['num_val'],
+        test=settings['num_test'])
     for split in SPLITS:
         images, voxels = [], []
         for index in range(counts[split]):
@@ -106,19 +117,21 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
                 object_seed(settings['seed'], synset, split, index))
             verts, faces, colors = make_object(
                 name, rng, object_yaw(settings, synset, split, index))
-            images.append(render_object_views(verts, faces, colors,
-                                              settings['image_size']))
+            images.append(
+                render_object_views(verts, faces, colors,
+                                    settings['image_size']))
             voxels.append(voxelize_mesh(verts, faces, 32))
             if bar is not None:
                 bar.update()
         prefix = osp.join(folder, f'{synset}_{split}')
         atomic_savez(prefix + '_images.npz', np.stack(images))
-        atomic_savez(prefix + '_voxels.npz',
-                     np.stack(voxels).astype(np.uint8))
+        atomic_savez(prefix + '_voxels.npz', np.stack(voxels).astype(np.uint8))
 
 
-def _generate_locked(out: str, resolved: List[Tuple[str, str]],
-                     settings: dict, progress: bool,
+def _generate_locked(out: str,
+                     resolved: List[Tuple[str, str]],
+                     settings: dict,
+                     progress: bool,
                      reuse: Sequence[str] = ()) -> List[str]:
     """Write the dataset into ``<out>.tmp-<pid>`` and swap it in; the
     categories in ``reuse`` are linked (or copied) from the verified
@@ -133,28 +146,39 @@ def _generate_locked(out: str, resolved: List[Tuple[str, str]],
         bar = None
         if progress and todo:
             from mmengine.utils import ProgressBar
-            bar = ProgressBar(len(todo) * sum(settings[f'num_{split}']
-                                              for split in SPLITS))
+            bar = ProgressBar(
+                len(todo) * sum(settings[f'num_{split}'] for split in SPLITS))
         for synset, name in resolved:
             if synset in reuse:
                 for file in data_file_names([synset]):
                     try:
                         os.link(osp.join(out, file), osp.join(new, file))
                     except OSError:
-                        shutil.copy2(osp.join(out, file),
-                                     osp.join(new, file))
+                        shutil.copy2(osp.join(out, file), osp.join(new, file))
             else:
                 _write_category(new, synset, name, settings, bar)
         if bar is not None:
             print()
         synsets = [s for s, _ in resolved]
         names = data_file_names(synsets)
-        files = {n: dict(size=osp.getsize(osp.join(new, n)),
-                         sha256=sha256_of(osp.join(new, n))) for n in names}
-        meta = dict(generator=GENERATOR, version=GENERATOR_VERSION,
-                    categories=synsets, **settings, files=files,
-                    content_sha256=content_hash(
-                        {n: f['sha256'] for n, f in files.items()}, names))
+        files = {
+            n:
+            dict(
+                size=osp.getsize(osp.join(new, n)),
+                sha256=sha256_file(osp.join(new, n)))
+            for n in names
+        }
+        meta = dict(
+            generator=GENERATOR,
+            version=GENERATOR_VERSION,
+            categories=synsets,
+            **settings,
+            files=files,
+            content_sha256=content_hash(
+                {
+                    n: f['sha256']
+                    for n, f in files.items()
+                }, names))
         atomic_json(osp.join(new, META_FILE), meta)  # last: complete
         swap_in(new, out)
     except BaseException:
@@ -171,8 +195,7 @@ def generate_synthetic_dataset(out_dir: str,
                                seed: int = 0,
                                image_size: int = 64,
                                progress: bool = True,
-                               random_orientation: bool = False
-                               ) -> List[str]:
+                               random_orientation: bool = False) -> List[str]:
     """Generate the synthetic dataset; returns the paths written.
 
     Files, shapes, dtypes, cameras and the voxel convention are those of the
@@ -191,16 +214,15 @@ def generate_synthetic_dataset(out_dir: str,
         return _generate_locked(out, resolved, settings, progress)
 
 
-def ensure_synthetic_dataset(
-        out_dir: str,
-        categories: Optional[Sequence[str]] = None,
-        *,
-        force: bool = False,
-        replace_other: bool = True,
-        progress: bool = True,
-        info: Callable[[str], None] = print,
-        warn: Callable[[str], None] = print,
-        **settings) -> DatasetState:
+def ensure_synthetic_dataset(out_dir: str,
+                             categories: Optional[Sequence[str]] = None,
+                             *,
+                             force: bool = False,
+                             replace_other: bool = True,
+                             progress: bool = True,
+                             info: Callable[[str], None] = print,
+                             warn: Callable[[str], None] = print,
+                             **settings) -> DatasetState:
     """Make sure ``out_dir`` holds the dataset of ``categories``/``settings``.
 
     Under the folder's lock (concurrent callers serialise; the later ones
@@ -226,8 +248,7 @@ def ensure_synthetic_dataset(
         state = inspect_synthetic_dataset(out, synsets, settings)
         if state.status == 'ok' and not force:
             return state
-        if state.status == 'other-settings' and not (force or
-                                                     replace_other):
+        if state.status == 'other-settings' and not (force or replace_other):
             raise DataError(
                 f'{out}: holds a synthetic dataset made with other settings '
                 f'({state.reason}); pass --force to replace it, or choose '
@@ -236,15 +257,17 @@ def ensure_synthetic_dataset(
         if not force and state.status in ('fewer-categories', 'incomplete') \
                 and state.meta and isinstance(state.meta.get('categories'),
                                               list):
-            known = [s for s in state.meta['categories']
-                     if s in SHAPENET_CATEGORIES]
+            known = [
+                s for s in state.meta['categories'] if s in SHAPENET_CATEGORIES
+            ]
             resolved = resolve_categories(
-                sorted(set(known) | set(synsets),
-                       key=list(SHAPENET_CATEGORIES).index))
+                sorted(
+                    set(known) | set(synsets),
+                    key=list(SHAPENET_CATEGORIES).index))
             if state.status == 'fewer-categories':
                 reuse = known
-        described = (f'{len(resolved)} categories, '
-                     + ', '.join(f'{k}={settings[k]}' for k in SETTING_KEYS))
+        described = (f'{len(resolved)} categories, ' +
+                     ', '.join(f'{k}={settings[k]}' for k in SETTING_KEYS))
         if state.status == 'missing':
             info(f'{out}: generating the synthetic dataset ({described})')
         elif state.status == 'fewer-categories':
@@ -262,8 +285,11 @@ def ensure_synthetic_dataset(
     return state
 
 
-def synthetic_object_mesh(category: str, split: str, index: int,
-                          seed: int = 0, random_orientation: bool = False):
+def synthetic_object_mesh(category: str,
+                          split: str,
+                          index: int,
+                          seed: int = 0,
+                          random_orientation: bool = False):
     """Re-create the mesh of a generated object (for tests and tools)."""
     synset = [s for s, n in SHAPENET_CATEGORIES.items() if n == category]
     if not synset:

@@ -15,8 +15,11 @@ class Part:
         self.faces = np.asarray(faces, dtype=np.int64)
         self.color = np.asarray(color, dtype=np.float64)
 
-    def transformed(self, rotation: np.ndarray = None,
-                    offset: Sequence[float] = (0, 0, 0)) -> 'Part':
+    def transformed(
+        self,
+        rotation: np.ndarray = None,
+        offset: Sequence[float] = (0, 0, 0)
+    ) -> 'Part':
         verts = self.vertices
         if rotation is not None:
             verts = verts @ np.asarray(rotation).T
@@ -37,17 +40,19 @@ def rotation_y(degrees: float) -> np.ndarray:
 
 def rotation_z(degrees: float) -> np.ndarray:
     a = np.radians(degrees)
-    return np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0],
-                     [0, 0, 1]])
+    return np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a),
+                                                  np.cos(a), 0], [0, 0, 1]])
 
 
-_BOX_FACES = np.array([[0, 1, 2], [0, 2, 3], [4, 6, 5], [4, 7, 6],
-                       [0, 5, 1], [0, 4, 5], [2, 7, 3], [2, 6, 7],
-                       [1, 6, 2], [1, 5, 6], [0, 7, 4], [0, 3, 7]])
+_BOX_FACES = np.array([[0, 1, 2], [0, 2, 3], [4, 6, 5], [4, 7, 6], [0, 5, 1],
+                       [0, 4, 5], [2, 7, 3], [2, 6, 7], [1, 6, 2], [1, 5, 6],
+                       [0, 7, 4], [0, 3, 7]])
 
 
-def box(center: Sequence[float], size: Sequence[float],
-        color: Sequence[float], top_scale: Sequence[float] = (1.0, 1.0),
+def box(center: Sequence[float],
+        size: Sequence[float],
+        color: Sequence[float],
+        top_scale: Sequence[float] = (1.0, 1.0),
         rotation: np.ndarray = None) -> Part:
     """Axis-aligned box; ``top_scale`` (x, z) tapers the top face."""
     sx, sy, sz = np.asarray(size, dtype=np.float64) / 2
@@ -59,32 +64,42 @@ def box(center: Sequence[float], size: Sequence[float],
     return Part(verts, _BOX_FACES, color).transformed(rotation, center)
 
 
-def frustum(center: Sequence[float], radius_bottom: float, radius_top: float,
-            height: float, color: Sequence[float], segments: int = 16,
+def frustum(center: Sequence[float],
+            radius_bottom: float,
+            radius_top: float,
+            height: float,
+            color: Sequence[float],
+            segments: int = 16,
             axis: str = 'y') -> Part:
     """Cylinder or truncated cone along ``axis`` (radii may differ)."""
     ang = np.linspace(0, 2 * np.pi, segments, endpoint=False)
     ring = np.stack([np.cos(ang), np.zeros_like(ang), np.sin(ang)], 1)
     bottom = ring * radius_bottom + [0, -height / 2, 0]
     top = ring * radius_top + [0, height / 2, 0]
-    verts = np.concatenate([bottom, top, [[0, -height / 2, 0],
-                                          [0, height / 2, 0]]])
+    verts = np.concatenate(
+        [bottom, top, [[0, -height / 2, 0], [0, height / 2, 0]]])
     n = segments
     faces = []
     for i in range(n):
         j = (i + 1) % n
-        faces += [[i, n + i, j], [j, n + i, n + j],  # side
-                  [2 * n, i, j], [2 * n + 1, n + j, n + i]]  # caps
+        faces += [
+            [i, n + i, j],
+            [j, n + i, n + j],  # side
+            [2 * n, i, j],
+            [2 * n + 1, n + j, n + i]
+        ]  # caps
     part = Part(verts, np.array(faces), color)
     rot = {'y': None, 'x': rotation_z(-90), 'z': rotation_x(90)}[axis]
     return part.transformed(rot, center)
 
 
-def ellipsoid(center: Sequence[float], radii: Sequence[float],
-              color: Sequence[float], subdivisions: int = 2) -> Part:
+def ellipsoid(center: Sequence[float],
+              radii: Sequence[float],
+              color: Sequence[float],
+              subdivisions: int = 2) -> Part:
     verts, faces = icosphere(subdivisions)
-    return Part(verts * np.asarray(radii), faces, color).transformed(
-        None, center)
+    return Part(verts * np.asarray(radii), faces,
+                color).transformed(None, center)
 
 
 def merge(parts: List[Part]) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,5 +120,6 @@ def normalize_parts(parts: List[Part], extent: float) -> List[Part]:
     lo, hi = verts.min(0), verts.max(0)
     scale = extent / (hi - lo).max()
     center = (lo + hi) / 2
-    return [Part((p.vertices - center) * scale, p.faces, p.color)
-            for p in parts]
+    return [
+        Part((p.vertices - center) * scale, p.faces, p.color) for p in parts
+    ]

@@ -16,13 +16,13 @@ import os
 import os.path as osp
 import re
 import shutil
-import tempfile
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 from mmengine.fileio import dump
 
 from mmssr.utils.errors import DataError
+from mmssr.utils.fileio import atomic_write, sha256_file
 
 SPLITS = ('train', 'val', 'test')
 META_FILE = 'synthetic_meta.json'
@@ -31,65 +31,40 @@ GENERATOR = 'mmssr.datasets.synthetic'
 GENERATOR_VERSION = 1
 SETTING_KEYS = ('num_train', 'num_val', 'num_test', 'seed', 'image_size',
                 'random_orientation')
-DEFAULT_SETTINGS = dict(num_train=32, num_val=4, num_test=8, seed=0,
-                        image_size=64, random_orientation=False)
+DEFAULT_SETTINGS = dict(
+    num_train=32,
+    num_val=4,
+    num_test=8,
+    seed=0,
+    image_size=64,
+    random_orientation=False)
 # Settings added after datasets were first written: a meta without them was
 # made with their default.
 _LATER_SETTINGS = dict(random_orientation=False)
 _DATA_FILE = re.compile(r'\d{8}_(train|val|test)_(images|voxels)\.npz')
 _LEFTOVER = re.compile(r'\.(tmp|old)-(\d+)')
 
+
 # -- files -----------------------------------------------------------------
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _publish(tmp: str, path: str) -> None:
-    """Give ``tmp`` the mode of a normal new file (``mkstemp`` makes 0600),
-    then rename it to ``path``."""
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, path)
-
-
 def atomic_savez(path: str, array: np.ndarray) -> None:
-    """``np.savez_compressed`` to a temporary file, then rename."""
-    folder = osp.dirname(osp.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix='.npz.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
+    """``np.savez_compressed``, atomically (umask mode)."""
+    with atomic_write(path, suffix='.npz.tmp') as tmp:
+        with open(tmp, 'wb') as f:
             np.savez_compressed(f, array)
-        _publish(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def atomic_json(path: str, obj: dict) -> None:
-    fd, tmp = tempfile.mkstemp(suffix='.json.tmp',
-                               dir=osp.dirname(osp.abspath(path)))
-    os.close(fd)
-    try:
+    """A JSON file, atomically (umask mode)."""
+    with atomic_write(path, suffix='.json.tmp') as tmp:
         dump(obj, tmp, file_format='json', indent=2)
-        _publish(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def data_file_names(synsets: Sequence[str]) -> List[str]:
     """The npz files of ``synsets``, in the fixed order of the hash."""
-    return [f'{s}_{split}_{kind}.npz' for s in synsets for split in SPLITS
-            for kind in ('images', 'voxels')]
-
-
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+    return [
+        f'{s}_{split}_{kind}.npz' for s in synsets for split in SPLITS
+        for kind in ('images', 'voxels')
+    ]
 
 
 def content_hash(file_hashes: Dict[str, str], names: Sequence[str]) -> str:
@@ -101,8 +76,11 @@ def content_hash(file_hashes: Dict[str, str], names: Sequence[str]) -> str:
 
 
 # -- settings and the state of a folder -------------------------------------
-def check_settings(num_train: int = 32, num_val: int = 4, num_test: int = 8,
-                   seed: int = 0, image_size: int = 64,
+def check_settings(num_train: int = 32,
+                   num_val: int = 4,
+                   num_test: int = 8,
+                   seed: int = 0,
+                   image_size: int = 64,
                    random_orientation: bool = False) -> dict:
     """The settings as a dict; a :class:`DataError` for a bad one."""
     if image_size % 8 or image_size < 8:
@@ -112,8 +90,11 @@ def check_settings(num_train: int = 32, num_val: int = 4, num_test: int = 8,
     for key, count in counts.items():
         if count < 1:
             raise DataError(f'{key} must be >= 1, got {count}')
-    return dict(counts, seed=seed, image_size=image_size,
-                random_orientation=bool(random_orientation))
+    return dict(
+        counts,
+        seed=seed,
+        image_size=image_size,
+        random_orientation=bool(random_orientation))
 
 
 def read_meta(out_dir: str) -> Optional[dict]:
@@ -167,8 +148,10 @@ def verify_files(out_dir: str, meta: dict) -> List[str]:
     categories = meta.get('categories')
     if not isinstance(files, dict) or not isinstance(categories, list) or \
             'content_sha256' not in meta:
-        return [f'{META_FILE} records no content hash (written by an older '
-                'generator or damaged)']
+        return [
+            f'{META_FILE} records no content hash (written by an older '
+            'generator or damaged)'
+        ]
     names = data_file_names(categories)
     problems, hashes = [], {}
     for name in names:
@@ -182,11 +165,10 @@ def verify_files(out_dir: str, meta: dict) -> List[str]:
             problems.append(f'{name} has {osp.getsize(path)} bytes, '
                             f"{record.get('size')} recorded")
         else:
-            hashes[name] = sha256_of(path)
+            hashes[name] = sha256_file(path)
             if hashes[name] != record.get('sha256'):
                 problems.append(f'{name} differs from its recorded sha256')
-    if not problems and content_hash(hashes,
-                                     names) != meta['content_sha256']:
+    if not problems and content_hash(hashes, names) != meta['content_sha256']:
         problems.append('the content hash differs')
     return problems
 
@@ -206,8 +188,7 @@ def inspect_synthetic_dataset(out_dir: str, synsets: Sequence[str],
     if meta is None:
         return DatasetState('incomplete', f'{META_FILE} is missing', None)
     if not meta:
-        return DatasetState('incomplete', f'{META_FILE} is not readable',
-                            None)
+        return DatasetState('incomplete', f'{META_FILE} is not readable', None)
     diffs = _settings_diff(meta, settings)
     if diffs:
         return DatasetState('other-settings', '; '.join(diffs), meta)
@@ -219,8 +200,7 @@ def inspect_synthetic_dataset(out_dir: str, synsets: Sequence[str],
     absent = [s for s in synsets if s not in meta['categories']]
     if absent:
         return DatasetState('fewer-categories',
-                            f'categories {absent} are not in the folder',
-                            meta)
+                            f'categories {absent} are not in the folder', meta)
     return DatasetState('ok', '', meta)
 
 
@@ -280,8 +260,9 @@ def remove_leftovers(out_dir: str) -> List[str]:
         if match and osp.isdir(path) and not _pid_alive(int(match[2])):
             dead[path] = match[1]
     if not osp.lexists(out):
-        done = [p for p, kind in dead.items()
-                if kind == 'tmp' and read_meta(p)]
+        done = [
+            p for p, kind in dead.items() if kind == 'tmp' and read_meta(p)
+        ]
         old = [p for p, kind in dead.items() if kind == 'old']
         for path in done[:1] or old[:1]:
             os.rename(path, out)
@@ -298,9 +279,9 @@ def refuse_foreign(out: str) -> None:
     if not osp.isdir(out):
         raise DataError(f'{out}: is not a folder; the synthetic dataset '
                         'needs a folder of its own')
-    foreign = sorted(n for n in os.listdir(out)
-                     if not (_DATA_FILE.fullmatch(n) or n == META_FILE
-                             or n.endswith('.tmp')))
+    foreign = sorted(
+        n for n in os.listdir(out) if not (
+            _DATA_FILE.fullmatch(n) or n == META_FILE or n.endswith('.tmp')))
     if foreign:
         raise DataError(
             f'{out}: holds files that are not part of a synthetic dataset '

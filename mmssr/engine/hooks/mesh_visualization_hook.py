@@ -33,13 +33,19 @@ class MeshVisualizationHook(Hook):
     def before_val(self, runner) -> None:
         self._val_count += 1
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
                        outputs: Optional[Sequence] = None) -> None:
         if batch_idx != 0 or (self._val_count - 1) % self.interval:
             return
         self._draw(runner, 'val_reconstructions', data_batch, outputs)
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
         if self.draw_test and batch_idx == 0:
             self._draw(runner, 'test_reconstructions', data_batch, outputs)
@@ -54,8 +60,10 @@ class MeshVisualizationHook(Hook):
             image = image.cpu().numpy()
             if image.ndim == 4:  # a pair: show its first view
                 image = image[0]
-            renders = render_mesh_views(sample.pred_vertices[None],
-                                        sample.pred_faces, self.view_ids,
-                                        image_size=image.shape[-1])[0]
+            renders = render_mesh_views(
+                sample.pred_vertices[None],
+                sample.pred_faces,
+                self.view_ids,
+                image_size=image.shape[-1])[0]
             rows.append([rgba_to_rgb(image)] + list(renders))
         runner.visualizer.add_image(name, image_grid(rows), step=runner.iter)

@@ -11,7 +11,6 @@ from mmssr.structures import NUM_VIEWS
 from mmssr.utils import get_ori_model
 
 
-
 @HOOKS.register_module()
 class SemiSupervisedViewpointHook(Hook):
     """Refresh the unlabeled set's pseudo viewpoints every ``interval``.
@@ -29,11 +28,14 @@ class SemiSupervisedViewpointHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, interval: int = 200, by_epoch: bool = False,
+    def __init__(self,
+                 interval: int = 200,
+                 by_epoch: bool = False,
                  **moved) -> None:
         for key in moved:  # a clear word for configs of the first version
-            new = dict(accuracy_gate='gate',
-                       confidence_threshold='threshold').get(key, key)
+            new = dict(
+                accuracy_gate='gate',
+                confidence_threshold='threshold').get(key, key)
             raise ValueError(f'SemiSupervisedViewpointHook.{key}: the rule '
                              f'is the model\'s: set semi_train_cfg.{new}')
         if interval <= 0:
@@ -58,7 +60,10 @@ class SemiSupervisedViewpointHook(Hook):
             self._restored = None
         self._log(runner, unlabeled)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         if not self.by_epoch and self.every_n_train_iters(
                 runner, self.interval):
@@ -93,17 +98,18 @@ class SemiSupervisedViewpointHook(Hook):
         table = self.compute_table(model, self._dataset(runner))
         unlabeled = self._dataset(runner).unlabeled
         unlabeled.set_pseudo_labels(table)
-        runner.logger.info('pseudo-labels updated: coverage {coverage:.3f}, '
-                           'accuracy {accuracy:.3f}, objects with >= 2 views '
-                           '{eligible_objects}'.format(
-                               **unlabeled.pseudo_label_stats()))
+        runner.logger.info(
+            'pseudo-labels updated: coverage {coverage:.3f}, '
+            'accuracy {accuracy:.3f}, objects with >= 2 views '
+            '{eligible_objects}'.format(**unlabeled.pseudo_label_stats()))
         return table
 
     def compute_table(self, model, dataset) -> Tensor:
         """The table; each rank labels its share. Keeps the reference
         objects' agreement per category (``self.agreement``)."""
         rank, world_size = get_dist_info()
-        table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS), -1,
+        table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS),
+                           -1,
                            dtype=torch.long)
         agree = torch.zeros(len(dataset.unlabeled.categories), 2)
         names = [name for _, name in dataset.unlabeled.categories]
@@ -120,14 +126,19 @@ class SemiSupervisedViewpointHook(Hook):
             table, agree = table.to(device), agree.to(device)
             all_reduce(table, op='max')  # other ranks' rows hold -1
             all_reduce(agree, op='sum')
-        self.agreement = {name: float(a / n) for name, (a, n) in
-                          zip(names, agree.cpu().tolist()) if n > 0}
+        self.agreement = {
+            name: float(a / n)
+            for name, (a, n) in zip(names,
+                                    agree.cpu().tolist()) if n > 0
+        }
         return table.cpu()
 
     def _log(self, runner, unlabeled) -> None:
         stats = unlabeled.pseudo_label_stats()
         scalars = {f'pseudo_{k}': stats[k] for k in ('coverage', 'accuracy')}
-        scalars.update({f'agreement/{k}': v
-                        for k, v in self.agreement.items()})
+        scalars.update({
+            f'agreement/{k}': v
+            for k, v in self.agreement.items()
+        })
         for key, value in scalars.items():
             runner.message_hub.update_scalar(f'train/{key}', value)

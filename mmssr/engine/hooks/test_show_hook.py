@@ -23,7 +23,9 @@ class TestShowHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self, out_dir: str, num: int = 8,
+    def __init__(self,
+                 out_dir: str,
+                 num: int = 8,
                  view_ids: Sequence[int] = (0, 6, 12, 18),
                  image_size: int = 96) -> None:
         self.out_dir = out_dir
@@ -36,11 +38,16 @@ class TestShowHook(Hook):
         dataset = runner.test_dataloader.dataset
         total = len(dataset)
         count = min(self.num, total)
-        self._chosen = set(np.linspace(0, total - 1, count).round().astype(
-            int).tolist()) if count > 0 else set()
+        self._chosen = set(
+            np.linspace(
+                0, total - 1,
+                count).round().astype(int).tolist()) if count > 0 else set()
         os.makedirs(self.out_dir, exist_ok=True)
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
                         outputs: Optional[Sequence] = None) -> None:
         if not outputs or data_batch is None:
             return
@@ -54,8 +61,7 @@ class TestShowHook(Hook):
 
         from mmssr.apis.inferencer import write_mesh
         from mmssr.visualization import (image_grid, render_mesh_views,
-                                         rgba_to_rgb,
-                                         vertex_colors_from_image)
+                                         rgba_to_rgb, vertex_colors_from_image)
         if image.ndim == 4:  # a pair: its first view
             image = image[0]
         meta = sample.metainfo
@@ -65,22 +71,27 @@ class TestShowHook(Hook):
                 f'_view{view}')
         verts = sample.pred_vertices.detach().cpu()
         faces = sample.pred_faces.detach().cpu()
-        colors, _ = vertex_colors_from_image(verts.numpy(), faces.numpy(),
-                                             image, view_id=view)
-        write_mesh(osp.join(self.out_dir, name + '.ply'), verts.numpy(),
-                   faces.numpy(), colors)
+        colors, _ = vertex_colors_from_image(
+            verts.numpy(), faces.numpy(), image, view_id=view)
+        write_mesh(
+            osp.join(self.out_dir, name + '.ply'), verts.numpy(),
+            faces.numpy(), colors)
         size = self.image_size
-        renders = render_mesh_views(verts[None], faces, self.view_ids,
-                                    image_size=size)[0]
-        row = [cv2.resize(rgba_to_rgb(image), (size, size),
-                          interpolation=cv2.INTER_NEAREST)] + list(renders)
+        renders = render_mesh_views(
+            verts[None], faces, self.view_ids, image_size=size)[0]
+        row = [
+            cv2.resize(
+                rgba_to_rgb(image), (size, size),
+                interpolation=cv2.INTER_NEAREST)
+        ] + list(renders)
         dataset = runner.test_dataloader.dataset
         if hasattr(dataset, 'get_images') and 'object_idx' in meta:
             gt = dataset.get_images([int(meta['object_idx'])] *
                                     len(self.view_ids), self.view_ids)
             for alpha in gt[:, 3]:
-                sil = cv2.resize(alpha, (size, size),
-                                 interpolation=cv2.INTER_NEAREST)
+                sil = cv2.resize(
+                    alpha, (size, size), interpolation=cv2.INTER_NEAREST)
                 row.append(np.repeat(sil[..., None], 3, 2))
-        cv2.imwrite(osp.join(self.out_dir, name + '_show.png'),
-                    image_grid([row])[..., ::-1])
+        cv2.imwrite(
+            osp.join(self.out_dir, name + '_show.png'),
+            image_grid([row])[..., ::-1])

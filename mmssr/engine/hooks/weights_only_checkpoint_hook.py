@@ -23,12 +23,14 @@ def to_weights_only(obj: Any) -> Any:
     """
     if isinstance(obj, HistoryBuffer):
         return {
-            _BUFFER_TAG: True,
-            'log': torch.from_numpy(np.asarray(obj._log_history,
-                                               dtype=np.float64)),
-            'count': torch.from_numpy(np.asarray(obj._count_history,
-                                                 dtype=np.float64)),
-            'max_length': int(obj.max_length),
+            _BUFFER_TAG:
+            True,
+            'log':
+            torch.from_numpy(np.asarray(obj._log_history, dtype=np.float64)),
+            'count':
+            torch.from_numpy(np.asarray(obj._count_history, dtype=np.float64)),
+            'max_length':
+            int(obj.max_length),
         }
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:

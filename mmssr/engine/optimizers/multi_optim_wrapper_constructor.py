@@ -20,7 +20,8 @@ class MultiOptimWrapperConstructor:
     an error, so nothing is silently frozen.
     """
 
-    def __init__(self, optim_wrapper_cfg: dict,
+    def __init__(self,
+                 optim_wrapper_cfg: dict,
                  paramwise_cfg: Optional[dict] = None) -> None:
         if not isinstance(optim_wrapper_cfg, dict) or not optim_wrapper_cfg:
             raise TypeError('optim_wrapper must map sub-module names to '
@@ -43,11 +44,13 @@ class MultiOptimWrapperConstructor:
             module = getattr(model, name)
             cfg = dict(cfg)
             paramwise = cfg.pop('paramwise_cfg', None)
-            wrappers[name] = DefaultOptimWrapperConstructor(
-                cfg, paramwise)(module)
+            wrappers[name] = DefaultOptimWrapperConstructor(cfg, paramwise)(
+                module)
             covered.update(id(p) for p in module.parameters())
-        missed = [n for n, p in model.named_parameters()
-                  if p.requires_grad and id(p) not in covered]
+        missed = [
+            n for n, p in model.named_parameters()
+            if p.requires_grad and id(p) not in covered
+        ]
         if missed:
             raise ValueError('parameters without an optimizer: '
                              f'{missed[:5]}{"..." if len(missed) > 5 else ""}')

@@ -23,7 +23,9 @@ def _as_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def sample_surface(vertices, faces, num: int,
+def sample_surface(vertices,
+                   faces,
+                   num: int,
                    seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
     """``num`` points (num, 3) and unit face normals (num, 3), float32.
 
@@ -53,8 +55,9 @@ def sample_surface(vertices, faces, num: int,
     r2 = rng.random(num)
     w0, w1, w2 = 1.0 - r1, r1 * (1.0 - r2), r1 * r2
     tri = corners[chosen]
-    points = (w0[:, None] * tri[:, 0] + w1[:, None] * tri[:, 1] +
-              w2[:, None] * tri[:, 2])
+    points = (
+        w0[:, None] * tri[:, 0] + w1[:, None] * tri[:, 1] +
+        w2[:, None] * tri[:, 2])
     return points.astype(np.float32), normals[chosen].astype(np.float32)
 
 
@@ -102,11 +105,12 @@ def _abs_cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def chamfer_and_fscore(
-        pred_pts,
-        pred_normals: Optional[np.ndarray],
-        gt_pts,
-        gt_normals: Optional[np.ndarray],
-        thresholds: Sequence[float] = (0.01, 0.02)) -> Dict[str, float]:
+    pred_pts,
+    pred_normals: Optional[np.ndarray],
+    gt_pts,
+    gt_normals: Optional[np.ndarray],
+    thresholds: Sequence[float] = (0.01, 0.02)
+) -> Dict[str, float]:
     """Surface scores of predicted points against ground-truth points.
 
     Returns a dict with
@@ -145,6 +149,6 @@ def chamfer_and_fscore(
                              f'{len(pn)} for {len(pred)} predicted, '
                              f'{len(gn)} for {len(gt)} ground-truth points')
         out['normal_consistency'] = float(
-            0.5 * (_abs_cos(pn, gn[i_pred]).mean() +
-                   _abs_cos(gn, pn[i_gt]).mean()))
+            0.5 *
+            (_abs_cos(pn, gn[i_pred]).mean() + _abs_cos(gn, pn[i_gt]).mean()))
     return out

@@ -101,11 +101,12 @@ class ShapeNetIoUMetric(BaseMetric):
             pred = voxelize_mesh(sample['pred_vertices'], sample['pred_faces'],
                                  self.resolution)
             view = sample.get('source_view_ids')
-            result = dict(category=sample.get('category', 'unknown'),
-                          obj_index=int(sample.get('obj_index', -1)),
-                          view=int(torch.as_tensor(view).view(-1)[0])
-                          if view is not None else -1,
-                          iou=voxel_iou(pred, gt))
+            result = dict(
+                category=sample.get('category', 'unknown'),
+                obj_index=int(sample.get('obj_index', -1)),
+                view=int(torch.as_tensor(view).view(-1)[0])
+                if view is not None else -1,
+                iou=voxel_iou(pred, gt))
             if sample.get('gt_points') is not None:
                 result['surface'] = self._surface_scores(sample)
             self.results.append(result)
@@ -158,15 +159,16 @@ class ShapeNetIoUMetric(BaseMetric):
         rows: Dict[str, Dict[str, float]] = OrderedDict()
         metrics = OrderedDict()
         for key in per_cat[cats[0]][0]:
-            row = OrderedDict(
-                (n, float(np.mean([s[key] for s in per_cat[n]])))
-                for n in cats)
+            row = OrderedDict((n, float(np.mean([s[key] for s in per_cat[n]])))
+                              for n in cats)
             row['mean'] = float(np.mean(list(row.values())))
             rows[key] = row
             for n in cats:
                 metrics[f'{key}/{n}'] = row[n]
             metrics[key] = row['mean']
         count = sum(len(v) for v in per_cat.values())
-        print_log(f'surface metrics over {count} views:\n' +
-                  format_metric_table(rows), logger='current')
+        print_log(
+            f'surface metrics over {count} views:\n' +
+            format_metric_table(rows),
+            logger='current')
         return metrics

@@ -30,20 +30,25 @@ class SoftRasEncoder(BaseModule):
         self.image_size = image_size
         layers, prev = [], in_channels
         for ch in channels:
-            layers += [nn.Conv2d(prev, ch, 5, stride=2, padding=2),
-                       nn.ReLU(inplace=True)]
+            layers += [
+                nn.Conv2d(prev, ch, 5, stride=2, padding=2),
+                nn.ReLU(inplace=True)
+            ]
             prev = ch
         self.convs = nn.Sequential(*layers)
-        dims = [prev * (image_size // 2**len(channels))**2,
-                *hidden_dims, out_channels]
+        dims = [
+            prev * (image_size // 2**len(channels))**2, *hidden_dims,
+            out_channels
+        ]
         fcs = []
         for a, b in zip(dims[:-1], dims[1:]):
             fcs += [nn.Linear(a, b), nn.ReLU(inplace=True)]
         self.fcs = nn.Sequential(*fcs)
 
     def forward(self, images: Tensor) -> Tensor:
-        if images.dim() != 4 or images.shape[1:] != (
-                self.in_channels, self.image_size, self.image_size):
+        if images.dim() != 4 or images.shape[1:] != (self.in_channels,
+                                                     self.image_size,
+                                                     self.image_size):
             raise ValueError(
                 f'expected images (N, {self.in_channels}, {self.image_size}, '
                 f'{self.image_size}), got {tuple(images.shape)}')

@@ -44,7 +44,8 @@ class RandomChannelShuffle(nn.Module):
         super().__init__()
         self.channels = _check_channels(channels)
 
-    def forward(self, images: Tensor,
+    def forward(self,
+                images: Tensor,
                 generator: Optional[torch.Generator] = None) -> Tensor:
         _check_images(images, self.channels)
         n, c = images.shape[0], self.channels
@@ -75,7 +76,8 @@ class RandomChannelGain(nn.Module):
         self.magnitude = float(magnitude)
         self.channels = _check_channels(channels)
 
-    def forward(self, images: Tensor,
+    def forward(self,
+                images: Tensor,
                 generator: Optional[torch.Generator] = None) -> Tensor:
         _check_images(images, self.channels)
         n, c = images.shape[0], self.channels
@@ -103,7 +105,8 @@ class RandomInPlaneRotation(nn.Module):
                              f'{max_angle}')
         self.max_angle = float(max_angle)
 
-    def forward(self, images: Tensor,
+    def forward(self,
+                images: Tensor,
                 generator: Optional[torch.Generator] = None) -> Tensor:
         _check_images(images, 1)
         angle = (torch.rand((), generator=generator) * 2 - 1) * \

@@ -25,7 +25,8 @@ class MeshDataPreprocessor(BaseDataPreprocessor):
             keeps the size the data has.
     """
 
-    def __init__(self, num_channels: int = 4,
+    def __init__(self,
+                 num_channels: int = 4,
                  image_size: Optional[int] = None) -> None:
         super().__init__()
         self.num_channels = num_channels
@@ -50,8 +51,8 @@ class MeshDataPreprocessor(BaseDataPreprocessor):
             inputs = inputs.float() / 255.0
         else:
             inputs = inputs.float()
-        return dict(inputs=self.resize(inputs),
-                    data_samples=data.get('data_samples'))
+        return dict(
+            inputs=self.resize(inputs), data_samples=data.get('data_samples'))
 
     def resize(self, images: Tensor) -> Tensor:
         """Views (..., C, S, S) at ``image_size`` (area mean to shrink)."""
@@ -62,7 +63,9 @@ class MeshDataPreprocessor(BaseDataPreprocessor):
         lead = images.shape[:-3]
         flat = images.reshape(-1, *images.shape[-3:])
         mode = 'area' if size < images.shape[-1] else 'bilinear'
-        flat = F.interpolate(flat, size=(size, size), mode=mode,
-                             **({} if mode == 'area' else
-                                dict(align_corners=False)))
+        flat = F.interpolate(
+            flat,
+            size=(size, size),
+            mode=mode,
+            **({} if mode == 'area' else dict(align_corners=False)))
         return flat.reshape(*lead, *flat.shape[-3:])

@@ -57,9 +57,9 @@ class TemplateMeshDecoder(BaseModule):
         if np.abs(verts).min() < 1e-6:
             raise ValueError('template_rotation leaves a template coordinate '
                              'at zero; choose other angles')
-        self.register_buffer('template',
-                             torch.as_tensor(verts * template_scale,
-                                             dtype=torch.float32))
+        self.register_buffer(
+            'template',
+            torch.as_tensor(verts * template_scale, dtype=torch.float32))
         self.register_buffer('faces', torch.as_tensor(faces))
         self.centroid_scale = centroid_scale
         self.bias_scale = bias_scale

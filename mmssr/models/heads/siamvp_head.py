@@ -84,11 +84,11 @@ class SiamVPHead(BaseModule):
                              f'S), got {tuple(images.shape)}')
 
     @torch.no_grad()
-    def predict_viewpoints(self,
-                           images: Tensor,
-                           reference_images: Tensor,
-                           batch_size: int = 256
-                           ) -> Tuple[Tensor, Tensor, Tensor]:
+    def predict_viewpoints(
+            self,
+            images: Tensor,
+            reference_images: Tensor,
+            batch_size: int = 256) -> Tuple[Tensor, Tensor, Tensor]:
         """Most similar reference viewpoint of each image.
 
         Args:
@@ -112,7 +112,8 @@ class SiamVPHead(BaseModule):
         return view, conf, probs
 
     @torch.no_grad()
-    def reference_probabilities(self, images: Tensor,
+    def reference_probabilities(self,
+                                images: Tensor,
                                 reference_images: Tensor,
                                 batch_size: int = 256) -> Tensor:
         """Same-viewpoint probabilities (N, R, V) of every image against
@@ -124,13 +125,14 @@ class SiamVPHead(BaseModule):
         try:
             num_refs, num_views = reference_images.shape[:2]
             ref_emb = torch.cat([
-                self.embed_images(chunk) for chunk in
-                reference_images.flatten(0, 1).split(batch_size)
+                self.embed_images(chunk)
+                for chunk in reference_images.flatten(0, 1).split(batch_size)
             ]).view(num_refs, num_views, -1)
             probs = [
-                torch.sigmoid(self.pair_logits(
-                    self.embed_images(chunk)[:, None, None], ref_emb[None]))
-                for chunk in images.split(batch_size)
+                torch.sigmoid(
+                    self.pair_logits(
+                        self.embed_images(chunk)[:, None, None],
+                        ref_emb[None])) for chunk in images.split(batch_size)
             ]
         finally:
             self.train(was_training)

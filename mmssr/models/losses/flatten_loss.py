@@ -16,7 +16,9 @@ class FlattenLoss(nn.Module):
     when folded shut.
     """
 
-    def __init__(self, faces: Tensor, loss_weight: float = 1.0,
+    def __init__(self,
+                 faces: Tensor,
+                 loss_weight: float = 1.0,
                  eps: float = 1e-6) -> None:
         super().__init__()
         quads = interior_edge_quads(torch.as_tensor(faces).long())
@@ -36,6 +38,6 @@ class FlattenLoss(nn.Module):
         b = v3 - v0
         a = a - (a * edge).sum(-1, keepdim=True) / edge_len2 * edge
         b = b - (b * edge).sum(-1, keepdim=True) / edge_len2 * edge
-        cos = (a * b).sum(-1) / torch.sqrt(
-            (a * a).sum(-1) * (b * b).sum(-1) + tiny)
+        cos = (a * b).sum(-1) / torch.sqrt((a * a).sum(-1) *
+                                           (b * b).sum(-1) + tiny)
         return self.loss_weight * (cos + 1).pow(2).sum(-1).mean()

@@ -1,5 +1,4 @@
 """Soft silhouette IoU loss."""
-import torch
 from torch import Tensor, nn
 
 from mmssr.registry import MODELS

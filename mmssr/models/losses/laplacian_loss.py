@@ -14,7 +14,9 @@ class LaplacianLoss(nn.Module):
     degree) of the fixed template topology ``faces``.
     """
 
-    def __init__(self, faces: Tensor, loss_weight: float = 1.0,
+    def __init__(self,
+                 faces: Tensor,
+                 loss_weight: float = 1.0,
                  num_vertices: int = None) -> None:
         super().__init__()
         faces = torch.as_tensor(faces).long()
@@ -22,9 +24,8 @@ class LaplacianLoss(nn.Module):
         pairs, degree = vertex_adjacency(faces, num_vertices)
         self.register_buffer('src', pairs[0], persistent=False)
         self.register_buffer('dst', pairs[1], persistent=False)
-        self.register_buffer('inv_degree',
-                             1.0 / degree.clamp_min(1).float(),
-                             persistent=False)
+        self.register_buffer(
+            'inv_degree', 1.0 / degree.clamp_min(1).float(), persistent=False)
         self.num_vertices = num_vertices
         self.loss_weight = loss_weight
 
@@ -32,6 +33,6 @@ class LaplacianLoss(nn.Module):
         """Vertices (B, V, 3) -> scalar."""
         neighbour_sum = torch.zeros_like(vertices).index_add_(
             1, self.src, vertices[:, self.dst])
-        lap = vertices - neighbour_sum * self.inv_degree.to(
-            vertices)[None, :, None]
+        lap = vertices - neighbour_sum * self.inv_degree.to(vertices)[None, :,
+                                                                      None]
         return self.loss_weight * lap.pow(2).sum(dim=(1, 2)).mean()

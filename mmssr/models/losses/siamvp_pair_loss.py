@@ -26,7 +26,8 @@ class SiamVPPairLoss(nn.Module):
         loss_weight: factor on the loss.
     """
 
-    def __init__(self, num_random_pairs: int = 32,
+    def __init__(self,
+                 num_random_pairs: int = 32,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if int(num_random_pairs) != num_random_pairs or num_random_pairs < 0:
@@ -35,12 +36,12 @@ class SiamVPPairLoss(nn.Module):
         self.num_random_pairs = int(num_random_pairs)
         self.loss_weight = loss_weight
 
-    def forward(self,
-                logits: Tensor,
-                view_ids: Tensor,
-                groups: Optional[Tensor] = None,
-                generator: Optional[torch.Generator] = None
-                ) -> Dict[str, Tensor]:
+    def forward(
+            self,
+            logits: Tensor,
+            view_ids: Tensor,
+            groups: Optional[Tensor] = None,
+            generator: Optional[torch.Generator] = None) -> Dict[str, Tensor]:
         """Loss of same-viewpoint logits (N, N), e.g. of ``SiamVPHead``.
 
         Args:
@@ -65,8 +66,8 @@ class SiamVPPairLoss(nn.Module):
         view_ids = view_ids.to(logits.device).reshape(-1)
         if len(view_ids) != n:
             raise ValueError(f'{len(view_ids)} view ids for {n} images')
-        upper = torch.triu(torch.ones(n, n, dtype=torch.bool,
-                                      device=logits.device), 1)
+        upper = torch.triu(
+            torch.ones(n, n, dtype=torch.bool, device=logits.device), 1)
         if groups is not None:
             groups = groups.to(logits.device).reshape(-1)
             if len(groups) != n:
@@ -84,8 +85,9 @@ class SiamVPPairLoss(nn.Module):
             hard = pick_hard(values)
             chosen = [values[hard:hard + 1]]
             if self.num_random_pairs:
-                pick = torch.randint(len(idx), (self.num_random_pairs, ),
-                                     generator=generator).to(idx.device)
+                pick = torch.randint(
+                    len(idx), (self.num_random_pairs, ),
+                    generator=generator).to(idx.device)
                 chosen.append(values[pick])
             chosen = torch.cat(chosen)
             scored.append(chosen)
@@ -94,13 +96,14 @@ class SiamVPPairLoss(nn.Module):
             flag[0] = False
             random_mask.append(flag)
         if not scored:
-            return dict(loss_siamvp=logits.sum() * 0.0,
-                        acc_siamvp=logits.new_tensor(0.0))
+            return dict(
+                loss_siamvp=logits.sum() * 0.0,
+                acc_siamvp=logits.new_tensor(0.0))
         scored, targets = torch.cat(scored), torch.cat(targets)
         random_mask = torch.cat(random_mask)
         loss = F.binary_cross_entropy_with_logits(scored, targets)
         correct = ((scored > 0).to(targets) == targets)[random_mask]
         acc = correct.float().mean() if len(correct) else \
             logits.new_tensor(0.0)
-        return dict(loss_siamvp=self.loss_weight * loss,
-                    acc_siamvp=acc.detach())
+        return dict(
+            loss_siamvp=self.loss_weight * loss, acc_siamvp=acc.detach())

@@ -10,7 +10,6 @@ import torch
 from torch import Tensor
 
 from mmssr.models.utils import rotate_images
-
 from mmssr.utils.errors import ConfigError, did_you_mean
 
 
@@ -61,11 +60,11 @@ class SemiTrainConfig:
             (self.confidence in ('probability', 'margin'), 'confidence',
              "'probability' or 'margin'"),
             (0.0 <= self.threshold < 1.0, 'threshold', 'a number in [0, 1)'),
-            (self.reference in ('first', 'all'), 'reference',
-             "'first' or 'all'"),
+            (self.reference
+             in ('first', 'all'), 'reference', "'first' or 'all'"),
             (self.batch_size >= 1, 'batch_size', 'a positive integer'),
-            (self.viewpoints in ('pseudo', 'oracle', 'random'),
-             'viewpoints', "'pseudo', 'oracle' or 'random'"),
+            (self.viewpoints in ('pseudo', 'oracle', 'random'), 'viewpoints',
+             "'pseudo', 'oracle' or 'random'"),
             (0.0 <= self.min_agreement <= 1.0, 'min_agreement',
              'a number in [0, 1]'),
         )
@@ -123,10 +122,12 @@ def viewpoint_confidence(siamvp, queries: Tensor, references: Tensor,
         conf = top2[:, 0] - top2[:, 1]
     if cfg.rotation_check:
         size = references.shape[-3:]
-        rotated = rotate_images(references.reshape(-1, *size),
-                                cfg.rotation_angle).view_as(references)
+        rotated = rotate_images(
+            references.reshape(-1, *size),
+            cfg.rotation_angle).view_as(references)
         rot_views, _, _ = siamvp.predict_viewpoints(
-            rotate_images(queries, cfg.rotation_angle), rotated,
+            rotate_images(queries, cfg.rotation_angle),
+            rotated,
             batch_size=cfg.batch_size)
         conf = torch.where(rot_views == views, conf, torch.zeros_like(conf))
     return views.cpu(), conf.float().cpu(), agreement

@@ -8,8 +8,8 @@ from torch import Tensor
 from mmssr.registry import MODELS
 from mmssr.structures import MeshDataSample
 
-ForwardResults = Union[Dict[str, Tensor], List[MeshDataSample],
-                       Tuple[Tensor, Tensor]]
+ForwardResults = Union[Dict[str, Tensor], List[MeshDataSample], Tuple[Tensor,
+                                                                      Tensor]]
 
 
 @MODELS.register_module()
@@ -46,26 +46,29 @@ class SoftRasReconstructor(BaseModel):
                      type='FlattenLoss', loss_weight=5e-4),
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        data_preprocessor = dict(data_preprocessor
-                                 or dict(type='MeshDataPreprocessor'))
+        data_preprocessor = dict(
+            data_preprocessor or dict(type='MeshDataPreprocessor'))
         if image_size is not None:
-            encoder, renderer, data_preprocessor = (
-                _with_image_size(cfg, image_size, name)
-                for cfg, name in ((encoder, 'encoder'), (renderer, 'renderer'),
-                                  (data_preprocessor, 'data_preprocessor')))
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+            encoder, renderer, data_preprocessor = (_with_image_size(
+                cfg, image_size,
+                name) for cfg, name in ((encoder, 'encoder'), (renderer,
+                                                               'renderer'),
+                                        (data_preprocessor,
+                                         'data_preprocessor')))
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.encoder = MODELS.build(encoder)
         self.decoder = MODELS.build(decoder)
         self.renderer = MODELS.build(renderer)
         self.image_size = self.encoder.image_size
         self.loss_silhouette = MODELS.build(loss_silhouette)
         faces = self.decoder.faces
-        self.loss_laplacian = (MODELS.build(dict(loss_laplacian,
-                                                 faces=faces))
-                               if loss_laplacian else None)
-        self.loss_flatten = (MODELS.build(dict(loss_flatten, faces=faces))
-                             if loss_flatten else None)
+        self.loss_laplacian = (
+            MODELS.build(dict(loss_laplacian, faces=faces))
+            if loss_laplacian else None)
+        self.loss_flatten = (
+            MODELS.build(dict(loss_flatten, faces=faces))
+            if loss_flatten else None)
 
     def reconstruct(self, images: Tensor) -> Tuple[Tensor, Tensor]:
         """Images (N, 4, S, S) in [0, 1] -> vertices (N, V, 3), faces."""
@@ -118,12 +121,12 @@ class SoftRasReconstructor(BaseModel):
         # Render [M_A, M_B] at eye A, then [M_A, M_B] at eye B.
         eyes_a, eyes_b = eyes[:, 0], eyes[:, 1]
         render_eyes = torch.cat([eyes_a, eyes_a, eyes_b, eyes_b])
-        silhouettes = self.renderer(vertices.repeat(2, 1, 1), faces,
-                                    render_eyes)[:, 3]
-        targets = torch.cat([pairs[:, 0, 3], pairs[:, 0, 3], pairs[:, 1, 3],
-                             pairs[:, 1, 3]])
-        losses = dict(loss_silhouette=self.loss_silhouette(
-            silhouettes, targets))
+        silhouettes = self.renderer(
+            vertices.repeat(2, 1, 1), faces, render_eyes)[:, 3]
+        targets = torch.cat(
+            [pairs[:, 0, 3], pairs[:, 0, 3], pairs[:, 1, 3], pairs[:, 1, 3]])
+        losses = dict(
+            loss_silhouette=self.loss_silhouette(silhouettes, targets))
         if self.loss_laplacian is not None:
             losses['loss_laplacian'] = self.loss_laplacian(vertices)
         if self.loss_flatten is not None:
@@ -131,9 +134,11 @@ class SoftRasReconstructor(BaseModel):
         return losses
 
     @torch.no_grad()
-    def predict(self, inputs: Tensor,
-                data_samples: Optional[List[MeshDataSample]] = None
-                ) -> List[MeshDataSample]:
+    def predict(
+        self,
+        inputs: Tensor,
+        data_samples: Optional[List[MeshDataSample]] = None
+    ) -> List[MeshDataSample]:
         """Meshes of single views (B, 4, S, S) as data samples."""
         images = self._single_views(inputs)
         vertices, faces = self.reconstruct(images)

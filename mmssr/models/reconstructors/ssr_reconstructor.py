@@ -16,14 +16,19 @@ from .pseudo_labeling import (PseudoLabels, SemiTrainConfig,
 
 # SiamVPHead arguments of the first version, and where they live now.
 _MOVED_SIAMVP_ARGS = {
-    'color_jitter': "siamvp_augments=[dict(type='RandomChannelGain', "
-                    'magnitude=...)]',
-    'channel_shuffle': "siamvp_augments=[dict(type='RandomChannelShuffle')]",
-    'rotation_aug': "siamvp_augments=[dict(type='RandomInPlaneRotation')]",
-    'max_rotation': "siamvp_augments=[dict(type='RandomInPlaneRotation', "
-                    'max_angle=...)]',
-    'num_random_pairs': "siamvp_loss=dict(type='SiamVPPairLoss', "
-                        'num_random_pairs=...)',
+    'color_jitter':
+    "siamvp_augments=[dict(type='RandomChannelGain', "
+    'magnitude=...)]',
+    'channel_shuffle':
+    "siamvp_augments=[dict(type='RandomChannelShuffle')]",
+    'rotation_aug':
+    "siamvp_augments=[dict(type='RandomInPlaneRotation')]",
+    'max_rotation':
+    "siamvp_augments=[dict(type='RandomInPlaneRotation', "
+    'max_angle=...)]',
+    'num_random_pairs':
+    "siamvp_loss=dict(type='SiamVPPairLoss', "
+    'num_random_pairs=...)',
 }
 
 
@@ -74,12 +79,12 @@ class SSRReconstructor(BaseModel):
                  acc_momentum: float = 0.9,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        data_preprocessor = dict(data_preprocessor
-                                 or dict(type='MeshDataPreprocessor'))
+        data_preprocessor = dict(
+            data_preprocessor or dict(type='MeshDataPreprocessor'))
         data_preprocessor.setdefault('image_size',
                                      reconstructor.get('image_size'))
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         moved = sorted(set(siamvp) & set(_MOVED_SIAMVP_ARGS))
         if moved:
             raise ValueError(
@@ -100,8 +105,7 @@ class SSRReconstructor(BaseModel):
         # (rng_seed, step), both in the state dict: a resumed run replays
         # them exactly, whatever else consumed the global RNG meanwhile.
         self.register_buffer('rng_seed', torch.randint(2**31 - 1, ()))
-        self.register_buffer('train_steps', torch.zeros((),
-                                                        dtype=torch.long))
+        self.register_buffer('train_steps', torch.zeros((), dtype=torch.long))
 
     def forward(self,
                 inputs: Tensor,
@@ -154,15 +158,17 @@ class SSRReconstructor(BaseModel):
         view_ids = torch.stack([ds.view_ids for ds in samples]).flatten() \
             if samples else torch.zeros(0, dtype=torch.long)
         names = sorted({ds.get('category', '') for ds in samples})
-        groups = torch.tensor([names.index(ds.get('category', ''))
-                               for ds in samples],
-                              dtype=torch.long).repeat_interleave(2)
+        groups = torch.tensor(
+            [names.index(ds.get('category', '')) for ds in samples],
+            dtype=torch.long).repeat_interleave(2)
         for augment in self.siamvp_augments:
             images = augment(images, generator)
         logits = self.siamvp(images)
-        return self.siamvp_loss_fn(logits, view_ids.to(inputs.device),
-                                   groups=groups.to(inputs.device),
-                                   generator=generator)
+        return self.siamvp_loss_fn(
+            logits,
+            view_ids.to(inputs.device),
+            groups=groups.to(inputs.device),
+            generator=generator)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
@@ -230,7 +236,8 @@ class SSRReconstructor(BaseModel):
         return flat.reshape(*lead, *flat.shape[-3:])
 
     @torch.no_grad()
-    def pseudo_label(self, queries: Union[Tensor, np.ndarray],
+    def pseudo_label(self,
+                     queries: Union[Tensor, np.ndarray],
                      references: Union[Tensor, np.ndarray],
                      stored_views: Optional[Tensor] = None) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
@@ -253,8 +260,7 @@ class SSRReconstructor(BaseModel):
             that reads no hidden view id (NaN with one reference object).
         """
         cfg = self.semi_train_cfg
-        views, conf, agreement = self.viewpoint_confidence(queries,
-                                                           references)
+        views, conf, agreement = self.viewpoint_confidence(queries, references)
         if cfg.viewpoints == 'oracle':
             if stored_views is None:
                 raise ValueError("semi_train_cfg.viewpoints='oracle' needs "
@@ -262,8 +268,9 @@ class SSRReconstructor(BaseModel):
             views = torch.as_tensor(stored_views).long().cpu()
             conf = torch.ones(len(views))
         elif cfg.viewpoints == 'random':
-            views = torch.randint(references.shape[1], (len(views), ),
-                                  generator=self._pseudo_generator())
+            views = torch.randint(
+                references.shape[1], (len(views), ),
+                generator=self._pseudo_generator())
             conf = torch.ones(len(views))
         accept = conf > cfg.threshold
         if cfg.min_agreement > 0 and not agreement >= cfg.min_agreement:
@@ -276,9 +283,10 @@ class SSRReconstructor(BaseModel):
             int(self.rng_seed) * 1_000_033 + int(self.train_steps))
 
     @torch.no_grad()
-    def viewpoint_confidence(self, queries: Union[Tensor, np.ndarray],
-                             references: Union[Tensor, np.ndarray]
-                             ) -> Tuple[Tensor, Tensor, float]:
+    def viewpoint_confidence(
+            self, queries: Union[Tensor, np.ndarray],
+            references: Union[Tensor,
+                              np.ndarray]) -> Tuple[Tensor, Tensor, float]:
         """SiamVP's best reference view of every query, its confidence and
         the reference objects' agreement (see :meth:`pseudo_label`), before
         the threshold."""

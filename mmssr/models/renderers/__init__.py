@@ -1,6 +1,7 @@
 from .blend import hard_rgb_blend, soft_silhouette_blend, softmax_rgb_blend
 from .cameras import LookAtPerspectiveCameras
 from .fragments import Fragments, PairChunk
+from .fused import fused_available, fused_silhouette, fused_soft_silhouette
 from .rasterizer import (PAIRS_PER_CHUNK, SoftMeshRasterizer,
                          gather_face_vertices)
 from .settings import BlendParams, RasterizationSettings, influence_radius
@@ -12,5 +13,6 @@ __all__ = [
     'LookAtPerspectiveCameras', 'RasterizationSettings', 'BlendParams',
     'SoftMeshRasterizer', 'Fragments', 'PairChunk', 'PAIRS_PER_CHUNK',
     'gather_face_vertices', 'soft_silhouette_blend', 'hard_rgb_blend',
-    'softmax_rgb_blend', 'face_normals', 'lambertian_face_colors'
+    'softmax_rgb_blend', 'face_normals', 'lambertian_face_colors',
+    'fused_available', 'fused_silhouette', 'fused_soft_silhouette'
 ]

@@ -44,8 +44,8 @@ class _SoftSilhouette(torch.autograd.Function):
     def forward(ctx, face_xy: Tensor, fragments: Fragments,
                 sigma: float) -> Tensor:
         dtype, device = face_xy.dtype, face_xy.device
-        log_trans = torch.zeros(fragments.num_pixels, dtype=dtype,
-                                device=device)
+        log_trans = torch.zeros(
+            fragments.num_pixels, dtype=dtype, device=device)
         zero = torch.zeros((), dtype=dtype, device=device)
         for c in fragments.chunks:
             signed = torch.where(c.inside, c.d2, -c.d2) / sigma
@@ -63,8 +63,8 @@ class _SoftSilhouette(torch.autograd.Function):
         trans, = ctx.saved_tensors
         fragments, sigma = ctx.fragments, ctx.sigma
         num_faces = fragments.face_xy.shape[0]
-        grad = torch.zeros(num_faces * 6, dtype=trans.dtype,
-                           device=trans.device)
+        grad = torch.zeros(
+            num_faces * 6, dtype=trans.dtype, device=trans.device)
         # dA/dx = (1 - A) D for x = delta d2 / sigma; the per-pixel factors
         # (and -2/sigma) are folded here, before the per-pair gather.
         weight = grad_alpha.reshape(-1) * trans * (-2.0 / sigma)
@@ -105,14 +105,15 @@ def _colour_pairs(fragments: Fragments, blend_params: BlendParams,
     if not blend_params.fill_back:
         # Outward faces seen from the front wind clockwise on the screen
         # (x right, y up) in this left-handed camera frame.
-        pairs = pairs.select(
-            (fragments.face_area2[pairs.face.long()] < 0).nonzero()[:, 0])
+        pairs = pairs.select((fragments.face_area2[pairs.face.long()]
+                              < 0).nonzero()[:, 0])
     return pairs
 
 
 def _background(blend_params: BlendParams, like: Tensor) -> Tensor:
-    return torch.as_tensor(blend_params.background_color, dtype=like.dtype,
-                           device=like.device).reshape(3)
+    return torch.as_tensor(
+        blend_params.background_color, dtype=like.dtype,
+        device=like.device).reshape(3)
 
 
 def _image(rgb: Tensor, fragments: Fragments) -> Tensor:
@@ -136,12 +137,10 @@ def hard_rgb_blend(textures: Tensor, fragments: Fragments,
     num_pixels = fragments.num_pixels
     inv_z = 1.0 / fragments.face_depth[face].t()
     z = 1.0 / (pairs.bary * inv_z).sum(0)
-    zmin = torch.full((num_pixels, ), math.inf, dtype=z.dtype,
-                      device=z.device)
+    zmin = torch.full((num_pixels, ), math.inf, dtype=z.dtype, device=z.device)
     zmin.scatter_reduce_(0, pix, z, reduce='amin')
     nearest = z <= zmin[pix]
-    winner = torch.full((num_pixels, ), -1, dtype=torch.long,
-                        device=z.device)
+    winner = torch.full((num_pixels, ), -1, dtype=torch.long, device=z.device)
     winner.scatter_reduce_(0, pix[nearest], face[nearest], reduce='amax')
     hit = winner >= 0
     rgb = _background(blend_params, textures).expand(num_pixels, 3).clone()
@@ -170,8 +169,8 @@ def softmax_rgb_blend(textures: Tensor,
     face, pix = pairs.face.long(), pairs.pix.long()
     num_pixels = fragments.num_pixels
     sigma, gamma = blend_params.sigma, blend_params.gamma
-    prob = torch.sigmoid(torch.where(pairs.inside, pairs.d2, -pairs.d2) /
-                         sigma)
+    prob = torch.sigmoid(
+        torch.where(pairs.inside, pairs.d2, -pairs.d2) / sigma)
     clipped = pairs.bary.clamp(0.0, 1.0)
     clipped = clipped / clipped.sum(0).clamp_min(1e-12)
     inv_z = 1.0 / fragments.face_depth[face].t()
@@ -179,23 +178,26 @@ def softmax_rgb_blend(textures: Tensor,
     z_norm = (zfar - z) / (zfar - znear)
     # Subtracting the per-pixel maximum keeps exp(z'/gamma) from overflowing
     # at small gamma; it cancels in the ratio.
-    z_max = torch.full((num_pixels, ), blend_params.bg_eps, dtype=z.dtype,
+    z_max = torch.full((num_pixels, ),
+                       blend_params.bg_eps,
+                       dtype=z.dtype,
                        device=z.device)
     z_max.scatter_reduce_(0, pix, z_norm, reduce='amax')
     weight = prob * torch.exp((z_norm - z_max[pix]) / gamma)
     w_bg = torch.exp((blend_params.bg_eps - z_max) / gamma)
     denom = w_bg.index_add(0, pix, weight)
-    numer = torch.zeros(num_pixels, 3, dtype=textures.dtype,
-                        device=textures.device).index_add(
-                            0, pix, weight[:, None] * textures[face])
+    numer = torch.zeros(
+        num_pixels, 3, dtype=textures.dtype,
+        device=textures.device).index_add(0, pix,
+                                          weight[:, None] * textures[face])
     bg = _background(blend_params, textures)
     return _image((numer + w_bg[:, None] * bg) / denom[:, None], fragments)
 
 
-def background_rgb(fragments: Fragments,
-                   blend_params: BlendParams) -> Tensor:
+def background_rgb(fragments: Fragments, blend_params: BlendParams) -> Tensor:
     """The background colour everywhere (B, S, S, 3), for alpha-only
     renders (an expanded view, not a copy)."""
     s = fragments.image_size
-    return _background(blend_params, fragments.face_xy).view(
-        1, 1, 1, 3).expand(fragments.batch_size, s, s, 3)
+    return _background(blend_params,
+                       fragments.face_xy).view(1, 1, 1, 3).expand(
+                           fragments.batch_size, s, s, 3)

@@ -51,11 +51,13 @@ class PairChunk:
 
     def select(self, index: Tensor) -> 'PairChunk':
         """The pairs at ``index`` (a 1-D long index or a bool mask)."""
-        return PairChunk(**{
-            f.name: None if getattr(self, f.name) is None else
-            getattr(self, f.name)[..., index]
-            for f in fields(self)
-        })
+        return PairChunk(
+            **{
+                f.name:
+                None if getattr(self, f.name) is
+                None else getattr(self, f.name)[..., index]
+                for f in fields(self)
+            })
 
     @staticmethod
     def cat(chunks: List['PairChunk']) -> 'PairChunk':
@@ -118,5 +120,4 @@ class Fragments:
         return PairChunk(empty_i, empty_i, empty_f, empty_b, empty_b,
                          torch.zeros(0, dtype=torch.uint8, device=device),
                          empty_f, empty_f, empty_f,
-                         torch.zeros(3, 0, dtype=empty_f.dtype,
-                                     device=device))
+                         torch.zeros(3, 0, dtype=empty_f.dtype, device=device))

@@ -74,8 +74,9 @@ class _FaceBins:
         local_face = torch.repeat_interleave(
             torch.arange(f1 - f0, device=device, dtype=torch.int32), counts)
         starts = (torch.cumsum(counts, 0) - counts).int()
-        local = torch.arange(local_face.numel(), device=device,
-                             dtype=torch.int32) - starts[local_face]
+        local = torch.arange(
+            local_face.numel(), device=device,
+            dtype=torch.int32) - starts[local_face]
         width = self.width[f0:f1][local_face]
         quot = torch.div(local, width, rounding_mode='floor')
         row = self.row0[f0:f1][local_face] + quot
@@ -95,8 +96,8 @@ def signed_area2(face_xy: Tensor) -> Tensor:
     a, b, c = face_xy.unbind(1)
     # Same operation order as the per-pair test in _pair_geometry, so the
     # per-face and per-pair signs agree bit for bit.
-    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (
-        b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    return (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (
+        c[:, 0] - a[:, 0])
 
 
 def _pair_geometry(px: Tensor, py: Tensor, tri: Tensor) -> dict:
@@ -146,8 +147,14 @@ def _pair_geometry(px: Tensor, py: Tensor, tri: Tensor) -> dict:
     neg = (crosses[0] <= 0) & (crosses[1] <= 0) & (crosses[2] <= 0)
     inside = torch.where(area2 > 0, pos, neg & (area2 < 0))
     return dict(
-        d2=best[0], edge=best[1], t=best[2], rx=best[3], ry=best[4],
-        inside=inside, cross=crosses, area2=area2)
+        d2=best[0],
+        edge=best[1],
+        t=best[2],
+        rx=best[3],
+        ry=best[4],
+        inside=inside,
+        cross=crosses,
+        area2=area2)
 
 
 def gather_face_vertices(points: Tensor, faces: Tensor) -> Tensor:

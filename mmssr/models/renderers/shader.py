@@ -14,8 +14,8 @@ DEFAULT_LIGHT = (0.4, 0.8, -0.6)
 def face_normals(vertices: Tensor, faces: Tensor) -> Tensor:
     """Unit normals (B, F, 3) of faces (F, 3) of vertices (B, V, 3)."""
     tri = vertices[:, faces]
-    normal = torch.cross(tri[:, :, 1] - tri[:, :, 0],
-                         tri[:, :, 2] - tri[:, :, 0], dim=-1)
+    normal = torch.cross(
+        tri[:, :, 1] - tri[:, :, 0], tri[:, :, 2] - tri[:, :, 0], dim=-1)
     return torch.nn.functional.normalize(normal, dim=-1, eps=1e-12)
 
 
@@ -34,11 +34,12 @@ def lambertian_face_colors(vertices: Tensor,
     """
     normal = face_normals(vertices, faces)
     light = torch.nn.functional.normalize(
-        torch.as_tensor(light_dir, dtype=vertices.dtype,
-                        device=vertices.device), dim=0)
+        torch.as_tensor(
+            light_dir, dtype=vertices.dtype, device=vertices.device),
+        dim=0)
     cos = (normal * light).sum(-1)
     cos = cos.abs() if two_sided else cos.clamp_min(0.0)
     shade = ambient + (1.0 - ambient) * cos
-    base = torch.as_tensor(base_color, dtype=vertices.dtype,
-                           device=vertices.device)
+    base = torch.as_tensor(
+        base_color, dtype=vertices.dtype, device=vertices.device)
     return (shade.unsqueeze(-1) * base).clamp(0.0, 1.0)

@@ -16,6 +16,8 @@ from mmssr.registry import MODELS
 from .blend import (background_rgb, hard_rgb_blend, soft_silhouette_blend,
                     softmax_rgb_blend)
 from .cameras import LookAtPerspectiveCameras
+from .fused import (BACKENDS, fused_silhouette, fused_soft_silhouette,
+                    resolve_backend)
 from .rasterizer import SoftMeshRasterizer, gather_face_vertices
 from .settings import BlendParams, RasterizationSettings
 
@@ -38,6 +40,13 @@ class SoftRasterizer(nn.Module):
             every face once, whatever its winding.
         background_color: RGB of pixels no triangle covers.
         bg_eps: normalized-depth of the background term of softmax colour.
+        backend: how the silhouette is computed: ``'torch'`` (binned
+            fragments and blend, any device; the reference), ``'fused'``
+            (one numba pass per direction, no per-pair tensors; CPU only,
+            needs numba, else torch with a one-time warning) or ``'auto'``
+            (the default: fused on CPU tensors when numba is installed,
+            torch otherwise, e.g. on CUDA). Colour (``textures``) always
+            takes the torch path.
 
     Call ``renderer(vertices, faces, eyes, textures=None)`` with vertices
     (B, V, 3), faces (F, 3) or (B, F, 3) long, eyes (B, 3) and optional
@@ -58,8 +67,13 @@ class SoftRasterizer(nn.Module):
                  aggr_func_rgb: str = 'softmax',
                  fill_back: bool = True,
                  background_color: Sequence[float] = (0.0, 0.0, 0.0),
-                 bg_eps: float = 1e-3) -> None:
+                 bg_eps: float = 1e-3,
+                 backend: str = 'auto') -> None:
         super().__init__()
+        if backend not in BACKENDS:
+            raise ValueError(f'backend must be one of {BACKENDS}, got '
+                             f'{backend!r}')
+        self.backend = backend
         if aggr_func_rgb not in ('hard', 'softmax'):
             raise ValueError("aggr_func_rgb must be 'hard' or 'softmax', "
                              f'got {aggr_func_rgb!r}')
@@ -88,7 +102,8 @@ class SoftRasterizer(nn.Module):
     def extra_repr(self) -> str:
         return (f'image_size={self.image_size}, sigma_val={self.sigma_val}, '
                 f'viewing_angle={self.viewing_angle}, '
-                f'aggr_func_rgb={self.aggr_func_rgb!r}')
+                f'aggr_func_rgb={self.aggr_func_rgb!r}, '
+                f'backend={self.backend!r}')
 
     def project(self, vertices: Tensor, eyes: Tensor) -> Tensor:
         """World vertices (B, V, 3) -> screen (x', y', z) (B, V, 3)."""
@@ -104,8 +119,7 @@ class SoftRasterizer(nn.Module):
     def blend_params(self) -> BlendParams:
         """Blend parameters of the current attributes."""
         return BlendParams(self.sigma_val, self.gamma_val,
-                           self.background_color, self.bg_eps,
-                           self.fill_back)
+                           self.background_color, self.bg_eps, self.fill_back)
 
     def cameras(self, eyes: Tensor) -> LookAtPerspectiveCameras:
         """Cameras at ``eyes`` (B, 3) with this renderer's viewing angle."""
@@ -120,9 +134,14 @@ class SoftRasterizer(nn.Module):
         vertices, faces, eyes = self._check_inputs(vertices, faces, eyes,
                                                    textures)
         screen = self.project(vertices, eyes)
-        return _render(gather_face_vertices(screen, faces),
-                       self.raster_settings, self.blend_params, textures,
-                       self.aggr_func_rgb)
+        if textures is None and resolve_backend(self.backend,
+                                                screen) == 'fused':
+            return _silhouette_rgba(
+                fused_silhouette(screen, faces, self.raster_settings,
+                                 self.sigma_val), self.blend_params)
+        return _render(
+            gather_face_vertices(screen, faces), self.raster_settings,
+            self.blend_params, textures, self.aggr_func_rgb)
 
     @staticmethod
     def _check_inputs(vertices, faces, eyes, textures):
@@ -144,8 +163,8 @@ class SoftRasterizer(nn.Module):
                               or faces.max() >= vertices.shape[1]):
             raise IndexError('faces index vertices outside [0, '
                              f'{vertices.shape[1]})')
-        if textures is not None and textures.shape != (batch,
-                                                       faces.shape[-2], 3):
+        if textures is not None and textures.shape != (batch, faces.shape[-2],
+                                                       3):
             raise ValueError('textures must be per-face RGB (B, F, 3) = '
                              f'({batch}, {faces.shape[-2]}, 3), got '
                              f'{tuple(textures.shape)}')
@@ -169,6 +188,16 @@ def _render(face_vertices: Tensor, raster_settings: RasterizationSettings,
     return torch.cat([rgb, alpha.unsqueeze(-1)], -1).permute(0, 3, 1, 2)
 
 
+def _silhouette_rgba(alpha: Tensor, blend_params: BlendParams) -> Tensor:
+    """RGBA (B, 4, S, S): the background colour and alpha (B, S, S)."""
+    rgb = torch.as_tensor(
+        blend_params.background_color, dtype=alpha.dtype,
+        device=alpha.device).view(1, 3, 1, 1)
+    return torch.cat(
+        [rgb.expand(alpha.shape[0], 3, *alpha.shape[1:]),
+         alpha.unsqueeze(1)], 1)
+
+
 def rasterize(face_vertices: Tensor,
               image_size: int,
               sigma: float,
@@ -180,7 +209,8 @@ def rasterize(face_vertices: Tensor,
               gamma: float = 1e-4,
               fill_back: bool = True,
               background_color: Union[Sequence[float], Tensor] = (0., 0., 0.),
-              bg_eps: float = 1e-3) -> Tensor:
+              bg_eps: float = 1e-3,
+              backend: str = 'auto') -> Tensor:
     """Soft-rasterize projected triangles (B, F, 3, 3) -> (B, 4, S, S).
 
     ``face_vertices[..., :2]`` are screen coordinates and ``[..., 2]`` the
@@ -190,9 +220,15 @@ def rasterize(face_vertices: Tensor,
     if aggr_func_rgb not in ('hard', 'softmax'):
         raise ValueError("aggr_func_rgb must be 'hard' or 'softmax', "
                          f'got {aggr_func_rgb!r}')
-    return _render(
-        face_vertices,
-        RasterizationSettings(int(image_size), float(sigma), float(dist_eps),
-                              float(near), float(far)),
-        BlendParams(float(sigma), float(gamma), background_color,
-                    float(bg_eps), bool(fill_back)), textures, aggr_func_rgb)
+    raster_settings = RasterizationSettings(
+        int(image_size), float(sigma), float(dist_eps), float(near),
+        float(far))
+    blend_params = BlendParams(
+        float(sigma), float(gamma), background_color, float(bg_eps),
+        bool(fill_back))
+    if textures is None and resolve_backend(backend, face_vertices) == 'fused':
+        return _silhouette_rgba(
+            fused_soft_silhouette(face_vertices, raster_settings),
+            blend_params)
+    return _render(face_vertices, raster_settings, blend_params, textures,
+                   aggr_func_rgb)

@@ -13,10 +13,11 @@ def _icosphere(subdivisions: int) -> Tuple[np.ndarray, np.ndarray]:
              [-t, 0, -1], [-t, 0, 1]]
     faces = [[0, 11, 5], [0, 5, 1], [0, 1, 7], [0, 7, 10], [0, 10, 11],
              [1, 5, 9], [5, 11, 4], [11, 10, 2], [10, 7, 6], [7, 1, 8],
-             [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9],
-             [4, 9, 5], [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1]]
-    verts = [np.asarray(v, dtype=np.float64) / np.linalg.norm(v)
-             for v in verts]
+             [3, 9, 4], [3, 4, 2], [3, 2, 6], [3, 6, 8], [3, 8, 9], [4, 9, 5],
+             [2, 4, 11], [6, 2, 10], [8, 6, 7], [9, 8, 1]]
+    verts = [
+        np.asarray(v, dtype=np.float64) / np.linalg.norm(v) for v in verts
+    ]
     for _ in range(subdivisions):
         midpoint = {}
 
@@ -31,8 +32,7 @@ def _icosphere(subdivisions: int) -> Tuple[np.ndarray, np.ndarray]:
         new_faces = []
         for a, b, c in faces:
             ab, bc, ca = mid(a, b), mid(b, c), mid(c, a)
-            new_faces += [[a, ab, ca], [b, bc, ab], [c, ca, bc],
-                          [ab, bc, ca]]
+            new_faces += [[a, ab, ca], [b, bc, ab], [c, ca, bc], [ab, bc, ca]]
         faces = new_faces
     return np.stack(verts), np.asarray(faces, dtype=np.int64)
 

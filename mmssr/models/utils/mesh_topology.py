@@ -27,8 +27,8 @@ def interior_edge_quads(faces: Tensor) -> Tensor:
     lo, hi = torch.minimum(a, b).reshape(-1), torch.maximum(a, b).reshape(-1)
     opposite = opposite.reshape(-1)
     key = torch.stack([lo, hi], 1)
-    _, inverse, counts = torch.unique(key, dim=0, return_inverse=True,
-                                      return_counts=True)
+    _, inverse, counts = torch.unique(
+        key, dim=0, return_inverse=True, return_counts=True)
     order = torch.argsort(inverse, stable=True)
     sorted_inverse = inverse[order]
     first = torch.ones_like(sorted_inverse, dtype=torch.bool)
@@ -38,12 +38,13 @@ def interior_edge_quads(faces: Tensor) -> Tensor:
     start_idx = torch.nonzero(first).squeeze(1)
     second = order[start_idx[shared] + 1]
     first_occ = starts[shared]
-    return torch.stack([lo[first_occ], hi[first_occ], opposite[first_occ],
-                        opposite[second]], 1)
+    return torch.stack(
+        [lo[first_occ], hi[first_occ], opposite[first_occ], opposite[second]],
+        1)
 
 
-def vertex_adjacency(faces: Tensor, num_vertices: int) -> Tuple[Tensor,
-                                                                  Tensor]:
+def vertex_adjacency(faces: Tensor,
+                     num_vertices: int) -> Tuple[Tensor, Tensor]:
     """Directed neighbour pairs (2, 2E) and vertex degrees (V,)."""
     edges = unique_edges(faces.long())
     pairs = torch.cat([edges, edges.flip(1)]).t()

@@ -1,32 +1,16 @@
 """Checkpoints: safe and strict loading, resume checks, wrapper keys."""
-from .diagnosis import (CHECKPOINT_PREFIX_HINT,
-                        check_state_dict,
-                        likely_causes)
-from .keys import (MatchWrapperKeysHook,
-                   match_wrapper_keys,
-                   model_state_shapes)
-from .loading import (load_checkpoint_file,
-                      load_checkpoint_strict,
+from .diagnosis import CHECKPOINT_PREFIX_HINT, check_state_dict, likely_causes
+from .keys import MatchWrapperKeysHook, match_wrapper_keys, model_state_shapes
+from .loading import (load_checkpoint_file, load_checkpoint_strict,
                       state_dict_of)
-from .resume import (check_optimizer_state,
-                     check_resume_compatible,
+from .resume import (check_optimizer_state, check_resume_compatible,
                      resolve_resume_checkpoint)
-from .safe import (UnsafeCheckpointError,
-                   refuse_unsafe_checkpoints)
+from .safe import UnsafeCheckpointError, refuse_unsafe_checkpoints
 
 __all__ = [
-    'CHECKPOINT_PREFIX_HINT',
-    'MatchWrapperKeysHook',
-    'UnsafeCheckpointError',
-    'check_optimizer_state',
-    'check_resume_compatible',
-    'check_state_dict',
-    'likely_causes',
-    'load_checkpoint_file',
-    'load_checkpoint_strict',
-    'match_wrapper_keys',
-    'model_state_shapes',
-    'refuse_unsafe_checkpoints',
-    'resolve_resume_checkpoint',
-    'state_dict_of'
+    'CHECKPOINT_PREFIX_HINT', 'MatchWrapperKeysHook', 'UnsafeCheckpointError',
+    'check_optimizer_state', 'check_resume_compatible', 'check_state_dict',
+    'likely_causes', 'load_checkpoint_file', 'load_checkpoint_strict',
+    'match_wrapper_keys', 'model_state_shapes', 'refuse_unsafe_checkpoints',
+    'resolve_resume_checkpoint', 'state_dict_of'
 ]

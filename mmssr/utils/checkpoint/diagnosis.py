@@ -9,7 +9,6 @@ from torch import nn
 from ..errors import CheckpointError
 from .keys import _unwrap, model_state_shapes
 
-
 _SHOWN = 3  # keys named in a message before "... (N in all)"
 _SSR_PREFIXES = ('reconstructor.', 'siamvp.')
 _SOFTRAS_PREFIXES = ('encoder.', 'decoder.')
@@ -67,8 +66,10 @@ def likely_causes(model_shapes: dict, ckpt_shapes: dict) -> List[str]:
     causes = []
     ckpt_kind, model_kind = _model_kind(ckpt_shapes), _model_kind(model_shapes)
     if ckpt_kind and model_kind and ckpt_kind != model_kind:
-        keys = {'SSR': 'reconstructor.*, siamvp.*',
-                'SoftRas': 'encoder.*, decoder.*'}
+        keys = {
+            'SSR': 'reconstructor.*, siamvp.*',
+            'SoftRas': 'encoder.*, decoder.*'
+        }
         article = {'SSR': 'an', 'SoftRas': 'a'}
         cause = (f'the checkpoint is of {article[ckpt_kind]} {ckpt_kind} '
                  f'model (keys {keys[ckpt_kind]}) but the config builds '
@@ -107,12 +108,14 @@ def check_state_dict(model: nn.Module, state_dict: dict, source: str) -> None:
     """
     expected = model_state_shapes(model)
     model = _unwrap(model)
-    given = OrderedDict((k, tuple(v.shape)) if torch.is_tensor(v) else
-                        (k, None) for k, v in state_dict.items())
+    given = OrderedDict(
+        (k, tuple(v.shape)) if torch.is_tensor(v) else (k, None)
+        for k, v in state_dict.items())
     missing = [k for k in expected if k not in given]
     unexpected = [k for k in given if k not in expected]
-    mismatched = [k for k in expected
-                  if k in given and given[k] != expected[k]]
+    mismatched = [
+        k for k in expected if k in given and given[k] != expected[k]
+    ]
     if not (missing or unexpected or mismatched):
         return
     parts = []
@@ -122,13 +125,17 @@ def check_state_dict(model: nn.Module, state_dict: dict, source: str) -> None:
         parts.append(
             f'{len(unexpected)} unexpected key(s): {_few(unexpected)}')
     if mismatched:
-        shown = [f'{k} {list(given[k]) if given[k] is not None else "?"} in '
-                 f'the checkpoint vs {list(expected[k])} in the model'
-                 for k in mismatched]
+        shown = [
+            f'{k} {list(given[k]) if given[k] is not None else "?"} in '
+            f'the checkpoint vs {list(expected[k])} in the model'
+            for k in mismatched
+        ]
         parts.append(f'{len(mismatched)} shape mismatch(es): '
                      f'{_few(shown)}')
-    causes = likely_causes(expected, {k: v for k, v in given.items()
-                                      if v is not None})
+    causes = likely_causes(expected, {
+        k: v
+        for k, v in given.items() if v is not None
+    })
     cause = ('likely cause: ' + '; and '.join(causes)) if causes else (
         'likely cause: the checkpoint was saved from another model '
         'configuration')

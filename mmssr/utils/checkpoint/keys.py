@@ -18,8 +18,8 @@ def _unwrap(model: nn.Module) -> nn.Module:
 def model_state_shapes(model: nn.Module) -> 'OrderedDict[str, tuple]':
     """Keys and shapes of ``model``'s weights, wrappers (DDP) left out."""
     from mmengine.runner.checkpoint import get_state_dict
-    return OrderedDict((k, tuple(v.shape))
-                       for k, v in get_state_dict(model).items())
+    return OrderedDict(
+        (k, tuple(v.shape)) for k, v in get_state_dict(model).items())
 
 
 def _plain_key(key: str) -> str:

@@ -73,7 +73,8 @@ def _unreadable(path: str, err: BaseException) -> str:
             if detail else f'{path}: not a readable checkpoint ({kind})')
 
 
-def state_dict_of(checkpoint: dict, source: str,
+def state_dict_of(checkpoint: dict,
+                  source: str,
                   prefix: Optional[str] = None) -> 'OrderedDict[str, Any]':
     """The model weights of ``checkpoint``, ``module.`` stripped.
 
@@ -88,11 +89,11 @@ def state_dict_of(checkpoint: dict, source: str,
     metadata = getattr(state_dict, '_metadata', None)
     items = [(re.sub(r'^module\.', '', k), v) for k, v in state_dict.items()]
     if prefix:
-        kept = [(k[len(prefix):], v) for k, v in items
-                if k.startswith(prefix)]
+        kept = [(k[len(prefix):], v) for k, v in items if k.startswith(prefix)]
         if not kept:
-            heads = sorted({k.split('.')[0] + '.' for k, _ in items
-                            if '.' in k})
+            heads = sorted(
+                {k.split('.')[0] + '.'
+                 for k, _ in items if '.' in k})
             raise CheckpointError(
                 f'{source}: no weights under the prefix {prefix!r}; the '
                 f'checkpoint\'s keys start with {heads}')
@@ -102,8 +103,7 @@ def state_dict_of(checkpoint: dict, source: str,
         if prefix:
             metadata = OrderedDict(
                 (k[len(prefix):].rstrip('.') if k + '.' != prefix else '', v)
-                for k, v in metadata.items()
-                if (k + '.').startswith(prefix))
+                for k, v in metadata.items() if (k + '.').startswith(prefix))
         result._metadata = metadata
     return result
 

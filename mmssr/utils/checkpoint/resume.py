@@ -123,9 +123,9 @@ def check_resume_compatible(model: nn.Module, optim_wrapper_cfg,
     optimizer per sub-module (``reconstructor``, ``siamvp``), SoftRas one.
     """
     checkpoint = load_checkpoint_file(path)
-    state_dict = match_wrapper_keys(state_dict_of(checkpoint, path),
-                                    model_state_shapes(model))
+    state_dict = match_wrapper_keys(
+        state_dict_of(checkpoint, path), model_state_shapes(model))
     check_state_dict(model, state_dict, path)
-    check_optimizer_state(checkpoint.get('optimizer'), optim_wrapper_cfg,
-                          model, path)
+    check_optimizer_state(
+        checkpoint.get('optimizer'), optim_wrapper_cfg, model, path)
     return checkpoint

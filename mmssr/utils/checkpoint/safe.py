@@ -3,7 +3,6 @@ import pickle
 from contextlib import contextmanager
 from typing import Optional
 
-
 from ..errors import CheckpointError
 
 
@@ -22,9 +21,10 @@ def refuse_unsafe_checkpoints(path: Optional[str] = None):
     try:
         yield
     except pickle.UnpicklingError as err:
-        detail = next((line.strip() for line in str(err).splitlines()
-                       if 'Unsupported global' in line
-                       or 'unsupported' in line.lower()), str(err)[:300])
+        detail = next(
+            (line.strip() for line in str(err).splitlines()
+             if 'Unsupported global' in line or 'unsupported' in line.lower()),
+            str(err)[:300])
         where = f' {path}' if path else ''
         raise UnsafeCheckpointError(
             f'refusing to load the checkpoint{where}: it contains pickled '

@@ -56,8 +56,7 @@ def write_mtl_obj(folder, name='red', kd=(0.9, 0.1, 0.1)):
     """A closed box .obj whose .mtl gives a Kd colour."""
     v, f = arrays(box((0.4, 0.4, 0.4)))
     lines = [f'mtllib {name}.mtl'] + [f'v {x} {y} {z}' for x, y, z in v]
-    lines += ['usemtl paint'] + [f'f {a + 1} {b + 1} {c + 1}'
-                                 for a, b, c in f]
+    lines += ['usemtl paint'] + [f'f {a + 1} {b + 1} {c + 1}' for a, b, c in f]
     with open(osp.join(folder, f'{name}.obj'), 'w') as fh:
         fh.write('\n'.join(lines) + '\n')
     with open(osp.join(folder, f'{name}.mtl'), 'w') as fh:
@@ -67,8 +66,8 @@ def write_mtl_obj(folder, name='red', kd=(0.9, 0.1, 0.1)):
 def box_overlap(lo, hi):
     """Cells (32, 32, 32) whose box overlaps the box [lo, hi]."""
     c = voxel_centers(32)
-    return ((c - HALF <= np.asarray(hi)) & (c + HALF >= np.asarray(lo))
-            ).all(-1)
+    return ((c - HALF <= np.asarray(hi)) &
+            (c + HALF >= np.asarray(lo))).all(-1)
 
 
 def sphere_overlap(radius):
@@ -84,21 +83,30 @@ def cylinder_overlap(radius, height):
     return radial & (np.abs(nearest[..., 2]) <= height / 2)
 
 
-PRIMITIVES = dict(box=box, sphere=sphere, cylinder=cylinder,
-                  open_box=open_box, overlapping=overlapping_boxes,
-                  inverted=inverted_box)
+PRIMITIVES = dict(
+    box=box,
+    sphere=sphere,
+    cylinder=cylinder,
+    open_box=open_box,
+    overlapping=overlapping_boxes,
+    inverted=inverted_box)
 
 
 def write_primitives(folder, names=tuple(PRIMITIVES)):
     for name in names:
-        o3d.io.write_triangle_mesh(osp.join(folder, f'{name}.ply'),
-                                   PRIMITIVES[name]())
+        o3d.io.write_triangle_mesh(
+            osp.join(folder, f'{name}.ply'), PRIMITIVES[name]())
 
 
 def convert(src, out, **kwargs):
-    settings = dict(synset='90000001', name='mug', split_ratio=(1, 0, 0),
-                    image_size=32, num_points=500, progress=False,
-                    info=lambda msg: None)
+    settings = dict(
+        synset='90000001',
+        name='mug',
+        split_ratio=(1, 0, 0),
+        image_size=32,
+        num_points=500,
+        progress=False,
+        info=lambda msg: None)
     settings.update(kwargs)
     return convert_meshes(str(src), str(out), **settings)
 

@@ -10,7 +10,6 @@ import torch
 from mmssr.datasets.converters import worker
 from mmssr.datasets.converters.splits import split_counts
 from mmssr.structures import view_ids_to_eyes, voxelize_mesh
-
 from ...test_models.test_renderers.test_soft_rasterizer import \
     raycast_silhouette
 from .helpers import (BOX, PRIMITIVES, arrays, box, box_overlap, convert,
@@ -29,10 +28,17 @@ def converted(tmp_path_factory):
     write_mtl_obj(str(src))
     meta = convert(src, out, normalized=True)
     ids = meta['objects'][SYNSET]['train']
-    data = {kind: load(str(out), SYNSET, 'train', kind)
-            for kind in ('images', 'voxels', 'points')}
-    return {name: {k: v[ids.index(name)] for k, v in data.items()}
-            for name in ids}
+    data = {
+        kind: load(str(out), SYNSET, 'train', kind)
+        for kind in ('images', 'voxels', 'points')
+    }
+    return {
+        name: {
+            k: v[ids.index(name)]
+            for k, v in data.items()
+        }
+        for name in ids
+    }
 
 
 def test_files_and_shapes(converted):
@@ -46,8 +52,8 @@ def test_files_and_shapes(converted):
     assert obj['points'].dtype == np.float32
 
 
-@pytest.mark.parametrize('name', ['box', 'sphere', 'cylinder', 'open_box',
-                                  'overlapping'])
+@pytest.mark.parametrize(
+    'name', ['box', 'sphere', 'cylinder', 'open_box', 'overlapping'])
 def test_silhouettes_agree_with_open3d_raycasting(converted, name):
     verts, faces = arrays(PRIMITIVES[name]())
     verts, faces = torch.as_tensor(verts), torch.as_tensor(faces)
@@ -71,7 +77,8 @@ def test_renders_are_antialiased_and_black_outside(converted):
 
 
 @pytest.mark.parametrize('name,expected', [
-    ('box', lambda: box_overlap(-np.asarray(BOX) / 2, np.asarray(BOX) / 2)),
+    ('box', lambda: box_overlap(-np.asarray(BOX) / 2,
+                                np.asarray(BOX) / 2)),
     ('sphere', lambda: sphere_overlap(0.35)),
     ('cylinder', lambda: cylinder_overlap(0.25, 0.6)),
     ('overlapping', lambda: box_overlap((-0.4, -0.1, -0.1), (0.2, 0.1, 0.1))
@@ -145,18 +152,20 @@ def test_points_on_the_surface(converted):
     radius = np.linalg.norm(pts[:, :3], axis=1)
     assert radius.max() <= 0.3501 and radius.min() > 0.33
     assert np.allclose(np.linalg.norm(pts[:, 3:], axis=1), 1, atol=1e-5)
-    assert np.abs(np.abs((pts[:, :3] / radius[:, None] * pts[:, 3:]).sum(1))
-                  - 1).max() < 0.05
+    assert np.abs(
+        np.abs((pts[:, :3] / radius[:, None] * pts[:, 3:]).sum(1)) -
+        1).max() < 0.05
     pts = converted['box']['points']
-    assert np.allclose(np.abs(pts[:, :3]).max(0), np.asarray(BOX) / 2,
-                       atol=1e-5)
+    assert np.allclose(
+        np.abs(pts[:, :3]).max(0), np.asarray(BOX) / 2, atol=1e-5)
 
 
 def test_normalization_centres_and_scales(tmp_path):
     import open3d as o3d
     (tmp_path / 'in').mkdir()
-    o3d.io.write_triangle_mesh(str(tmp_path / 'in' / 'b.ply'),
-                               box((0.2, 0.1, 0.05), (3.0, -2.0, 1.0)))
+    o3d.io.write_triangle_mesh(
+        str(tmp_path / 'in' / 'b.ply'), box((0.2, 0.1, 0.05),
+                                            (3.0, -2.0, 1.0)))
     convert(tmp_path / 'in', tmp_path / 'out')
     pts = load(str(tmp_path / 'out'), SYNSET, 'train', 'points')[0]
     assert np.allclose(pts[:, :3].max(0), (0.5, 0.25, 0.125), atol=1e-5)
@@ -192,8 +201,9 @@ def test_killed_conversion_resumes_identically(tmp_path, monkeypatch):
         convert(src, tmp_path / 'out', **kwargs)
     out = tmp_path / 'out'
     assert not any(n.endswith('.npz') for n in os.listdir(out))
-    assert len([n for n in os.listdir(out / '.convert-cache')
-                if n.endswith('.npz')]) == 2
+    assert len([
+        n for n in os.listdir(out / '.convert-cache') if n.endswith('.npz')
+    ]) == 2
 
     calls.clear()
     monkeypatch.setattr(worker, 'convert_object',
@@ -202,8 +212,8 @@ def test_killed_conversion_resumes_identically(tmp_path, monkeypatch):
     assert len(calls) == 2  # the other two came from the cache
     assert meta['run']['from_cache'] == 2
     assert not osp.exists(out / '.convert-cache')
-    names = sorted(n for n in os.listdir(tmp_path / 'ref')
-                   if n.endswith('.npz'))
+    names = sorted(
+        n for n in os.listdir(tmp_path / 'ref') if n.endswith('.npz'))
     assert len(names) == 9
     assert names == sorted(n for n in os.listdir(out) if n.endswith('.npz'))
     for name in names:

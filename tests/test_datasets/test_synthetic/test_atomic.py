@@ -24,8 +24,10 @@ TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters',
 TINY = dict(num_train=2, num_val=1, num_test=1, seed=0, image_size=32)
 CATS = ['car', 'chair']
 SYNSETS = ['02958343', '03001627']
-TOOL_ARGS = ['--categories', *CATS, '--num-train', '2', '--num-val', '1',
-             '--num-test', '1', '--image-size', '32', '--no-progress']
+TOOL_ARGS = [
+    '--categories', *CATS, '--num-train', '2', '--num-val', '1', '--num-test',
+    '1', '--image-size', '32', '--no-progress'
+]
 
 
 def is_ok(root, synsets, settings):
@@ -35,8 +37,10 @@ def is_ok(root, synsets, settings):
 
 
 def snapshot(root):
-    return {n: open(osp.join(root, n), 'rb').read()
-            for n in sorted(os.listdir(root))}
+    return {
+        n: open(osp.join(root, n), 'rb').read()
+        for n in sorted(os.listdir(root))
+    }
 
 
 def meta_of(root):
@@ -46,9 +50,10 @@ def meta_of(root):
 
 def leftovers(out):
     parent = osp.dirname(out)
-    return [n for n in os.listdir(parent)
-            if n.startswith(osp.basename(out) + '.')
-            and not n.endswith('.lock')]
+    return [
+        n for n in os.listdir(parent)
+        if n.startswith(osp.basename(out) + '.') and not n.endswith('.lock')
+    ]
 
 
 def run_tool(monkeypatch, capsys, *args):
@@ -91,11 +96,10 @@ def test_failed_generation_leaves_the_old_dataset(dataset, monkeypatch):
             raise RuntimeError('killed')
         return make_object(category, rng, yaw)
 
-    monkeypatch.setattr(generator, 'make_object',
-                        dies_at_the_second_category)
+    monkeypatch.setattr(generator, 'make_object', dies_at_the_second_category)
     with pytest.raises(RuntimeError, match='killed'):
-        generate_synthetic_dataset(dataset, CATS, progress=False,
-                                   **dict(TINY, seed=1))
+        generate_synthetic_dataset(
+            dataset, CATS, progress=False, **dict(TINY, seed=1))
     assert snapshot(dataset) == before
     assert meta_of(dataset)['seed'] == 0
     assert not leftovers(dataset)
@@ -106,11 +110,14 @@ def test_failed_generation_leaves_the_old_dataset(dataset, monkeypatch):
 def test_killed_tool_leaves_the_old_dataset_and_leftovers_go(
         dataset, monkeypatch, capsys):
     before = snapshot(dataset)
-    proc = subprocess.Popen(
-        [sys.executable, TOOL, '--out', dataset, '--seed', '1',
-         '--force', *TOOL_ARGS[:-1], '--num-train', '12', '--no-progress'],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    proc = subprocess.Popen([
+        sys.executable, TOOL, '--out', dataset, '--seed', '1', '--force',
+        *TOOL_ARGS[:-1], '--num-train', '12', '--no-progress'
+    ],
+                            cwd=REPO_ROOT,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, OMP_NUM_THREADS='1'))
     car = osp.join(dataset, '02958343_train_images.npz')
     mtime = os.stat(car).st_mtime_ns
     deadline = time.time() + 120
@@ -131,24 +138,23 @@ def test_killed_tool_leaves_the_old_dataset_and_leftovers_go(
     assert meta_of(dataset)['seed'] == 0
     assert is_ok(dataset, SYNSETS, TINY)
     assert leftovers(dataset) == [f'synthetic.tmp-{proc.pid}']
-    code, out, _ = run_tool(monkeypatch, capsys, '--out', dataset,
-                            *TOOL_ARGS)
+    code, out, _ = run_tool(monkeypatch, capsys, '--out', dataset, *TOOL_ARGS)
     assert code == 0 and 'up to date, nothing to do' in out
     assert not leftovers(dataset)
 
 
 def test_other_settings_need_force(dataset, monkeypatch, capsys):
     before = snapshot(dataset)
-    code, out, err = run_tool(monkeypatch, capsys, '--out', dataset,
-                              '--seed', '1', *TOOL_ARGS)
+    code, out, err = run_tool(monkeypatch, capsys, '--out', dataset, '--seed',
+                              '1', *TOOL_ARGS)
     assert code == 2
     assert err.startswith(f'error: {dataset}: ')
     assert 'seed: 0 in the folder, 1 asked' in err and '--force' in err
     assert 'Traceback' not in err
     assert snapshot(dataset) == before
 
-    code, out, err = run_tool(monkeypatch, capsys, '--out', dataset,
-                              '--seed', '1', '--force', *TOOL_ARGS)
+    code, out, err = run_tool(monkeypatch, capsys, '--out', dataset, '--seed',
+                              '1', '--force', *TOOL_ARGS)
     assert code == 0, err
     meta = meta_of(dataset)
     assert meta['seed'] == 1 and meta['categories'] == SYNSETS
@@ -158,33 +164,38 @@ def test_other_settings_need_force(dataset, monkeypatch, capsys):
 
 
 def test_same_settings_are_up_to_date(dataset, monkeypatch, capsys):
-    stamps = {n: os.stat(osp.join(dataset, n)).st_mtime_ns
-              for n in os.listdir(dataset)}
-    code, out, _ = run_tool(monkeypatch, capsys, '--out', dataset,
-                            *TOOL_ARGS)
+    stamps = {
+        n: os.stat(osp.join(dataset, n)).st_mtime_ns
+        for n in os.listdir(dataset)
+    }
+    code, out, _ = run_tool(monkeypatch, capsys, '--out', dataset, *TOOL_ARGS)
     assert code == 0
     assert f'{dataset}: up to date, nothing to do' in out
-    assert stamps == {n: os.stat(osp.join(dataset, n)).st_mtime_ns
-                      for n in os.listdir(dataset)}
-    code, out, _ = run_tool(monkeypatch, capsys, '--out', dataset,
-                            '--force', *TOOL_ARGS)
+    assert stamps == {
+        n: os.stat(osp.join(dataset, n)).st_mtime_ns
+        for n in os.listdir(dataset)
+    }
+    code, out, _ = run_tool(monkeypatch, capsys, '--out', dataset, '--force',
+                            *TOOL_ARGS)
     assert code == 0 and 'up to date' not in out
-    assert stamps != {n: os.stat(osp.join(dataset, n)).st_mtime_ns
-                      for n in os.listdir(dataset)}
+    assert stamps != {
+        n: os.stat(osp.join(dataset, n)).st_mtime_ns
+        for n in os.listdir(dataset)
+    }
 
 
 def test_refuses_to_replace_a_folder_with_other_files(tmp_path):
     (tmp_path / 'notes.txt').write_text('mine')
     with pytest.raises(ValueError, match='notes.txt'):
-        generate_synthetic_dataset(str(tmp_path), ['car'], progress=False,
-                                   **TINY)
+        generate_synthetic_dataset(
+            str(tmp_path), ['car'], progress=False, **TINY)
     assert (tmp_path / 'notes.txt').read_text() == 'mine'
 
 
 def test_meta_disagreeing_with_the_config_is_regenerated(dataset):
     with pytest.warns(UserWarning, match=r'seed: 0 in the folder, 1 asked'):
-        data = SyntheticShapeNetDataset(dataset, dict(TINY, seed=1),
-                                        categories=['car'], split='train')
+        data = SyntheticShapeNetDataset(
+            dataset, dict(TINY, seed=1), categories=['car'], split='train')
     assert data.num_objects == 2
     meta = meta_of(dataset)
     assert meta['seed'] == 1 and meta['categories'] == ['02958343']
@@ -202,18 +213,23 @@ def test_incomplete_dataset_is_regenerated(dataset, damage):
         data[-1] ^= 0xFF
         open(path, 'wb').write(bytes(data))
     with pytest.warns(UserWarning, match=re.escape(name)):
-        SyntheticShapeNetDataset(dataset, TINY, categories=CATS,
-                                 split='val', mode='view')
+        SyntheticShapeNetDataset(
+            dataset, TINY, categories=CATS, split='val', mode='view')
     assert snapshot(dataset) == before
     assert is_ok(dataset, SYNSETS, TINY)
 
 
 def test_concurrent_generators_serialise(tmp_path):
     out = str(tmp_path / 'synthetic')
-    procs = [subprocess.Popen(
-        [sys.executable, TOOL, '--out', out, *TOOL_ARGS], cwd=REPO_ROOT,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, OMP_NUM_THREADS='1')) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, TOOL, '--out', out, *TOOL_ARGS],
+                         cwd=REPO_ROOT,
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE,
+                         text=True,
+                         env=dict(os.environ, OMP_NUM_THREADS='1'))
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     outputs = sorted(o for o, _ in results)
@@ -244,8 +260,10 @@ def test_all_empty_silhouettes_warn_once_naming_the_file(dataset):
         images = npz[npz.files[0]]
     images[:, :, 3] = 0
     np.savez_compressed(path, images)
-    with pytest.warns(UserWarning, match=re.escape(path) +
-                      r'.*every silhouette \(alpha channel\) is empty'):
+    with pytest.warns(
+            UserWarning,
+            match=re.escape(path) +
+            r'.*every silhouette \(alpha channel\) is empty'):
         ShapeNetDataset(dataset, categories=['car'], split='train')
     import warnings
     with warnings.catch_warnings():

@@ -35,20 +35,20 @@ def test_file_format(tiny_synthetic_root):
             assert (images[:, :, 3] > 127).mean() > 0.01
             assert (images[:, :, 3, 0, 0] == 0).all()
     assert not [f for f in files if f.endswith('.tmp')]  # atomic writes
-    meta = json.load(open(os.path.join(tiny_synthetic_root,
-                                       'synthetic_meta.json')))
+    meta = json.load(
+        open(os.path.join(tiny_synthetic_root, 'synthetic_meta.json')))
     assert meta['image_size'] == 32 and meta['seed'] == 0
 
 
 def test_deterministic_and_subset_stable(tmp_path, tiny_synthetic_root):
-    generate_synthetic_dataset(str(tmp_path), ['car'], progress=False,
-                               **TINY_SYNTHETIC)
+    generate_synthetic_dataset(
+        str(tmp_path), ['car'], progress=False, **TINY_SYNTHETIC)
     name = '02958343_train_images.npz'
-    np.testing.assert_array_equal(load(tmp_path, name),
-                                  load(tiny_synthetic_root, name))
+    np.testing.assert_array_equal(
+        load(tmp_path, name), load(tiny_synthetic_root, name))
     other = tmp_path / 'seed1'
-    generate_synthetic_dataset(str(other), ['car'], progress=False,
-                               **dict(TINY_SYNTHETIC, seed=1))
+    generate_synthetic_dataset(
+        str(other), ['car'], progress=False, **dict(TINY_SYNTHETIC, seed=1))
     assert not np.array_equal(load(other, name), load(tmp_path, name))
 
 
@@ -58,8 +58,8 @@ def test_every_family_is_closed_normalized_and_outward(category):
     assert np.abs(verts).max() <= 0.5
     assert 0.84 < (verts.max(0) - verts.min(0)).max() < 0.98
     assert colors.shape == faces.shape and (colors >= 0).all()
-    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(verts),
-                                     o3d.utility.Vector3iVector(faces))
+    mesh = o3d.geometry.TriangleMesh(
+        o3d.utility.Vector3dVector(verts), o3d.utility.Vector3iVector(faces))
     assert mesh.is_edge_manifold()
     # closed: every edge has exactly two faces
     assert len(mesh.get_non_manifold_edges(allow_boundary_edges=False)) == 0
@@ -67,8 +67,8 @@ def test_every_family_is_closed_normalized_and_outward(category):
     labels = np.asarray(mesh.cluster_connected_triangles()[0])
     for label in np.unique(labels):
         tri = verts[faces[labels == label]]
-        volume = np.einsum('ij,ij->i', tri[:, 0],
-                           np.cross(tri[:, 1], tri[:, 2])).sum() / 6
+        volume = np.einsum('ij,ij->i', tri[:, 0], np.cross(
+            tri[:, 1], tri[:, 2])).sum() / 6
         assert volume > 0
 
 
@@ -76,23 +76,24 @@ def test_voxels_agree_with_open3d_occupancy_at_cell_centres():
     verts, faces, _ = synthetic_object_mesh('chair', 'train', 1)
     voxels = voxelize_mesh(verts, faces)
     centers = voxel_centers(32).reshape(-1, 3).astype(np.float32)
-    mesh = o3d.geometry.TriangleMesh(o3d.utility.Vector3dVector(verts),
-                                     o3d.utility.Vector3iVector(faces))
+    mesh = o3d.geometry.TriangleMesh(
+        o3d.utility.Vector3dVector(verts), o3d.utility.Vector3iVector(faces))
     labels = np.asarray(mesh.cluster_connected_triangles()[0])
     inside = np.zeros(len(centers), bool)
     for label in np.unique(labels):
         scene = o3d.t.geometry.RaycastingScene()
-        scene.add_triangles(o3d.core.Tensor(verts.astype(np.float32)),
-                            o3d.core.Tensor(
-                                faces[labels == label].astype(np.uint32)))
+        scene.add_triangles(
+            o3d.core.Tensor(verts.astype(np.float32)),
+            o3d.core.Tensor(faces[labels == label].astype(np.uint32)))
         inside |= scene.compute_occupancy(
             o3d.core.Tensor(centers), nsamples=5).numpy().astype(bool)
     inside = inside.reshape(32, 32, 32)
     assert (voxels & inside).sum() == inside.sum()  # no centre missed
     extra = voxels & ~inside  # only cells the surface passes through
     dist = o3d.t.geometry.RaycastingScene()
-    dist.add_triangles(o3d.core.Tensor(verts.astype(np.float32)),
-                       o3d.core.Tensor(faces.astype(np.uint32)))
+    dist.add_triangles(
+        o3d.core.Tensor(verts.astype(np.float32)),
+        o3d.core.Tensor(faces.astype(np.uint32)))
     d = dist.compute_distance(o3d.core.Tensor(centers)).numpy()
     assert (d.reshape(32, 32, 32)[extra] <= np.sqrt(3) / 62 + 1e-4).all()
 
@@ -107,8 +108,8 @@ def test_stored_alpha_matches_a_fresh_render(tiny_synthetic_root):
 def test_images_cameras_and_voxels_share_one_frame(tiny_synthetic_root):
     images = load(tiny_synthetic_root, '02958343_train_images.npz')
     voxels = load(tiny_synthetic_root, '02958343_train_voxels.npz')
-    centers = torch.as_tensor(voxel_centers(32)[voxels[0] > 0],
-                              dtype=torch.float32)
+    centers = torch.as_tensor(
+        voxel_centers(32)[voxels[0] > 0], dtype=torch.float32)
     for view in (0, 5, 13):
         eye = view_ids_to_eyes([view])
         xy = perspective(world_to_camera(centers[None], eye), 15.0)[0, :, :2]
@@ -119,17 +120,16 @@ def test_images_cameras_and_voxels_share_one_frame(tiny_synthetic_root):
         assert hit > 0.95, f'view {view}: {hit:.3f}'
 
 
-
 def test_argument_errors(tmp_path):
     with pytest.raises(ValueError, match='num_val'):
-        generate_synthetic_dataset(str(tmp_path), ['car'], num_val=0,
-                                   progress=False)
+        generate_synthetic_dataset(
+            str(tmp_path), ['car'], num_val=0, progress=False)
     with pytest.raises(ValueError, match='multiple of 8'):
-        generate_synthetic_dataset(str(tmp_path), ['car'], image_size=30,
-                                   progress=False)
+        generate_synthetic_dataset(
+            str(tmp_path), ['car'], image_size=30, progress=False)
     with pytest.raises(ValueError, match='unknown ShapeNet category'):
-        generate_synthetic_dataset(str(tmp_path), ['spaceship'],
-                                   progress=False)
+        generate_synthetic_dataset(
+            str(tmp_path), ['spaceship'], progress=False)
 
 
 def test_random_orientation_turns_objects_about_the_up_axis():
@@ -137,20 +137,18 @@ def test_random_orientation_turns_objects_about_the_up_axis():
 
     from mmssr.datasets.synthetic import synthetic_object_mesh
     plain = synthetic_object_mesh('car', 'train', 3, seed=0)
-    turned = synthetic_object_mesh('car', 'train', 3, seed=0,
-                                   random_orientation=True)
-    other = synthetic_object_mesh('car', 'train', 4, seed=0,
-                                  random_orientation=True)
+    turned = synthetic_object_mesh(
+        'car', 'train', 3, seed=0, random_orientation=True)
     np.testing.assert_array_equal(plain[1], turned[1])  # same shape
     # about the up axis: heights change only by the common rescaling
-    (scale, shift), residual = np.polyfit(plain[0][:, 1], turned[0][:, 1],
-                                          1, full=True)[:2]
+    (scale, shift), residual = np.polyfit(
+        plain[0][:, 1], turned[0][:, 1], 1, full=True)[:2]
     assert scale > 0 and residual.sum() < 1e-10
     assert not np.allclose(plain[0], turned[0], atol=1e-3)
     # still inside the voxel cube, longest side as before
     assert np.abs(turned[0]).max() <= 0.5
-    np.testing.assert_allclose(np.ptp(turned[0], 0).max(),
-                               np.ptp(plain[0], 0).max(), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.ptp(turned[0], 0).max(), np.ptp(plain[0], 0).max(), rtol=1e-6)
     # each object has its own angle: the yaw of two objects differs
     from mmssr.datasets.synthetic.generator import object_yaw
     settings = dict(seed=0, random_orientation=True)
@@ -164,13 +162,15 @@ def test_random_orientation_is_a_dataset_setting(tmp_path):
 
     from mmssr.datasets.synthetic import generate_synthetic_dataset
     from mmssr.datasets.synthetic.generator import inspect_synthetic_dataset
-    settings = dict(num_train=1, num_val=1, num_test=1, seed=0,
-                    image_size=32)
-    generate_synthetic_dataset(str(tmp_path), ['car'], progress=False,
-                               random_orientation=True, **settings)
+    settings = dict(num_train=1, num_val=1, num_test=1, seed=0, image_size=32)
+    generate_synthetic_dataset(
+        str(tmp_path), ['car'],
+        progress=False,
+        random_orientation=True,
+        **settings)
     meta = json.loads((tmp_path / 'synthetic_meta.json').read_text())
     assert meta['random_orientation'] is True
-    state = inspect_synthetic_dataset(str(tmp_path), ['02958343'],
-                                      dict(settings))
+    state = inspect_synthetic_dataset(
+        str(tmp_path), ['02958343'], dict(settings))
     assert state.status == 'other-settings'
     assert 'random_orientation' in state.reason

@@ -31,15 +31,17 @@ class OracleSiamVP(nn.Module):
 
 
 def make_ssr(accuracy, **semi_train_cfg):
-    model = MODELS.build(dict(
-        type='SSRReconstructor',
-        reconstructor=dict(
-            type='SoftRasReconstructor', image_size=32,
-            encoder=dict(type='SoftRasEncoder'),
-            decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
-            renderer=dict(type='SoftRasterizer')),
-        siamvp=dict(type='SiamVPHead'),
-        semi_train_cfg=semi_train_cfg))
+    model = MODELS.build(
+        dict(
+            type='SSRReconstructor',
+            reconstructor=dict(
+                type='SoftRasReconstructor',
+                image_size=32,
+                encoder=dict(type='SoftRasEncoder'),
+                decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
+                renderer=dict(type='SoftRasterizer')),
+            siamvp=dict(type='SiamVPHead'),
+            semi_train_cfg=semi_train_cfg))
     model.siamvp = OracleSiamVP()
     model.siamvp_accuracy.fill_(accuracy)
     return model
@@ -47,8 +49,10 @@ def make_ssr(accuracy, **semi_train_cfg):
 
 def make_runner(root, model):
     dataset = SemiSupervisedShapeNetDataset(
-        dataset_type='ShapeNetDataset', data_root=root,
-        categories=TINY_CATEGORIES, num_labeled=2)
+        dataset_type='ShapeNetDataset',
+        data_root=root,
+        categories=TINY_CATEGORIES,
+        num_labeled=2)
     return SimpleNamespace(
         model=model,
         train_dataloader=SimpleNamespace(dataset=dataset),
@@ -62,8 +66,8 @@ def test_gate_keeps_the_table_empty(tiny_synthetic_root):
     hook = SemiSupervisedViewpointHook()
     assert hook.update(runner) is None
     assert runner.model.siamvp.num_queries == 0
-    assert (runner.train_dataloader.dataset.unlabeled.pseudo_labels ==
-            -1).all()
+    assert (
+        runner.train_dataloader.dataset.unlabeled.pseudo_labels == -1).all()
 
 
 def test_update_fills_the_table_and_logs_stats(tiny_synthetic_root):
@@ -94,8 +98,7 @@ def test_the_models_threshold_applies(tiny_synthetic_root):
 
 
 @pytest.mark.parametrize('viewpoints', ['oracle', 'random'])
-def test_viewpoint_sources_of_the_ablations(tiny_synthetic_root,
-                                            viewpoints):
+def test_viewpoint_sources_of_the_ablations(tiny_synthetic_root, viewpoints):
     runner = make_runner(tiny_synthetic_root,
                          make_ssr(1.0, threshold=0.95, viewpoints=viewpoints))
     table = SemiSupervisedViewpointHook().update(runner)
@@ -127,8 +130,8 @@ def test_interval_checkpoint_round_trip(tiny_synthetic_root):
     hook2 = SemiSupervisedViewpointHook()
     hook2.after_load_checkpoint(fresh, checkpoint)
     hook2.before_train(fresh)
-    assert torch.equal(
-        fresh.train_dataloader.dataset.unlabeled.pseudo_labels, saved)
+    assert torch.equal(fresh.train_dataloader.dataset.unlabeled.pseudo_labels,
+                       saved)
 
 
 def test_needs_a_semi_supervised_dataset(tiny_synthetic_root):

@@ -9,8 +9,8 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch import nn
 
-from mmssr.engine.hooks.weights_only_checkpoint_hook import (
-    from_weights_only, to_weights_only)
+from mmssr.engine.hooks.weights_only_checkpoint_hook import (from_weights_only,
+                                                             to_weights_only)
 
 
 class ToyModel(BaseModel):
@@ -48,8 +48,7 @@ def make_runner(work_dir, max_iters, **kwargs):
         optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-2)),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', interval=2,
-                            by_epoch=False),
+            checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
             weights_only_checkpoint=dict(type='WeightsOnlyCheckpointHook')),
         randomness=dict(seed=0),
         **kwargs)
@@ -57,9 +56,16 @@ def make_runner(work_dir, max_iters, **kwargs):
 
 def test_round_trip_of_history_buffers_and_arrays():
     buf = HistoryBuffer([1.0, 2.0, 3.5], [1, 1, 2], max_length=10)
-    state = {'log_scalars': {'train/loss': buf},
-             'runtime_info': {'arr': np.arange(3), 'n': np.int64(4),
-                              'names': ('a', 'b')}}
+    state = {
+        'log_scalars': {
+            'train/loss': buf
+        },
+        'runtime_info': {
+            'arr': np.arange(3),
+            'n': np.int64(4),
+            'names': ('a', 'b')
+        }
+    }
     plain = to_weights_only(state)
     # the plain form unpickles with the safe loader
     path = torch.serialization

@@ -22,10 +22,11 @@ def test_one_optimizer_per_submodule():
     model = TwoParts()
     wrappers = build(
         dict(
-            reconstructor=dict(type='OptimWrapper',
-                               optimizer=dict(type='Adam', lr=1e-4)),
-            siamvp=dict(type='OptimWrapper',
-                        optimizer=dict(type='SGD', lr=0.1))))(model)
+            reconstructor=dict(
+                type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)),
+            siamvp=dict(
+                type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))(
+                    model)
     assert isinstance(wrappers, OptimWrapperDict)
     recon = wrappers['reconstructor'].optimizer
     siam = wrappers['siamvp'].optimizer
@@ -38,8 +39,14 @@ def test_one_optimizer_per_submodule():
 def test_errors_name_the_problem():
     model = TwoParts()
     with pytest.raises(AttributeError, match='encoder'):
-        build(dict(encoder=dict(type='OptimWrapper',
-                                optimizer=dict(type='Adam'))))(model)
+        build(
+            dict(
+                encoder=dict(type='OptimWrapper', optimizer=dict(
+                    type='Adam'))))(
+                        model)
     with pytest.raises(ValueError, match='siamvp'):
-        build(dict(reconstructor=dict(type='OptimWrapper',
-                                      optimizer=dict(type='Adam'))))(model)
+        build(
+            dict(
+                reconstructor=dict(
+                    type='OptimWrapper', optimizer=dict(type='Adam'))))(
+                        model)

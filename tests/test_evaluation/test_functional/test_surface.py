@@ -9,15 +9,16 @@ def brute_force(pred, pn, gt, gn, thresholds):
     d = np.linalg.norm(pred[:, None] - gt[None], axis=-1)  # (P, G)
     d_pred, d_gt = d.min(1), d.min(0)
     i_pred, i_gt = d.argmin(1), d.argmin(0)
-    out = dict(chamfer_l1=(d_pred.mean() + d_gt.mean()) / 2,
-               chamfer_l2=((d_pred**2).mean() + (d_gt**2).mean()) / 2)
+    out = dict(
+        chamfer_l1=(d_pred.mean() + d_gt.mean()) / 2,
+        chamfer_l2=((d_pred**2).mean() + (d_gt**2).mean()) / 2)
     for t in thresholds:
         p, r = (d_pred < t).mean(), (d_gt < t).mean()
         out[f'fscore@{t:g}'] = 2 * p * r / (p + r) if p + r else 0.0
 
     def cos(a, b):
-        return np.abs((a * b).sum(1)) / (np.linalg.norm(a, axis=1) *
-                                         np.linalg.norm(b, axis=1))
+        return np.abs((a * b).sum(1)) / (
+            np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
     out['normal_consistency'] = (cos(pn, gn[i_pred]).mean() +
                                  cos(gn, pn[i_gt]).mean()) / 2
@@ -73,8 +74,7 @@ def test_sample_surface_is_uniform_seeded_and_on_the_mesh():
     assert on[np.arange(len(pts)), axis].all()
     np.testing.assert_allclose(np.linalg.norm(normals, axis=1), 1, atol=1e-6)
     # six faces of equal area: about 1000 points each
-    counts = np.bincount(axis * 2 + (pts[np.arange(6000), axis] > 0), None,
-                         6)
+    counts = np.bincount(axis * 2 + (pts[np.arange(6000), axis] > 0), None, 6)
     assert counts.min() > 850 and counts.max() < 1150
     again, _ = sample_surface(v, f, 6000, seed=1)
     np.testing.assert_array_equal(pts, again)
@@ -84,8 +84,9 @@ def test_sample_surface_is_uniform_seeded_and_on_the_mesh():
 
 def test_area_weighting():
     # two triangles, one of 9 times the area of the other
-    v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 0, 0], [8, 0, 0],
-                  [5, 3, 0]], float)
+    v = np.array(
+        [[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 0, 0], [8, 0, 0], [5, 3, 0]],
+        float)
     f = np.array([[0, 1, 2], [3, 4, 5]])
     pts, _ = sample_surface(v, f, 10000, seed=0)
     share = (pts[:, 0] >= 5).mean()
@@ -94,8 +95,9 @@ def test_area_weighting():
 
 @pytest.mark.parametrize('offset', [0.005, 0.015, 0.03])
 def test_offset_plane(offset):
-    g = np.stack(np.meshgrid(np.linspace(-.5, .5, 41),
-                             np.linspace(-.5, .5, 41)), -1).reshape(-1, 2)
+    g = np.stack(
+        np.meshgrid(np.linspace(-.5, .5, 41), np.linspace(-.5, .5, 41)),
+        -1).reshape(-1, 2)
     gt = np.c_[g, np.zeros(len(g))]
     normals = np.tile([0., 0., 1.], (len(g), 1))
     pred = gt + [0, 0, offset]

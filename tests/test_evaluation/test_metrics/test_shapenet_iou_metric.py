@@ -9,10 +9,13 @@ from mmssr.structures import voxelize_mesh
 
 
 def sample(verts, faces, gt, category='chair', view=0):
-    return dict(pred_vertices=torch.as_tensor(verts, dtype=torch.float32),
-                pred_faces=torch.as_tensor(faces), gt_voxels=torch.as_tensor(
-                    gt), category=category, obj_index=0,
-                source_view_ids=torch.tensor([view]))
+    return dict(
+        pred_vertices=torch.as_tensor(verts, dtype=torch.float32),
+        pred_faces=torch.as_tensor(faces),
+        gt_voxels=torch.as_tensor(gt),
+        category=category,
+        obj_index=0,
+        source_view_ids=torch.tensor([view]))
 
 
 @pytest.mark.parametrize('category', ['chair', 'airplane', 'lamp'])
@@ -29,9 +32,11 @@ def test_ground_truth_mesh_scores_high_and_a_wrong_mesh_low(category):
 
 def test_category_means_and_mean_of_means():
     metric = ShapeNetIoUMetric()
-    results = [dict(category='chair', iou=0.2), dict(category='chair',
-                                                     iou=0.4),
-               dict(category='car', iou=0.9)]
+    results = [
+        dict(category='chair', iou=0.2),
+        dict(category='chair', iou=0.4),
+        dict(category='car', iou=0.9)
+    ]
     metrics = metric.compute_metrics(results)
     assert metrics['iou/chair'] == pytest.approx(0.3)
     assert metrics['iou/car'] == pytest.approx(0.9)
@@ -63,16 +68,22 @@ def test_through_mmengine_evaluator():
 def test_missing_keys_are_named():
     metric = ShapeNetIoUMetric()
     with pytest.raises(KeyError, match='gt_voxels'):
-        metric.process(None, [dict(pred_vertices=torch.zeros(3, 3),
-                                   pred_faces=torch.zeros(1, 3).long())])
+        metric.process(None, [
+            dict(
+                pred_vertices=torch.zeros(3, 3),
+                pred_faces=torch.zeros(1, 3).long())
+        ])
 
 
 def test_categories_come_in_the_order_of_dataset_meta():
     metric = ShapeNetIoUMetric()
     metric.dataset_meta = dict(categories=('mug', 'chair', 'car'))
-    results = [dict(category=name, iou=0.5)
-               for name in ('car', 'chair', 'mug', 'zebra')]
+    results = [
+        dict(category=name, iou=0.5)
+        for name in ('car', 'chair', 'mug', 'zebra')
+    ]
     metrics = metric.compute_metrics(results)
     # own categories too; names the dataset does not list come last
-    assert list(metrics) == ['iou/mug', 'iou/chair', 'iou/car', 'iou/zebra',
-                             'mIoU']
+    assert list(metrics) == [
+        'iou/mug', 'iou/chair', 'iou/car', 'iou/zebra', 'mIoU'
+    ]

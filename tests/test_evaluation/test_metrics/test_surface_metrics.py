@@ -31,9 +31,14 @@ def root_with_points(tmp_path, tiny_synthetic_root):
 
 
 def build(root, **kwargs):
-    return ShapeNetDataset(root, categories=['chair', 'car'], split='test',
-                           mode='view', views=[0],
-                           pipeline=[dict(type='PackMeshInputs')], **kwargs)
+    return ShapeNetDataset(
+        root,
+        categories=['chair', 'car'],
+        split='test',
+        mode='view',
+        views=[0],
+        pipeline=[dict(type='PackMeshInputs')],
+        **kwargs)
 
 
 def evaluate(dataset, shift=0.0):
@@ -44,8 +49,8 @@ def evaluate(dataset, shift=0.0):
         sample = item['data_samples']
         verts, faces, _ = synthetic_object_mesh(sample.category, 'test',
                                                 sample.obj_index)
-        sample.pred_vertices = torch.as_tensor(verts + shift,
-                                               dtype=torch.float32)
+        sample.pred_vertices = torch.as_tensor(
+            verts + shift, dtype=torch.float32)
         sample.pred_faces = torch.as_tensor(faces)
         evaluator.process([sample])
     return evaluator.evaluate(len(dataset))
@@ -67,8 +72,7 @@ def test_end_to_end_with_a_points_file(root_with_points, capsys):
     assert 'shapenet/chamfer_l1/car' not in metrics
     assert metrics['shapenet/chamfer_l1'] == metrics[
         'shapenet/chamfer_l1/chair']
-    for key in ('chamfer_l2', 'fscore@0.01', 'fscore@0.02', 'mIoU',
-                'iou/car'):
+    for key in ('chamfer_l2', 'fscore@0.01', 'fscore@0.02', 'mIoU', 'iou/car'):
         assert f'shapenet/{key}' in metrics
     shifted = evaluate(dataset, shift=0.1)
     assert shifted['shapenet/chamfer_l1'] > metrics['shapenet/chamfer_l1']
@@ -79,8 +83,9 @@ def test_without_points_files_nothing_changes(tiny_synthetic_root):
     dataset = build(tiny_synthetic_root)
     assert 'gt_points' not in dataset.get_data_info(0)
     metrics = evaluate(dataset)
-    assert set(metrics) == {'shapenet/iou/chair', 'shapenet/iou/car',
-                            'shapenet/mIoU'}
+    assert set(metrics) == {
+        'shapenet/iou/chair', 'shapenet/iou/car', 'shapenet/mIoU'
+    }
 
 
 @pytest.mark.parametrize('shape', [(2, 40, 3), (2, 40), (3, 40, 6)])
@@ -93,20 +98,24 @@ def test_points_file_of_a_wrong_shape(root_with_points, shape):
 
 def test_metric_table_and_keys_from_samples():
     from mmssr.evaluation import ShapeNetIoUMetric
-    metric = ShapeNetIoUMetric(surface_points=300,
-                               fscore_thresholds=(0.01, 0.05))
+    metric = ShapeNetIoUMetric(
+        surface_points=300, fscore_thresholds=(0.01, 0.05))
     metric.dataset_meta = dict(categories=('car', 'chair'))
     for category in ('chair', 'car'):
         verts, faces, _ = synthetic_object_mesh(category, 'test', 0)
-        metric.process(None, [dict(
-            pred_vertices=torch.as_tensor(verts, dtype=torch.float32),
-            pred_faces=torch.as_tensor(faces),
-            gt_voxels=torch.zeros(32, 32, 32, dtype=torch.bool),
-            gt_points=torch.as_tensor(object_points(category, 0)),
-            category=category, sample_idx=0)])
+        metric.process(None, [
+            dict(
+                pred_vertices=torch.as_tensor(verts, dtype=torch.float32),
+                pred_faces=torch.as_tensor(faces),
+                gt_voxels=torch.zeros(32, 32, 32, dtype=torch.bool),
+                gt_points=torch.as_tensor(object_points(category, 0)),
+                category=category,
+                sample_idx=0)
+        ])
     metrics = metric.compute_metrics(metric.results)
-    assert list(metrics)[3:6] == ['chamfer_l1/car', 'chamfer_l1/chair',
-                                  'chamfer_l1']
+    assert list(metrics)[3:6] == [
+        'chamfer_l1/car', 'chamfer_l1/chair', 'chamfer_l1'
+    ]
     assert 'fscore@0.05' in metrics and 'fscore@0.02' not in metrics
     assert metrics['chamfer_l1'] == pytest.approx(
         (metrics['chamfer_l1/car'] + metrics['chamfer_l1/chair']) / 2)

@@ -17,8 +17,8 @@ def images_with_distinct_channels(n=6, size=8):
 def test_channel_shuffle_permutes_rgb_per_image():
     images = images_with_distinct_channels()
     out = RandomChannelShuffle()(images, torch.Generator().manual_seed(3))
-    order = torch.rand(6, 3,
-                       generator=torch.Generator().manual_seed(3)).argsort(1)
+    order = torch.rand(
+        6, 3, generator=torch.Generator().manual_seed(3)).argsort(1)
     for i in range(6):
         for k in range(3):
             assert torch.equal(out[i, k], images[i, order[i, k]])
@@ -72,10 +72,9 @@ def test_channel_gain_clamps_and_checks():
 def test_rotation_uses_one_angle_for_the_batch():
     images = torch.zeros(3, 4, 16, 16)
     images[:, :, 6:10, 11:15] = 1.0  # a blob right of the centre
-    out = RandomInPlaneRotation(60.0)(images,
-                                      torch.Generator().manual_seed(2))
-    angle = (torch.rand((), generator=torch.Generator().manual_seed(2)) *
-             2 - 1) * 60.0
+    out = RandomInPlaneRotation(60.0)(images, torch.Generator().manual_seed(2))
+    angle = (torch.rand(
+        (), generator=torch.Generator().manual_seed(2)) * 2 - 1) * 60.0
     assert 1.0 < abs(angle.item()) <= 60.0
     assert torch.equal(out, rotate_images(images, angle))
     assert not torch.allclose(out, images)
@@ -91,10 +90,11 @@ def test_rotation_uses_one_angle_for_the_batch():
 
 def test_built_from_config_in_the_old_head_order():
     """rotation -> shuffle -> gain draws as SiamVPHead's training loss did."""
-    augments = [MODELS.build(dict(type='RandomInPlaneRotation',
-                                  max_angle=45.0)),
-                MODELS.build(dict(type='RandomChannelShuffle')),
-                MODELS.build(dict(type='RandomChannelGain', magnitude=0.4))]
+    augments = [
+        MODELS.build(dict(type='RandomInPlaneRotation', max_angle=45.0)),
+        MODELS.build(dict(type='RandomChannelShuffle')),
+        MODELS.build(dict(type='RandomChannelGain', magnitude=0.4))
+    ]
     for aug in augments:
         assert not list(aug.parameters())
     torch.manual_seed(0)
@@ -108,8 +108,7 @@ def test_built_from_config_in_the_old_head_order():
     angle = (torch.rand((), generator=ref) * 2 - 1) * 45.0
     expected = rotate_images(images, angle)
     order = torch.rand(5, 3, generator=ref).argsort(1)[:, :, None, None]
-    rgb = torch.gather(expected[:, :3], 1,
-                       order.expand_as(expected[:, :3]))
+    rgb = torch.gather(expected[:, :3], 1, order.expand_as(expected[:, :3]))
     gain = 1.0 + 0.4 * (2.0 * torch.rand(5, 3, 1, 1, generator=ref) - 1.0)
     rgb = (rgb * gain).clamp(0.0, 1.0)
     expected = torch.cat([rgb, expected[:, 3:]], 1)

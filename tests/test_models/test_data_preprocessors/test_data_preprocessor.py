@@ -20,8 +20,11 @@ def test_rejects_bad_inputs():
     with pytest.raises(ValueError, match='channels|4, S, S'):
         pre(dict(inputs=[torch.zeros(3, 8, 8, dtype=torch.uint8)]))
     with pytest.raises(ValueError, match='share a shape'):
-        pre(dict(inputs=[torch.zeros(4, 8, 8, dtype=torch.uint8),
-                         torch.zeros(4, 16, 16, dtype=torch.uint8)]))
+        pre(
+            dict(inputs=[
+                torch.zeros(4, 8, 8, dtype=torch.uint8),
+                torch.zeros(4, 16, 16, dtype=torch.uint8)
+            ]))
 
 
 def test_resizes_to_the_model_input_by_area_means():

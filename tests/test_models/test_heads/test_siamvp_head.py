@@ -28,8 +28,8 @@ def small_head(**kwargs):
 def test_parameter_names_and_shapes_match_old_checkpoints():
     head = MODELS.build(dict(type='SiamVPHead'))
     shapes = {k: tuple(v.shape) for k, v in head.state_dict().items()}
-    assert {k.split('.')[0] for k in shapes} == {'features', 'embed',
-                                                 'classifier'}
+    assert {k.split('.')[0]
+            for k in shapes} == {'features', 'embed', 'classifier'}
     # four conv-BN-ReLU-pool blocks: conv at 0, 4, 8, 12; BN at 1, 5, ...
     assert shapes['features.0.weight'] == (32, 3, 3, 3)
     assert shapes['features.12.weight'] == (128, 128, 3, 3)
@@ -57,8 +57,8 @@ def test_forward_is_all_pair_logits():
     expected = head.classifier((emb[1] - emb[3]).abs())
     assert logits[1, 3].item() == pytest.approx(expected.item(), abs=1e-6)
     assert torch.allclose(logits, logits.T)
-    assert torch.allclose(logits.diagonal(),
-                          head.classifier.bias.expand(5), atol=1e-6)
+    assert torch.allclose(
+        logits.diagonal(), head.classifier.bias.expand(5), atol=1e-6)
     assert torch.allclose(logits, head.pair_logits(emb[:, None], emb[None]))
     with pytest.raises(ValueError, match='expected images'):
         head(images[:, :2])
@@ -127,8 +127,7 @@ def test_predict_viewpoints_shapes_averaging_and_batching():
 def test_predict_viewpoints_leaves_batchnorm_statistics():
     head = small_head().train()
     before = {k: v.clone() for k, v in head.state_dict().items()}
-    head.predict_viewpoints(torch.rand(3, 4, 32, 32),
-                            torch.rand(2, 4, 32, 32))
+    head.predict_viewpoints(torch.rand(3, 4, 32, 32), torch.rand(2, 4, 32, 32))
     for k, v in head.state_dict().items():
         assert torch.equal(v, before[k]), k
 

@@ -13,7 +13,7 @@ def test_iou_loss_hand_computed():
     loss = MultiViewIoULoss(eps=0.0)(pred, target)
     assert loss.item() == pytest.approx(1 - 1.5 / 2)
     both = MultiViewIoULoss(loss_weight=2.0)(pred.repeat(2, 1, 1),
-                                              target.repeat(2, 1, 1))
+                                             target.repeat(2, 1, 1))
     assert both.item() == pytest.approx(2 * (1 - 1.5 / (2 + 1e-6)))
     assert MultiViewIoULoss()(torch.zeros(1, 2, 2),
                               torch.zeros(1, 2, 2)).item() == 1.0

@@ -44,10 +44,10 @@ def test_hardest_pairs_only_by_hand():
     assert out['loss_siamvp'].item() == pytest.approx(expected, rel=1e-6)
     # the accuracy counts random pairs only: none here
     assert out['acc_siamvp'].item() == 0.0
-    weighted = SiamVPPairLoss(num_random_pairs=0, loss_weight=3.0)(
-        LOGITS, VIEWS)
-    assert weighted['loss_siamvp'].item() == pytest.approx(3 * expected,
-                                                           rel=1e-6)
+    weighted = SiamVPPairLoss(
+        num_random_pairs=0, loss_weight=3.0)(LOGITS, VIEWS)
+    assert weighted['loss_siamvp'].item() == pytest.approx(
+        3 * expected, rel=1e-6)
 
 
 def test_hardest_plus_random_pairs_by_hand():
@@ -60,8 +60,7 @@ def test_hardest_plus_random_pairs_by_hand():
     pairs = ([(min(POS), 1)] + [(POS[i], 1) for i in pos_pick] +
              [(max(NEG), 0)] + [(NEG[i], 0) for i in neg_pick])
     expected = sum(bce(v, t) for v, t in pairs) / len(pairs)
-    random = [(POS[i], 1) for i in pos_pick] + [(NEG[i], 0)
-                                                for i in neg_pick]
+    random = [(POS[i], 1) for i in pos_pick] + [(NEG[i], 0) for i in neg_pick]
     expected_acc = sum((v > 0) == bool(t) for v, t in random) / len(random)
     out = SiamVPPairLoss(num_random_pairs=k)(
         LOGITS, VIEWS, generator=torch.Generator().manual_seed(7))
@@ -104,8 +103,7 @@ def test_groups_restrict_pairs():
     # within groups: (0,1) neg and (2,3) neg only, no positive pair
     logits = sym([-1.0, 9.0, 9.0, 9.0, 9.0, 0.5], 4)
     out = SiamVPPairLoss(num_random_pairs=0)(logits, views, groups=groups)
-    assert out['loss_siamvp'].item() == pytest.approx(bce(0.5, 0),
-                                                      rel=1e-6)
+    assert out['loss_siamvp'].item() == pytest.approx(bce(0.5, 0), rel=1e-6)
     # without groups the cross-group pairs (value 9) dominate
     out = SiamVPPairLoss(num_random_pairs=0)(logits, views)
     assert out['loss_siamvp'].item() == pytest.approx(
@@ -166,8 +164,8 @@ def test_no_pair_keeps_the_graph(n):
 
 def test_no_pair_inside_groups_keeps_the_graph():
     logits = torch.randn(3, 3, requires_grad=True)
-    out = SiamVPPairLoss()(logits, torch.tensor([0, 1, 0]),
-                           groups=torch.tensor([0, 1, 2]))
+    out = SiamVPPairLoss()(
+        logits, torch.tensor([0, 1, 0]), groups=torch.tensor([0, 1, 2]))
     assert out['loss_siamvp'].item() == 0.0
     assert out['acc_siamvp'].item() == 0.0
     out['loss_siamvp'].backward()
@@ -177,16 +175,14 @@ def test_no_pair_inside_groups_keeps_the_graph():
 def test_only_one_kind_of_pair():
     logits = sym([1.0, -2.0, 0.5], 3)
     out = SiamVPPairLoss(num_random_pairs=0)(logits, torch.tensor([4, 4, 4]))
-    assert out['loss_siamvp'].item() == pytest.approx(bce(-2.0, 1),
-                                                      rel=1e-6)
+    assert out['loss_siamvp'].item() == pytest.approx(bce(-2.0, 1), rel=1e-6)
     out = SiamVPPairLoss(num_random_pairs=0)(logits, torch.tensor([0, 1, 2]))
-    assert out['loss_siamvp'].item() == pytest.approx(bce(1.0, 0),
-                                                      rel=1e-6)
+    assert out['loss_siamvp'].item() == pytest.approx(bce(1.0, 0), rel=1e-6)
 
 
 def test_checks_and_registry():
-    loss = MODELS.build(dict(type='SiamVPPairLoss', num_random_pairs=2,
-                             loss_weight=0.5))
+    loss = MODELS.build(
+        dict(type='SiamVPPairLoss', num_random_pairs=2, loss_weight=0.5))
     assert isinstance(loss, SiamVPPairLoss)
     assert loss.num_random_pairs == 2 and loss.loss_weight == 0.5
     assert not list(loss.parameters())
@@ -208,8 +204,7 @@ def old_siamvp_loss(head, images, view_ids, groups, generator,
     images = rotate_images(images, angle)
     c = head.in_channels
     rgb = images[:, :c]
-    order = torch.rand(n, c, generator=generator).argsort(1)[:, :, None,
-                                                             None]
+    order = torch.rand(n, c, generator=generator).argsort(1)[:, :, None, None]
     rgb = torch.gather(rgb, 1, order.expand_as(rgb))
     gain = 1.0 + color_jitter * (
         2.0 * torch.rand(n, c, 1, 1, generator=generator) - 1.0)
@@ -226,8 +221,8 @@ def old_siamvp_loss(head, images, view_ids, groups, generator,
         idx = torch.nonzero(mask)
         values = logits[idx[:, 0], idx[:, 1]]
         hard = pick_hard(values)
-        pick = torch.randint(len(idx), (num_random_pairs, ),
-                             generator=generator)
+        pick = torch.randint(
+            len(idx), (num_random_pairs, ), generator=generator)
         chosen = torch.cat([values[hard:hard + 1], values[pick]])
         scored.append(chosen)
         targets.append(torch.full_like(chosen, target))
@@ -245,18 +240,27 @@ def test_equals_the_old_composite_head_loss():
     views = torch.tensor([0, 1, 2, 3] * 2)
     groups = torch.tensor([0, 0, 1, 1, 0, 0, 1, 1])
     old_loss, old_acc = old_siamvp_loss(
-        head, images, views, groups, torch.Generator().manual_seed(11),
-        num_random_pairs=6, max_rotation=30.0, color_jitter=0.4)
+        head,
+        images,
+        views,
+        groups,
+        torch.Generator().manual_seed(11),
+        num_random_pairs=6,
+        max_rotation=30.0,
+        color_jitter=0.4)
     old_grads = torch.autograd.grad(old_loss, list(head.parameters()))
 
-    augments = [RandomInPlaneRotation(30.0), RandomChannelShuffle(),
-                RandomChannelGain(0.4)]
+    augments = [
+        RandomInPlaneRotation(30.0),
+        RandomChannelShuffle(),
+        RandomChannelGain(0.4)
+    ]
     gen = torch.Generator().manual_seed(11)
     x = images
     for aug in augments:
         x = aug(x, generator=gen)
-    out = SiamVPPairLoss(num_random_pairs=6)(head(x), views, groups=groups,
-                                             generator=gen)
+    out = SiamVPPairLoss(num_random_pairs=6)(
+        head(x), views, groups=groups, generator=gen)
     new_grads = torch.autograd.grad(out['loss_siamvp'],
                                     list(head.parameters()))
     assert torch.equal(out['loss_siamvp'], old_loss)

@@ -12,16 +12,17 @@ from mmssr.structures import view_ids_to_eyes
 @pytest.mark.parametrize('scale', [0.0, 1.0, 1e3, 1e6])
 def test_losses_and_gradients_stay_finite(sigma, scale):
     torch.manual_seed(0)
-    decoder = TemplateMeshDecoder(in_channels=8, subdivisions=1,
-                                  hidden_dims=(16, 16))
+    decoder = TemplateMeshDecoder(
+        in_channels=8, subdivisions=1, hidden_dims=(16, 16))
     renderer = SoftRasterizer(image_size=16)
     renderer.set_sigma(sigma)  # as a sigma schedule would
     feats = (torch.randn(3, 8) * scale).requires_grad_()
     verts, faces = decoder(feats)
     alpha = renderer(verts, faces, view_ids_to_eyes([0, 7, 15]))[:, 3]
     target = (torch.rand(3, 16, 16) > 0.5).float()
-    loss = (MultiViewIoULoss()(alpha, target) +
-            LaplacianLoss(faces)(verts) + FlattenLoss(faces)(verts))
+    loss = (
+        MultiViewIoULoss()(alpha, target) + LaplacianLoss(faces)(verts) +
+        FlattenLoss(faces)(verts))
     assert torch.isfinite(loss)
     loss.backward()
     assert torch.isfinite(feats.grad).all()
@@ -35,7 +36,8 @@ def test_collapsed_mesh_is_safe():
     faces = decoder.faces
     alpha = SoftRasterizer(image_size=16)(verts, faces,
                                           view_ids_to_eyes([0, 3]))[:, 3]
-    loss = (MultiViewIoULoss()(alpha, torch.ones_like(alpha)) +
-            LaplacianLoss(faces)(verts) + FlattenLoss(faces)(verts))
+    loss = (
+        MultiViewIoULoss()(alpha, torch.ones_like(alpha)) +
+        LaplacianLoss(faces)(verts) + FlattenLoss(faces)(verts))
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(verts.grad).all()

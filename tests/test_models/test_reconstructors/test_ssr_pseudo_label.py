@@ -42,10 +42,10 @@ class TwoPeakSiamVP(nn.Module):
 
 
 def queries_and_refs(num_objects=2, size=32):
-    queries = torch.randint(0, 256, (num_objects * NUM_VIEWS, 4, size, size),
-                            dtype=torch.uint8)
-    refs = np.random.randint(0, 256, (2, NUM_VIEWS, 4, size, size),
-                             dtype=np.uint8)
+    queries = torch.randint(
+        0, 256, (num_objects * NUM_VIEWS, 4, size, size), dtype=torch.uint8)
+    refs = np.random.randint(
+        0, 256, (2, NUM_VIEWS, 4, size, size), dtype=np.uint8)
     return queries, refs
 
 
@@ -64,8 +64,8 @@ def test_probability_and_margin_confidence():
     assert torch.allclose(conf[even], torch.tensor(0.05))
     assert torch.allclose(conf[~even], torch.tensor(0.8))
     assert (views[even] == -1).all()  # the close runner-up is refused
-    assert torch.equal(views[~even], (torch.arange(len(views)) %
-                                      NUM_VIEWS)[~even])
+    assert torch.equal(views[~even],
+                       (torch.arange(len(views)) % NUM_VIEWS)[~even])
     # before the threshold every view has an answer
     raw, raw_conf, _ = model.viewpoint_confidence(queries, refs)
     assert (raw >= 0).all() and torch.equal(raw_conf, conf)
@@ -113,14 +113,16 @@ def test_settings_are_checked_with_a_hint():
 
 def test_old_siamvp_arguments_name_their_new_home():
     with pytest.raises(ValueError, match='RandomChannelGain'):
-        MODELS.build(dict(
-            type='SSRReconstructor',
-            reconstructor=dict(
-                type='SoftRasReconstructor', image_size=32,
-                encoder=dict(type='SoftRasEncoder'),
-                decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
-                renderer=dict(type='SoftRasterizer')),
-            siamvp=dict(type='SiamVPHead', color_jitter=0.4)))
+        MODELS.build(
+            dict(
+                type='SSRReconstructor',
+                reconstructor=dict(
+                    type='SoftRasReconstructor',
+                    image_size=32,
+                    encoder=dict(type='SoftRasEncoder'),
+                    decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
+                    renderer=dict(type='SoftRasterizer')),
+                siamvp=dict(type='SiamVPHead', color_jitter=0.4)))
 
 
 class DisagreeingSiamVP(TwoPeakSiamVP):
@@ -157,5 +159,4 @@ def test_oracle_needs_the_stored_views():
     with pytest.raises(ValueError, match='stored view ids'):
         model.pseudo_label(queries, refs)
     stored = torch.arange(len(queries)) % NUM_VIEWS
-    assert torch.equal(model.pseudo_label(queries, refs, stored).views,
-                       stored)
+    assert torch.equal(model.pseudo_label(queries, refs, stored).views, stored)

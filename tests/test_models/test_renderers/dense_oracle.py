@@ -22,8 +22,12 @@ def _point_segment_sq_dist(p, a, b):
     return ((p - closest)**2).sum(-1)
 
 
-def dense_face_terms(face_vertices, image_size, sigma, dist_eps=1e-10,
-                     near=1.0, far=100.0):
+def dense_face_terms(face_vertices,
+                     image_size,
+                     sigma,
+                     dist_eps=1e-10,
+                     near=1.0,
+                     far=100.0):
     """Per (batch, pixel, face) inside mask, squared distance and D."""
     dtype = face_vertices.dtype
     grid = pixel_centers(image_size, dtype=dtype).reshape(1, -1, 1, 2)
@@ -31,13 +35,15 @@ def dense_face_terms(face_vertices, image_size, sigma, dist_eps=1e-10,
     b = face_vertices[:, None, :, 1, :2]
     c = face_vertices[:, None, :, 2, :2]
     d2 = torch.minimum(
-        torch.minimum(_point_segment_sq_dist(grid, a, b),
-                      _point_segment_sq_dist(grid, b, c)),
+        torch.minimum(
+            _point_segment_sq_dist(grid, a, b),
+            _point_segment_sq_dist(grid, b, c)),
         _point_segment_sq_dist(grid, c, a))
 
     def edge(p, q, r):
         return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (
-            q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
+            q[..., 1] - p[..., 1]) * (
+                r[..., 0] - p[..., 0])
 
     area = edge(a, b, c)
     e0, e1, e2 = edge(a, b, grid), edge(b, c, grid), edge(c, a, grid)
@@ -53,8 +59,15 @@ def dense_face_terms(face_vertices, image_size, sigma, dist_eps=1e-10,
     return inside & valid, d2, prob
 
 
-def dense_alpha(vertices, faces, eyes, image_size=64, sigma=1e-4,
-                dist_eps=1e-10, viewing_angle=15.0, near=1.0, far=100.0):
+def dense_alpha(vertices,
+                faces,
+                eyes,
+                image_size=64,
+                sigma=1e-4,
+                dist_eps=1e-10,
+                viewing_angle=15.0,
+                near=1.0,
+                far=100.0):
     """Alpha (B, S, S) = 1 - prod_j (1 - D_j)."""
     screen = perspective(world_to_camera(vertices, eyes), viewing_angle)
     fv = screen[:, faces]
@@ -63,10 +76,19 @@ def dense_alpha(vertices, faces, eyes, image_size=64, sigma=1e-4,
     return alpha.view(-1, image_size, image_size)
 
 
-def dense_softmax_rgb(vertices, faces, eyes, textures, image_size=64,
-                      sigma=1e-4, gamma=1e-4, dist_eps=1e-10,
-                      viewing_angle=15.0, near=1.0, far=100.0,
-                      bg=(0., 0., 0.), bg_eps=1e-3):
+def dense_softmax_rgb(vertices,
+                      faces,
+                      eyes,
+                      textures,
+                      image_size=64,
+                      sigma=1e-4,
+                      gamma=1e-4,
+                      dist_eps=1e-10,
+                      viewing_angle=15.0,
+                      near=1.0,
+                      far=100.0,
+                      bg=(0., 0., 0.),
+                      bg_eps=1e-3):
     """SoftRas softmax colour (B, S, S, 3), all faces taking part."""
     screen = perspective(world_to_camera(vertices, eyes), viewing_angle)
     fv = screen[:, faces]
@@ -77,19 +99,21 @@ def dense_softmax_rgb(vertices, faces, eyes, textures, image_size=64,
 
     def edge(p, q, r):
         return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (
-            q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
+            q[..., 1] - p[..., 1]) * (
+                r[..., 0] - p[..., 0])
 
     area = edge(a, b, c)
-    w = torch.stack([edge(b, c, grid), edge(c, a, grid), edge(a, b, grid)],
-                    -1) / area.unsqueeze(-1)
+    w = torch.stack([edge(b, c, grid),
+                     edge(c, a, grid),
+                     edge(a, b, grid)], -1) / area.unsqueeze(-1)
     w = w.clamp(0, 1)
     w = w / w.sum(-1, keepdim=True)
     inv_z = 1 / fv[:, None, :, :, 2]
     z = 1 / (w * inv_z).sum(-1)
     z_norm = (far - z) / (far - near)
     z_norm = torch.where(prob > 0, z_norm, torch.full_like(z_norm, -1e9))
-    z_max = torch.maximum(z_norm.amax(-1, keepdim=True),
-                          torch.tensor(bg_eps, dtype=dtype))
+    z_max = torch.maximum(
+        z_norm.amax(-1, keepdim=True), torch.tensor(bg_eps, dtype=dtype))
     weight = prob * torch.exp((z_norm - z_max) / gamma)
     w_bg = torch.exp((bg_eps - z_max) / gamma)
     bg_t = torch.tensor(bg, dtype=dtype)

@@ -20,7 +20,8 @@ def random_screen_faces(batch=2, faces=5, seed=0):
 
 def fragments_of(face_vertices, size, sigma, colour=False):
     return SoftMeshRasterizer(RasterizationSettings(
-        size, sigma)).rasterize_faces(face_vertices, with_barycentrics=colour)
+        size, sigma)).rasterize_faces(
+            face_vertices, with_barycentrics=colour)
 
 
 def test_silhouette_matches_dense_formula():
@@ -45,16 +46,15 @@ def test_silhouette_gradient_gradcheck():
 
     assert torch.autograd.gradcheck(render, (xy, ), eps=1e-6, atol=1e-6)
     # and against autograd through the dense formula
-    weight = torch.rand(1, size, size, dtype=F64,
-                        generator=torch.Generator().manual_seed(2))
+    weight = torch.rand(
+        1, size, size, dtype=F64, generator=torch.Generator().manual_seed(2))
     (render(xy) * weight).sum().backward()
     xy_dense = xy.detach().clone().requires_grad_()
-    _, _, prob = dense_face_terms(torch.cat([xy_dense, depth], -1), size,
-                                  sigma)
+    _, _, prob = dense_face_terms(
+        torch.cat([xy_dense, depth], -1), size, sigma)
     dense = (1 - torch.prod(1 - prob, -1)).view(1, size, size)
     (dense * weight).sum().backward()
-    torch.testing.assert_close(xy.grad, xy_dense.grad, rtol=1e-6,
-                               atol=1e-9)
+    torch.testing.assert_close(xy.grad, xy_dense.grad, rtol=1e-6, atol=1e-9)
     assert xy.grad.abs().sum() > 0
 
 
@@ -62,8 +62,9 @@ def test_hard_blend_z_buffer_and_ties():
     tri = torch.tensor([[-0.6, -0.6], [0.0, 0.7], [0.6, -0.6]], dtype=F64)
     # four coincident clockwise triangles: depths 3, 2, 2, 4
     depths = [3.0, 2.0, 2.0, 4.0]
-    fv = torch.stack([torch.cat([tri, torch.full((3, 1), d, dtype=F64)], 1)
-                      for d in depths])[None]
+    fv = torch.stack([
+        torch.cat([tri, torch.full((3, 1), d, dtype=F64)], 1) for d in depths
+    ])[None]
     colours = torch.eye(4, 3, dtype=F64)[None]
     colours[0, 3] = 0.5
     fragments = fragments_of(fv, 8, 1e-4, colour=True)
@@ -73,12 +74,12 @@ def test_hard_blend_z_buffer_and_ties():
     covered = alpha > 0.5
     assert 10 < covered.sum() < 64
     # faces 1 and 2 are nearest and tie: the larger index (2, blue) wins
-    assert torch.equal(rgb[covered],
-                       torch.tensor([0., 0., 1.], dtype=F64).expand(
-                           int(covered.sum()), 3))
-    assert torch.equal(rgb[~covered],
-                       torch.tensor([.1, .2, .3], dtype=F64).expand(
-                           int((~covered).sum()), 3))
+    assert torch.equal(
+        rgb[covered],
+        torch.tensor([0., 0., 1.], dtype=F64).expand(int(covered.sum()), 3))
+    assert torch.equal(
+        rgb[~covered],
+        torch.tensor([.1, .2, .3], dtype=F64).expand(int((~covered).sum()), 3))
     # drop face 2: face 1 (green) is the nearest, ahead of larger index 3
     rgb = hard_rgb_blend(colours[:, [0, 1, 3]],
                          fragments_of(fv[:, [0, 1, 3]], 8, 1e-4, True),
@@ -94,10 +95,10 @@ def test_hard_blend_z_buffer_and_ties():
 
 def test_softmax_blend_matches_dense_formula_and_texture_gradient():
     size, sigma, gamma, bg = 12, 1e-3, 1e-2, (0.2, 0.3, 0.4)
-    verts = torch.tensor([[-0.4, -0.3, 0.2], [0.4, -0.3, 0.2],
-                          [0.0, 0.4, 0.2], [-0.3, 0.3, -0.2],
-                          [0.3, 0.3, -0.2], [0.0, -0.4, -0.2]],
-                         dtype=F64)[None]
+    verts = torch.tensor(
+        [[-0.4, -0.3, 0.2], [0.4, -0.3, 0.2], [0.0, 0.4, 0.2],
+         [-0.3, 0.3, -0.2], [0.3, 0.3, -0.2], [0.0, -0.4, -0.2]],
+        dtype=F64)[None]
     faces = torch.tensor([[0, 2, 1], [3, 4, 5]])
     eyes = view_ids_to_eyes([1], dtype=F64)
     gen = torch.Generator().manual_seed(3)
@@ -105,18 +106,23 @@ def test_softmax_blend_matches_dense_formula_and_texture_gradient():
     tex = textures.clone().requires_grad_()
     fragments = SoftMeshRasterizer(RasterizationSettings(size, sigma))(
         verts, faces, LookAtPerspectiveCameras(eyes), with_barycentrics=True)
-    rgb = softmax_rgb_blend(tex, fragments,
-                            BlendParams(sigma, gamma, bg), 1.0, 100.0)
+    rgb = softmax_rgb_blend(tex, fragments, BlendParams(sigma, gamma, bg), 1.0,
+                            100.0)
     tex_dense = textures.clone().requires_grad_()
-    expected = dense_softmax_rgb(verts, faces, eyes, tex_dense,
-                                 image_size=size, sigma=sigma, gamma=gamma,
-                                 bg=bg)
+    expected = dense_softmax_rgb(
+        verts,
+        faces,
+        eyes,
+        tex_dense,
+        image_size=size,
+        sigma=sigma,
+        gamma=gamma,
+        bg=bg)
     torch.testing.assert_close(rgb, expected, rtol=1e-6, atol=1e-8)
     weight = torch.rand(rgb.shape, generator=gen, dtype=F64)
     (rgb * weight).sum().backward()
     (expected * weight).sum().backward()
-    torch.testing.assert_close(tex.grad, tex_dense.grad, rtol=1e-6,
-                               atol=1e-8)
+    torch.testing.assert_close(tex.grad, tex_dense.grad, rtol=1e-6, atol=1e-8)
     # both faces and the background all show up somewhere
     assert (rgb - torch.tensor(bg, dtype=F64)).abs().amax() > 0.1
     assert torch.isclose(rgb[0, 0, 0], torch.tensor(bg, dtype=F64)).all()

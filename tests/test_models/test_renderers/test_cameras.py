@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from mmssr.models.renderers import LookAtPerspectiveCameras
-from mmssr.structures import (look_at_rotation, perspective,
-                              view_ids_to_eyes, world_to_camera)
+from mmssr.structures import (look_at_rotation, perspective, view_ids_to_eyes,
+                              world_to_camera)
 
 
 def test_known_point_on_the_optical_axis_frame():
@@ -19,8 +19,8 @@ def test_known_point_on_the_optical_axis_frame():
     tan = math.tan(math.radians(15.0))
     expected = torch.tensor([[[0.3 / (3.5 * tan), -0.2 / (3.5 * tan), 3.5]]],
                             dtype=torch.float64)
-    torch.testing.assert_close(cams.transform_points(point), expected,
-                               rtol=0, atol=1e-12)
+    torch.testing.assert_close(
+        cams.transform_points(point), expected, rtol=0, atol=1e-12)
     # the look-at target projects to the image centre
     origin = torch.zeros(1, 1, 3, dtype=torch.float64)
     torch.testing.assert_close(
@@ -34,16 +34,21 @@ def test_matches_the_structures_functions():
     points = torch.rand(3, 10, 3, generator=gen, dtype=torch.float64) - 0.5
     cams = LookAtPerspectiveCameras(eyes, viewing_angle=20.0)
     assert len(cams) == 3
-    torch.testing.assert_close(cams.world_to_view(points),
-                               world_to_camera(points, eyes), rtol=0, atol=0)
+    torch.testing.assert_close(
+        cams.world_to_view(points),
+        world_to_camera(points, eyes),
+        rtol=0,
+        atol=0)
     torch.testing.assert_close(
         cams.transform_points(points),
-        perspective(world_to_camera(points, eyes), 20.0), rtol=0, atol=0)
+        perspective(world_to_camera(points, eyes), 20.0),
+        rtol=0,
+        atol=0)
     rot = cams.get_world_to_view_rotation()
     torch.testing.assert_close(rot, look_at_rotation(eyes))
-    torch.testing.assert_close(rot @ rot.transpose(1, 2),
-                               torch.eye(3, dtype=torch.float64).expand(
-                                   3, 3, 3))
+    torch.testing.assert_close(
+        rot @ rot.transpose(1, 2),
+        torch.eye(3, dtype=torch.float64).expand(3, 3, 3))
 
 
 def test_dataset_view_zero_looks_down_thirty_degrees():

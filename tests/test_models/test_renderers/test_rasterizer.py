@@ -77,8 +77,8 @@ def test_pairs_stay_within_the_influence_radius():
         outside = chunk.keep & ~chunk.inside
         assert torch.all(chunk.d2[outside] < sigma * math.log(1e10 - 1))
     # binning is O(covered pixels), not O(S^2)
-    bbox = (TRIANGLE[0, 0, :, :2].amax(0) - TRIANGLE[0, 0, :, :2].amin(0)
-            + 2 * radius) * size / 2
+    bbox = (TRIANGLE[0, 0, :, :2].amax(0) - TRIANGLE[0, 0, :, :2].amin(0) +
+            2 * radius) * size / 2
     assert fragments.num_pairs <= (bbox[0] + 2) * (bbox[1] + 2)
     assert fragments.num_pairs < 0.5 * size * size
 
@@ -121,8 +121,8 @@ def test_batch_offsets_and_chunking():
 
 
 def test_rasterizer_call_projects_with_cameras():
-    verts = torch.tensor([[[-0.2, -0.2, 0.0], [0.2, -0.2, 0.0],
-                           [0.0, 0.2, 0.0]]], dtype=F64)
+    verts = torch.tensor(
+        [[[-0.2, -0.2, 0.0], [0.2, -0.2, 0.0], [0.0, 0.2, 0.0]]], dtype=F64)
     faces = torch.tensor([[0, 1, 2]])
     cams = LookAtPerspectiveCameras(view_ids_to_eyes([3], dtype=F64))
     rasterizer = SoftMeshRasterizer(RasterizationSettings(16, 1e-3))
@@ -137,17 +137,24 @@ def test_rasterizer_call_projects_with_cameras():
 def test_flat_rasterize_function_equals_the_composed_renderer():
     from mmssr.models.renderers import SoftRasterizer, rasterize
     verts = torch.tensor([[[-0.3, -0.2, 0.0], [0.35, -0.25, 0.05],
-                           [0.0, 0.3, -0.1], [0.2, 0.2, 0.2]]], dtype=F64)
+                           [0.0, 0.3, -0.1], [0.2, 0.2, 0.2]]],
+                         dtype=F64)
     faces = torch.tensor([[0, 1, 2], [1, 3, 2]])
     eyes = view_ids_to_eyes([2], dtype=F64)
     textures = torch.tensor([[[1., 0., 0.], [0., 1., 0.]]], dtype=F64)
-    renderer = SoftRasterizer(image_size=16, sigma_val=1e-3,
-                              aggr_func_rgb='hard',
-                              background_color=(0., 0., 1.))
+    renderer = SoftRasterizer(
+        image_size=16,
+        sigma_val=1e-3,
+        aggr_func_rgb='hard',
+        background_color=(0., 0., 1.))
     image = renderer(verts, faces, eyes, textures)
-    flat = rasterize(renderer.project(verts, eyes)[:, faces], 16, 1e-3,
-                     textures=textures, aggr_func_rgb='hard',
-                     background_color=(0., 0., 1.))
+    flat = rasterize(
+        renderer.project(verts, eyes)[:, faces],
+        16,
+        1e-3,
+        textures=textures,
+        aggr_func_rgb='hard',
+        background_color=(0., 0., 1.))
     assert image.shape == flat.shape == (1, 4, 16, 16)
     torch.testing.assert_close(image, flat, rtol=0, atol=0)
     assert image[0, 3].max() > 0.9 and (image[0, 0] == 1).sum() > 5

@@ -75,8 +75,8 @@ def test_alpha_and_gradients_match_dense_oracle(dtype, atol, mesh):
     expected = dense_alpha(v_dense, faces, eyes, image_size=size)
     torch.testing.assert_close(alpha, expected, atol=atol, rtol=0)
     assert alpha.max() > 0.9  # something was drawn
-    weight = torch.rand(alpha.shape, dtype=dtype,
-                        generator=torch.Generator().manual_seed(1))
+    weight = torch.rand(
+        alpha.shape, dtype=dtype, generator=torch.Generator().manual_seed(1))
     (alpha * weight).sum().backward()
     (expected * weight).sum().backward()
     assert_grad_close(v_prod.grad, v_dense.grad)
@@ -86,12 +86,14 @@ def test_alpha_and_gradients_match_dense_oracle(dtype, atol, mesh):
 def test_gradcheck_tiny_case():
     verts = torch.tensor([[[-0.3, -0.2, 0.0], [0.35, -0.25, 0.05],
                            [0.0, 0.3, -0.1], [0.2, 0.2, 0.2]]],
-                         dtype=torch.float64, requires_grad=True)
+                         dtype=torch.float64,
+                         requires_grad=True)
     faces = torch.tensor([[0, 1, 2], [1, 3, 2]])
     eyes = view_ids_to_eyes([2], dtype=torch.float64)
     renderer = SoftRasterizer(image_size=8, sigma_val=3e-2)
     assert torch.autograd.gradcheck(
-        lambda v: renderer(v, faces, eyes)[:, 3], (verts, ), eps=1e-6,
+        lambda v: renderer(v, faces, eyes)[:, 3], (verts, ),
+        eps=1e-6,
         atol=1e-6)
 
 
@@ -115,8 +117,8 @@ def raycast_silhouette(verts, faces, eye, image_size, viewing_angle=15.0):
     return np.isfinite(hit).reshape(s, s)
 
 
-@pytest.mark.parametrize('make_mesh', [icosphere_mesh, box_mesh,
-                                       asymmetric_mesh])
+@pytest.mark.parametrize('make_mesh',
+                         [icosphere_mesh, box_mesh, asymmetric_mesh])
 def test_silhouette_agrees_with_open3d_raycasting(make_mesh):
     verts, faces = make_mesh()
     eyes = view_ids_to_eyes(torch.arange(24), dtype=torch.float64)
@@ -166,17 +168,19 @@ def two_quads(dtype=torch.float64):
         dtype=dtype)
     # wound so both face the eye of view 0 (clockwise on screen)
     faces = torch.tensor([[0, 2, 1], [0, 3, 2], [4, 6, 5], [4, 7, 6]])
-    colors = torch.tensor([[0., 1., 0.], [0., 1., 0.], [1., 0., 0.],
-                           [1., 0., 0.]], dtype=dtype)
+    colors = torch.tensor(
+        [[0., 1., 0.], [0., 1., 0.], [1., 0., 0.], [1., 0., 0.]], dtype=dtype)
     return verts, faces, colors
 
 
 def test_hard_colour_is_z_buffered():
     verts, faces, colors = two_quads()
     eyes = view_ids_to_eyes([0], dtype=torch.float64)
-    renderer = SoftRasterizer(image_size=32, sigma_val=1e-6,
-                              aggr_func_rgb='hard',
-                              background_color=(0., 0., 1.))
+    renderer = SoftRasterizer(
+        image_size=32,
+        sigma_val=1e-6,
+        aggr_func_rgb='hard',
+        background_color=(0., 0., 1.))
     img = renderer(verts[None], faces, eyes, textures=colors[None])[0]
     red = (img[0] > 0.99) & (img[1] < 0.01)
     green = (img[1] > 0.99) & (img[0] < 0.01)
@@ -195,10 +199,12 @@ def test_hard_colour_fill_back_excludes_back_faces():
     flipped = faces.clone()
     flipped[2:] = faces[2:, [0, 2, 1]]  # near red quad now faces away
     kwargs = dict(image_size=32, sigma_val=1e-6, aggr_func_rgb='hard')
-    with_back = SoftRasterizer(fill_back=True, **kwargs)(
-        verts[None], flipped, eyes, textures=colors[None])[0]
-    no_back = SoftRasterizer(fill_back=False, **kwargs)(
-        verts[None], flipped, eyes, textures=colors[None])[0]
+    with_back = SoftRasterizer(
+        fill_back=True, **kwargs)(
+            verts[None], flipped, eyes, textures=colors[None])[0]
+    no_back = SoftRasterizer(
+        fill_back=False, **kwargs)(
+            verts[None], flipped, eyes, textures=colors[None])[0]
     assert (with_back[0] > 0.99).sum() > 50
     assert (no_back[0] > 0.99).sum() == 0  # back-facing red is skipped
     torch.testing.assert_close(with_back[3], no_back[3])
@@ -210,15 +216,24 @@ def test_softmax_colour_matches_dense_formula():
     verts[1] += 0.05
     eyes = view_ids_to_eyes([0, 1], dtype=torch.float64)
     textures = colors.expand(2, -1, -1).clone().requires_grad_()
-    renderer = SoftRasterizer(image_size=16, sigma_val=1e-3, gamma_val=1e-2,
-                              aggr_func_rgb='softmax',
-                              background_color=(0.2, 0.3, 0.4))
+    renderer = SoftRasterizer(
+        image_size=16,
+        sigma_val=1e-3,
+        gamma_val=1e-2,
+        aggr_func_rgb='softmax',
+        background_color=(0.2, 0.3, 0.4))
     img = renderer(verts, faces, eyes, textures=textures)
-    expected = dense_softmax_rgb(verts, faces, eyes, colors.expand(2, -1, -1),
-                                 image_size=16, sigma=1e-3, gamma=1e-2,
-                                 bg=(0.2, 0.3, 0.4))
-    torch.testing.assert_close(img[:, :3].permute(0, 2, 3, 1), expected,
-                               atol=1e-8, rtol=1e-6)
+    expected = dense_softmax_rgb(
+        verts,
+        faces,
+        eyes,
+        colors.expand(2, -1, -1),
+        image_size=16,
+        sigma=1e-3,
+        gamma=1e-2,
+        bg=(0.2, 0.3, 0.4))
+    torch.testing.assert_close(
+        img[:, :3].permute(0, 2, 3, 1), expected, atol=1e-8, rtol=1e-6)
     img[:, :3].sum().backward()
     assert textures.grad.abs().sum() > 0
 
@@ -227,12 +242,22 @@ def test_degenerate_and_out_of_range_triangles_are_safe():
     dtype = torch.float32
     eyes = view_ids_to_eyes([0], dtype=dtype)
     eye = eyes[0]
-    verts = torch.tensor([[
-        [-0.2, -0.2, 0.0], [0.2, -0.2, 0.0], [0.0, 0.2, 0.0],  # good
-        [0.1, 0.1, 0.1], [0.1, 0.1, 0.1], [0.1, 0.1, 0.1],  # a point
-        [-0.3, 0.0, 0.0], [0.0, 0.0, 0.0], [0.3, 0.0, 0.0],  # a line
-        [0.0, 0.0, 0.0], [0.1, 0.0, 0.0], [0.0, 0.0, 0.0],
-    ]], dtype=dtype)
+    verts = torch.tensor(
+        [[
+            [-0.2, -0.2, 0.0],
+            [0.2, -0.2, 0.0],
+            [0.0, 0.2, 0.0],  # good
+            [0.1, 0.1, 0.1],
+            [0.1, 0.1, 0.1],
+            [0.1, 0.1, 0.1],  # a point
+            [-0.3, 0.0, 0.0],
+            [0.0, 0.0, 0.0],
+            [0.3, 0.0, 0.0],  # a line
+            [0.0, 0.0, 0.0],
+            [0.1, 0.0, 0.0],
+            [0.0, 0.0, 0.0],
+        ]],
+        dtype=dtype)
     verts[0, 9] = eye * 1.5  # behind the camera
     verts[0, 11] = eye - torch.tensor([0., 0., -0.5])  # nearer than `near`
     faces = torch.arange(12).view(4, 3)
@@ -252,8 +277,9 @@ def test_degenerate_and_out_of_range_triangles_are_safe():
 def test_empty_mesh_and_pixel_centres_on_edges():
     renderer = SoftRasterizer(image_size=4, sigma_val=1e-2)
     eyes = view_ids_to_eyes([0], dtype=torch.float64)
-    empty = renderer(torch.zeros(1, 0, 3, dtype=torch.float64),
-                     torch.zeros(0, 3, dtype=torch.long), eyes)
+    empty = renderer(
+        torch.zeros(1, 0, 3, dtype=torch.float64),
+        torch.zeros(0, 3, dtype=torch.long), eyes)
     assert empty.shape == (1, 4, 4, 4) and empty[:, 3].abs().max() == 0
     # put the projected triangle's vertex and edges exactly on pixel centres
     # (+-0.25, +-0.75): screen x' = x / (z tan) -> choose camera-frame points
@@ -296,6 +322,5 @@ def test_batched_faces_equal_shared_faces():
     eyes = view_ids_to_eyes([0, 7], dtype=torch.float64)
     renderer = SoftRasterizer(image_size=16)
     shared = renderer(verts.expand(2, -1, -1), faces, eyes)
-    batched = renderer(verts.expand(2, -1, -1), faces.expand(2, -1, -1),
-                       eyes)
+    batched = renderer(verts.expand(2, -1, -1), faces.expand(2, -1, -1), eyes)
     torch.testing.assert_close(shared, batched)

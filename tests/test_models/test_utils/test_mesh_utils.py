@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmssr.models.utils import (icosphere, interior_edge_quads,
-                                rotate_images, unique_edges, vertex_adjacency)
+from mmssr.models.utils import (icosphere, interior_edge_quads, rotate_images,
+                                unique_edges, vertex_adjacency)
 
 
 @pytest.mark.parametrize('sub', [0, 1, 2, 3])
