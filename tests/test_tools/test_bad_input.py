@@ -43,6 +43,12 @@ def setup(tmp_path_factory, tiny_synthetic_root):
         'model = dict(image_size=32, decoder=dict(subdivisions=1))\n')
     empty_ckpt = tmp / 'empty.pth'
     empty_ckpt.write_bytes(b'')
+    from mmengine.config import Config
+
+    from mmssr.registry import MODELS
+    untrained = tmp / 'untrained.pth'
+    torch.save({'state_dict': MODELS.build(Config.fromfile(cfg).model)
+                .state_dict()}, str(untrained))
 
     class Evil:
 
@@ -68,6 +74,7 @@ def setup(tmp_path_factory, tiny_synthetic_root):
         tmp=tmp,
         cfg=cfg,
         plain=str(plain),
+        untrained=str(untrained),
         shapenet=shapenet,
         empty=str(empty_ckpt),
         evil=str(evil),
@@ -170,6 +177,10 @@ CASES = {
         'tools/demo.py', s['image'], s['cfg'], s['empty'], '--out',
         str(s['tmp'] / 'm.obj'), '--views', '99'
     ], ['--views', '99']),
+    'demo on an image without an object': (lambda s: [
+        'tools/demo.py', s['blank'], s['cfg'], s['untrained'], '--out',
+        str(s['tmp'] / 'm.obj')
+    ], ['blank.png']),
     'print_config of a missing file':
     (lambda s: ['tools/misc/print_config.py',
                 str(s['tmp'] / 'nope.py')], ['nope.py']),
