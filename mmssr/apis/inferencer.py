@@ -16,7 +16,6 @@ seen from dataset view ``view``, default 0).
 import glob
 import os
 import os.path as osp
-import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -25,6 +24,7 @@ from mmengine.infer import BaseInferencer
 
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.utils.errors import DataError, UserError
+from mmssr.utils.fileio import atomic_write
 from .image_io import IMAGE_EXTENSIONS, PreparedImage, prepare_image
 from .inference import expected_image_size, init_model
 
@@ -73,20 +73,15 @@ def write_mesh(path: str,
             np.asarray(vertex_colors, np.float64).clip(0, 1))
     mesh.compute_vertex_normals()
     mesh.triangle_normals = o3d.utility.Vector3dVector()  # .obj has none
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=osp.splitext(path)[1], dir=folder)
-    os.close(fd)
-    try:
-        if not o3d.io.write_triangle_mesh(tmp, mesh, write_vertex_colors=True):
-            raise UserError(f'{path}: open3d could not write this file')
-        os.replace(tmp, path)
-        mtl = osp.splitext(tmp)[0] + '.mtl'  # .obj writes a material file
-        if osp.exists(mtl):
-            os.remove(mtl)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path, suffix=osp.splitext(path)[1]) as tmp:
+        try:
+            if not o3d.io.write_triangle_mesh(
+                    tmp, mesh, write_vertex_colors=True):
+                raise UserError(f'{path}: open3d could not write this file')
+        finally:
+            mtl = osp.splitext(tmp)[0] + '.mtl'  # .obj writes a material
+            if osp.exists(mtl):
+                os.remove(mtl)
 
 
 class MeshInferencer(BaseInferencer):

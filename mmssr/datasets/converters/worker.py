@@ -11,13 +11,12 @@ rerun tries again.
 """
 import hashlib
 import json
-import os
 import os.path as osp
-import tempfile
 from typing import Dict, Optional
 
 import numpy as np
 
+from mmssr.utils.fileio import atomic_write
 from .files import save_json
 from .geometry import sample_surface, solid_voxels
 from .mesh_io import MeshSkipped, SourceMesh, read_mesh, source_files
@@ -85,14 +84,9 @@ def convert_object(src: SourceMesh, settings: dict) -> Dict[str, np.ndarray]:
 
 
 def _save_result(path: str, result: Dict[str, np.ndarray]) -> None:
-    fd, tmp = tempfile.mkstemp(suffix='.npz.tmp', dir=osp.dirname(path))
-    try:
-        with os.fdopen(fd, 'wb') as f:
+    with atomic_write(path, suffix='.npz.tmp') as tmp:
+        with open(tmp, 'wb') as f:
             np.savez(f, **result)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def process_object(task) -> dict:
