@@ -1,6 +1,8 @@
 """When to pseudo-label unlabeled viewpoints, and where the table goes."""
+from collections import defaultdict
 from typing import Optional
 
+import numpy as np
 import torch
 from mmengine.dist import all_reduce, get_dist_info
 from mmengine.hooks import Hook
@@ -9,6 +11,9 @@ from torch import Tensor
 from mmssr.registry import HOOKS
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils import get_ori_model
+
+# Settings of the first version that are the model's rule now.
+_MOVED = dict(accuracy_gate='gate', confidence_threshold='threshold')
 
 
 @HOOKS.register_module()
@@ -28,14 +33,9 @@ class SemiSupervisedViewpointHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self,
-                 interval: int = 200,
-                 by_epoch: bool = False,
-                 **moved) -> None:
+    def __init__(self, interval=200, by_epoch=False, **moved) -> None:
         for key in moved:  # a clear word for configs of the first version
-            new = dict(
-                accuracy_gate='gate',
-                confidence_threshold='threshold').get(key, key)
+            new = _MOVED.get(key, key)
             raise ValueError(f'SemiSupervisedViewpointHook.{key}: the rule '
                              f'is the model\'s: set semi_train_cfg.{new}')
         if interval <= 0:
@@ -62,7 +62,7 @@ class SemiSupervisedViewpointHook(Hook):
 
     def after_train_iter(self,
                          runner,
-                         batch_idx: int,
+                         batch_idx,
                          data_batch=None,
                          outputs=None) -> None:
         if not self.by_epoch and self.every_n_train_iters(
@@ -105,40 +105,30 @@ class SemiSupervisedViewpointHook(Hook):
         return table
 
     def compute_table(self, model, dataset) -> Tensor:
-        """The table; each rank labels its share. Keeps the reference
-        objects' agreement per category (``self.agreement``)."""
+        """The table; each rank labels its share. Keeps, per category, the
+        reference objects' agreement on this rank's share (an estimate over
+        every ``world_size``-th object) in ``self.agreement``."""
         rank, world_size = get_dist_info()
-        table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS),
-                           -1,
-                           dtype=torch.long)
-        agree = torch.zeros(len(dataset.unlabeled.categories), 2)
-        names = [name for _, name in dataset.unlabeled.categories]
+        table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS), -1)
+        agree = defaultdict(list)
         for query in dataset.pseudo_label_queries(rank, world_size):
             found = model.pseudo_label(query.images, query.references,
                                        query.stored_views)
             table[query.objects] = found.views.view(-1, NUM_VIEWS)
-            if found.agreement == found.agreement:  # not NaN
-                agree[names.index(query.category)] += torch.tensor(
-                    [found.agreement * len(query.objects),
-                     len(query.objects)])
-        if world_size > 1:
-            device = next(model.parameters()).device
-            table, agree = table.to(device), agree.to(device)
-            all_reduce(table, op='max')  # other ranks' rows hold -1
-            all_reduce(agree, op='sum')
+            agree[query.category] += [found.agreement] * len(query.objects)
         self.agreement = {
-            name: float(a / n)
-            for name, (a, n) in zip(names,
-                                    agree.cpu().tolist()) if n > 0
+            k: float(np.nanmean(v))
+            for k, v in agree.items() if not np.isnan(v).all()
         }
+        if world_size > 1:  # other ranks' rows hold -1
+            table = table.to(next(model.parameters()).device)
+            all_reduce(table, op='max')
         return table.cpu()
 
     def _log(self, runner, unlabeled) -> None:
         stats = unlabeled.pseudo_label_stats()
         scalars = {f'pseudo_{k}': stats[k] for k in ('coverage', 'accuracy')}
-        scalars.update({
-            f'agreement/{k}': v
-            for k, v in self.agreement.items()
-        })
+        scalars.update(
+            (f'agreement/{k}', v) for k, v in self.agreement.items())
         for key, value in scalars.items():
             runner.message_hub.update_scalar(f'train/{key}', value)
