@@ -6,7 +6,7 @@ download is a one-line error rather than a confusing failure later.
 import os
 import os.path as osp
 import warnings
-from typing import Optional
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -129,3 +129,41 @@ def downsample_views(images: np.ndarray, stored: int, size: Optional[int],
     # Rounded like the stored renders; float64 keeps .5 ties exact.
     pooled = F.avg_pool2d(flat.double(), stored // size).round_()
     return pooled.to(torch.uint8).reshape(*lead, 4, size, size).numpy()
+
+
+def load_points(path: str, num: int) -> Optional[np.ndarray]:
+    """Surface points (num, P, 6) float32 (xyz, unit normal) of a
+    ``_points.npz``, or ``None`` when the file does not exist."""
+    if not osp.isfile(path):
+        return None
+    points = load_single_array(path)
+    if points.ndim != 3 or points.shape[2] != 6 or points.shape[1] < 1:
+        raise DataError(f'{path}: points must have shape (N, P, 6) (xyz and '
+                        f'unit normal), got {points.shape}')
+    if points.shape[0] != num:
+        raise DataError(f'{path}: {points.shape[0]} point sets but {num} '
+                        'objects in the images file')
+    if not np.issubdtype(points.dtype, np.floating):
+        raise DataError(f'{path}: points must be floats, got {points.dtype}')
+    points = points.astype(np.float32, copy=False)
+    if not np.isfinite(points).all():
+        raise DataError(f'{path}: points hold NaN or infinite values')
+    return points
+
+
+def check_files(root: str, names: List[str], synsets: List[str]) -> None:
+    """A :class:`DatasetNotFoundError` naming what is missing, and how to
+    get it, unless every file of ``names`` is in ``root``."""
+    missing = [n for n in names if not osp.isfile(osp.join(root, n))]
+    if not missing:
+        return
+    where = (f'folder {root} does not exist' if not osp.isdir(root) else
+             f'{len(missing)} file(s) are missing in {root}')
+    raise DatasetNotFoundError(
+        f'ShapeNet data not found: {where}: {", ".join(missing[:6])}'
+        f'{", ..." if len(missing) > 6 else ""}. Expected '
+        f'{{synset}}_{{split}}_images.npz and _voxels.npz for {synsets}. '
+        'Download the SoftRas ShapeNet renders (the "mesh_reconstruction" '
+        'dataset of SoftRas / Neural Mesh Renderer) into that folder, or '
+        'train on the embedded synthetic data: python tools/train.py '
+        'configs/ssr/ssr_synthetic_n2.py')

@@ -11,8 +11,8 @@ from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
                               decode_pair, view_ids_to_eyes)
 from mmssr.utils.errors import DataError
 from .categories import resolve_categories
-from .loading import (DatasetNotFoundError, downsample_views, load_images,
-                      load_single_array, load_voxels, warn_if_degenerate)
+from .loading import (check_files, downsample_views, load_images, load_points,
+                      load_voxels, warn_if_degenerate)
 
 
 @DATASETS.register_module()
@@ -140,24 +140,8 @@ class ShapeNetDataset(BaseDataset):
         return names
 
     def _check_files(self) -> None:
-        root = self.data_root
-        missing = [
-            n for n in self.expected_files()
-            if not osp.isfile(osp.join(root, n))
-        ]
-        if not missing:
-            return
-        where = (f'folder {root} does not exist' if not osp.isdir(root) else
-                 f'{len(missing)} file(s) are missing in {root}')
-        raise DatasetNotFoundError(
-            f'ShapeNet data not found: {where}: {", ".join(missing[:6])}'
-            f'{", ..." if len(missing) > 6 else ""}. Expected '
-            f'{{synset}}_{{split}}_images.npz and _voxels.npz for '
-            f'{[s for s, _ in self.categories]}. Download the SoftRas '
-            'ShapeNet renders (the "mesh_reconstruction" dataset of SoftRas '
-            '/ Neural Mesh Renderer) into that folder, or train on the '
-            'embedded synthetic data: python tools/train.py '
-            'configs/ssr/ssr_synthetic_n2.py')
+        check_files(self.data_root, self.expected_files(),
+                    [s for s, _ in self.categories])
 
     def _select(self, num: int, name: str, path: str) -> slice:
         if self.split == 'labeled':
@@ -338,23 +322,3 @@ class ShapeNetDataset(BaseDataset):
             if points and points[obj] is not None:
                 info['gt_points'] = points[obj]
         return info
-
-
-def load_points(path: str, num: int) -> Optional[np.ndarray]:
-    """Surface points (num, P, 6) float32 (xyz, unit normal) of a
-    ``_points.npz``, or ``None`` when the file does not exist."""
-    if not osp.isfile(path):
-        return None
-    points = load_single_array(path)
-    if points.ndim != 3 or points.shape[2] != 6 or points.shape[1] < 1:
-        raise DataError(f'{path}: points must have shape (N, P, 6) (xyz and '
-                        f'unit normal), got {points.shape}')
-    if points.shape[0] != num:
-        raise DataError(f'{path}: {points.shape[0]} point sets but {num} '
-                        'objects in the images file')
-    if not np.issubdtype(points.dtype, np.floating):
-        raise DataError(f'{path}: points must be floats, got {points.dtype}')
-    points = points.astype(np.float32, copy=False)
-    if not np.isfinite(points).all():
-        raise DataError(f'{path}: points hold NaN or infinite values')
-    return points
