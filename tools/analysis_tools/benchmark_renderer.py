@@ -34,14 +34,14 @@ def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
     sys.path.insert(0, ROOT)
     from mmssr.models.renderers import SoftRasterizer
     from mmssr.models.utils import icosphere
-    from mmssr.structures import view_ids_to_eyes
+    from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
     verts, faces = icosphere(subdivisions)
     verts = torch.as_tensor(verts, dtype=torch.float32) * 0.4
     faces = torch.as_tensor(faces, dtype=torch.long).to(device)
     gen = torch.Generator().manual_seed(0)
     verts = (verts[None].repeat(batch, 1, 1) +
              0.05 * torch.randn(batch, 1, 3, generator=gen)).to(device)
-    eyes = view_ids_to_eyes(torch.arange(batch) % 24).to(device)
+    eyes = view_ids_to_eyes(torch.arange(batch) % NUM_VIEWS).to(device)
     target = (torch.rand(batch, size, size, generator=gen) > 0.5).float()
     target = target.to(device)
     if method == 'dense':
