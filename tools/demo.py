@@ -18,7 +18,7 @@ import os.path as osp
 from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer, list_inputs,
                                    save_prediction)
 from mmssr.structures import NUM_VIEWS
-from mmssr.utils.errors import UserError, cli_main
+from mmssr.utils.errors import UserError, add_debug_argument, cli_main
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,10 +64,7 @@ def parse_args() -> argparse.Namespace:
         default=[0, 3, 6, 9, 12, 18],
         help='dataset view ids to render the mesh from')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='show tracebacks of user errors too (or MMSSR_DEBUG=1)')
+    add_debug_argument(parser)
     return parser.parse_args()
 
 

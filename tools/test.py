@@ -11,7 +11,7 @@ from mmssr.utils import (close_process_group, load_checkpoint_strict,
                          prepare_runner_cfg, refuse_unsafe_checkpoints,
                          register_all_modules)
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
-from mmssr.utils.errors import UserError, cli_main
+from mmssr.utils.errors import UserError, add_debug_argument, cli_main
 from mmssr.utils.fileio import atomic_write
 
 
@@ -49,10 +49,7 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='show tracebacks of user errors too (or MMSSR_DEBUG=1)')
+    add_debug_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:

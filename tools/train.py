@@ -12,7 +12,7 @@ from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
                          remove_stale_temp_files, resolve_resume_checkpoint)
 from mmssr.utils.checkpoint import MatchWrapperKeysHook
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
-from mmssr.utils.errors import ConfigError, cli_main
+from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,10 +48,7 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='show tracebacks of user errors too (or MMSSR_DEBUG=1)')
+    add_debug_argument(parser)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:

@@ -39,6 +39,14 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ''
 
 
+def add_debug_argument(parser) -> None:
+    """The ``--debug`` option every tool takes; :func:`cli_main` reads it."""
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help=f'show tracebacks of user errors too (or {DEBUG_ENV}=1)')
+
+
 def debug_enabled(argv: Optional[list] = None) -> bool:
     argv = sys.argv if argv is None else argv
     return '--debug' in argv or os.environ.get(DEBUG_ENV, '') not in ('', '0')

@@ -16,7 +16,7 @@ import argparse
 import time
 
 from mmssr.datasets.synthetic.generator import ensure_synthetic_dataset
-from mmssr.utils.errors import cli_main
+from mmssr.utils.errors import add_debug_argument, cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -43,10 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='regenerate even if OUT is up to date, and '
         'replace a dataset made with other settings')
     parser.add_argument('--no-progress', action='store_true')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='show tracebacks of user errors too')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 

@@ -17,7 +17,7 @@ data_root = OUT and categories = ['SYNSET:NAME'].
 import argparse
 
 from mmssr.datasets.converters import convert_meshes, print_report
-from mmssr.utils.errors import cli_main
+from mmssr.utils.errors import add_debug_argument, cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -76,10 +76,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='keep OUT/.convert-cache after success')
     parser.add_argument('--no-progress', action='store_true')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='show tracebacks of user errors too')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 

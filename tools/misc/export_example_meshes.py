@@ -14,7 +14,7 @@ import os.path as osp
 import numpy as np
 
 from mmssr.datasets.synthetic import synthetic_object_mesh
-from mmssr.utils.errors import UserError, cli_main
+from mmssr.utils.errors import UserError, add_debug_argument, cli_main
 
 
 def write_obj(path: str, vertices: np.ndarray, faces: np.ndarray,
@@ -46,7 +46,7 @@ def main() -> int:
     parser.add_argument('--num', type=int, default=40)
     parser.add_argument('--seed', type=int, default=7)
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--debug', action='store_true')
+    add_debug_argument(parser)
     args = parser.parse_args()
     if args.num < 1:
         raise UserError(f'--num {args.num}: expected a positive count')

@@ -10,7 +10,7 @@ import argparse
 from mmengine.config import Config, DictAction
 
 from mmssr.utils.config_errors import check_cfg_option_types
-from mmssr.utils.errors import ConfigError, cli_main
+from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
 
 
 @cli_main
@@ -22,10 +22,7 @@ def main() -> int:
         nargs='+',
         action=DictAction,
         help='override settings, e.g. train_cfg.max_iters=10')
-    parser.add_argument(
-        '--debug',
-        action='store_true',
-        help='show tracebacks of user errors too')
+    add_debug_argument(parser)
     args = parser.parse_args()
     try:
         cfg = Config.fromfile(args.config)

@@ -30,18 +30,20 @@ class OracleSiamVP(nn.Module):
         return probs
 
 
+# A small SSR model: 32x32 input, 42-vertex template.
+TINY_SSR = dict(
+    type='SSRReconstructor',
+    reconstructor=dict(
+        type='SoftRasReconstructor',
+        image_size=32,
+        encoder=dict(type='SoftRasEncoder'),
+        decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
+        renderer=dict(type='SoftRasterizer')),
+    siamvp=dict(type='SiamVPHead'))
+
+
 def make_ssr(accuracy, **semi_train_cfg):
-    model = MODELS.build(
-        dict(
-            type='SSRReconstructor',
-            reconstructor=dict(
-                type='SoftRasReconstructor',
-                image_size=32,
-                encoder=dict(type='SoftRasEncoder'),
-                decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
-                renderer=dict(type='SoftRasterizer')),
-            siamvp=dict(type='SiamVPHead'),
-            semi_train_cfg=semi_train_cfg))
+    model = MODELS.build(dict(TINY_SSR, semi_train_cfg=semi_train_cfg))
     model.siamvp = OracleSiamVP()
     model.siamvp_accuracy.fill_(accuracy)
     return model

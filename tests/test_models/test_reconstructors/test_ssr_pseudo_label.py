@@ -7,8 +7,8 @@ from torch import nn
 from mmssr.models.reconstructors.pseudo_labeling import SemiTrainConfig
 from mmssr.registry import MODELS
 from mmssr.structures import NUM_VIEWS
-from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import \
-    make_ssr
+from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import (
+    TINY_SSR, make_ssr)
 
 
 class TwoPeakSiamVP(nn.Module):
@@ -114,15 +114,7 @@ def test_settings_are_checked_with_a_hint():
 def test_old_siamvp_arguments_name_their_new_home():
     with pytest.raises(ValueError, match='RandomChannelGain'):
         MODELS.build(
-            dict(
-                type='SSRReconstructor',
-                reconstructor=dict(
-                    type='SoftRasReconstructor',
-                    image_size=32,
-                    encoder=dict(type='SoftRasEncoder'),
-                    decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
-                    renderer=dict(type='SoftRasterizer')),
-                siamvp=dict(type='SiamVPHead', color_jitter=0.4)))
+            dict(TINY_SSR, siamvp=dict(type='SiamVPHead', color_jitter=0.4)))
 
 
 class DisagreeingSiamVP(TwoPeakSiamVP):
