@@ -47,7 +47,7 @@ def test_sweep_trains_each_count_and_reports(tmp_path, tiny_synthetic_root):
         'test_dataloader.dataset.views=[0]'
     ]
     out = tmp_path / 'sweep.png'
-    proc = run_tool(TOOL, '--counts', '0',
+    proc = run_tool(TOOL, '--jobs', '2', '--counts', '0',
                     '1', '3', '--seeds', '0', '--work-dir',
                     str(tmp_path / 'work'), '--data-root', tiny_synthetic_root,
                     '--num-train', str(TINY_SYNTHETIC['num_train']), '--out',

@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/synthetic_benchmark.py [--seeds 0 1] \
         [--runs softras_n2 ssr_n2 softras_n5 ssr_n5 softras_full] \
-        [--work-dir DIR] [--summarize-only | --retrain]
+        [--work-dir DIR] [--summarize-only | --retrain] [--jobs 2]
 
 Each run name is ``<method>_<setting>`` and trains
 ``configs/<method>/<method>_synthetic_<setting>.py`` (settings: ``n2``,
@@ -22,7 +22,7 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.fileio import dump
@@ -39,11 +39,26 @@ SHORT_NAMES = dict(
     watercraft='vessel')
 
 
-def run(cmd: List[str], log: str) -> float:
+def thread_env(threads: Optional[int]) -> Optional[dict]:
+    """The environment of a run limited to ``threads`` CPU threads (torch,
+    MKL and numba); None: this process's own."""
+    if not threads:
+        return None
+    env = dict(os.environ)
+    for key in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMBA_NUM_THREADS'):
+        env[key] = str(threads)
+    return env
+
+
+def run(cmd: List[str], log: str, threads: Optional[int] = None) -> float:
     start = time.time()
     with open(log, 'w') as f:
         code = subprocess.call(
-            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+            cmd,
+            cwd=ROOT,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            env=thread_env(threads))
     if code:
         raise RuntimeError(f'{" ".join(cmd)} failed, see {log}')
     return time.time() - start
@@ -100,13 +115,14 @@ def row_label(method: str, setting: str) -> str:
 def train_and_test(config: str,
                    work: str,
                    seed: int,
-                   options: Sequence[str] = ()) -> None:
+                   options: Sequence[str] = (),
+                   threads: Optional[int] = None) -> None:
     """Train ``config`` with ``--cfg-options options``, then test it."""
     os.makedirs(work, exist_ok=True)
     t_train = run([
         sys.executable, 'tools/train.py', config, '--work-dir', work,
         '--cfg-options', f'randomness.seed={seed}', *options
-    ], osp.join(work, 'train.log'))
+    ], osp.join(work, 'train.log'), threads)
     with open(osp.join(work, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
     test_options = [
@@ -118,9 +134,33 @@ def train_and_test(config: str,
         osp.join(work, 'test'), '--out',
         osp.join(work, 'test_metrics.json')
     ] + (['--cfg-options', *test_options] if test_options else []),
-                 osp.join(work, 'test.log'))
+                 osp.join(work, 'test.log'), threads)
     write_json(
-        osp.join(work, 'wall_time.json'), dict(train_s=t_train, test_s=t_test))
+        osp.join(work, 'wall_time.json'),
+        dict(train_s=t_train, test_s=t_test, threads=threads))
+
+
+def run_plan(tasks: Sequence[tuple], jobs: int = 1) -> None:
+    """Train and test ``tasks`` (config, work dir, seed, options), ``jobs``
+    at a time, each then on ``cpu_count // jobs`` threads: on few cores,
+    two one-thread runs side by side finish sooner than one after the other
+    (their wall times are then those of a shared machine)."""
+    if jobs <= 1:
+        for config, work, seed, options in tasks:
+            print(f'training {work}', flush=True)
+            train_and_test(config, work, seed, options)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+
+    def one(task):
+        config, work, seed, options = task
+        print(f'training {work} ({threads} thread(s))', flush=True)
+        train_and_test(config, work, seed, options, threads)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for _ in pool.map(one, tasks):
+            pass
 
 
 def collect(work: str) -> dict:
@@ -192,6 +232,8 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
             t = r['times']
             timing = (f', train {t["train_s"] / 60:.1f} min, test '
                       f'{t["test_s"] / 60:.1f} min' if t else '')
+            if t.get('threads'):
+                timing += f' ({t["threads"]} thread(s), runs side by side)'
             lines.append(f'  {name} seed {seed}: mIoU '
                          f'{r["metrics"]["shapenet/mIoU"]:.3f}{timing}{extra}')
     return '\n'.join(lines)
@@ -204,23 +246,34 @@ def main() -> None:
     parser.add_argument('--work-dir', default='work_dirs/synthetic_benchmark')
     parser.add_argument('--summarize-only', action='store_true')
     parser.add_argument('--retrain', action='store_true')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='runs trained at once, each on cpu_count // jobs threads')
     args = parser.parse_args()
     plan = [(name, *parse_run(name)) for name in args.runs]
+
+    def work_of(method, setting, seed):
+        return osp.join(args.work_dir,
+                        f'{method}_synthetic_{setting}_seed{seed}')
+
+    if not args.summarize_only:
+        run_plan([(config, work_of(method, setting, seed), seed, ())
+                  for name, method, setting, config in plan
+                  for seed in args.seeds
+                  if args.retrain or not collect(
+                      work_of(method, setting, seed))], args.jobs)
     results: Dict[str, Dict[int, dict]] = {}
     for name, method, setting, config in plan:
         results[name] = {}
         for seed in args.seeds:
-            work = osp.join(args.work_dir,
-                            f'{method}_synthetic_{setting}_seed{seed}')
-            found = {} if args.retrain else collect(work)
-            if not found and not args.summarize_only:
-                print(f'training {name} seed {seed} in {work}', flush=True)
-                train_and_test(config, work, seed)
-                found = collect(work)
+            found = collect(work_of(method, setting, seed))
             if found:
                 results[name][seed] = found
             else:
-                print(f'missing {work}/test_metrics.json; skipped')
+                print(f'missing {work_of(method, setting, seed)}/'
+                      'test_metrics.json; skipped')
     print('\n' + format_report(results, args.seeds))
 
 

@@ -1,7 +1,7 @@
 """SSR's gain against the amount of unlabeled data (the paper's figure).
 
     python tools/analysis_tools/unlabeled_sweep.py --counts 0 8 15 30 60 120 \
-        --seeds 0 [--out resources/unlabeled_sweep.png]
+        --seeds 0 [--out resources/unlabeled_sweep.png] [--jobs 2]
 
 Trains and tests SSR at N = 2 (``configs/ssr/ssr_synthetic_n2.py``) with
 ``count`` unlabeled objects per category, the same iterations and the same
@@ -21,7 +21,7 @@ from typing import Dict, List
 import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from synthetic_benchmark import ROOT, collect, train_and_test  # noqa: E402
+from synthetic_benchmark import ROOT, collect, run_plan  # noqa: E402
 
 SSR = 'configs/ssr/ssr_synthetic_n2.py'
 SOFTRAS = 'configs/softras/softras_synthetic_n2.py'
@@ -57,23 +57,23 @@ def sweep(counts: List[int],
           extra: List[str],
           reference_full: bool,
           data_root: str = 'data/synthetic/',
-          num_train: int = 32) -> Dict[str, dict]:
-    results: Dict[str, dict] = {}
+          num_train: int = 32,
+          jobs: int = 1) -> Dict[str, dict]:
     runs = [(f'unlabeled{c}', SOFTRAS if c == 0 else SSR,
              run_options(c, data_root, num_train)) for c in counts]
     if reference_full:
         runs.append(('softras_full', SOFTRAS_FULL, []))
-    for name, config, options in runs:
-        results[name] = {}
-        for seed in seeds:
-            work = osp.join(work_dir, f'{name}_seed{seed}')
-            found = collect(work)
-            if not found:
-                print(f'training {name} seed {seed} in {work}', flush=True)
-                train_and_test(config, work, seed, options + extra)
-                found = collect(work)
-            results[name][seed] = found
-    return results
+    tasks = [(config, osp.join(work_dir, f'{name}_seed{seed}'), seed,
+              options + extra) for name, config, options in runs
+             for seed in seeds]
+    run_plan([t for t in tasks if not collect(t[1])], jobs)
+    return {
+        name: {
+            seed: collect(osp.join(work_dir, f'{name}_seed{seed}'))
+            for seed in seeds
+        }
+        for name, _, _ in runs
+    }
 
 
 def table(results: Dict[str, dict], counts: List[int]) -> str:
@@ -159,13 +159,18 @@ def main() -> None:
         nargs='+',
         default=[],
         help='given to every run (e.g. a shorter schedule)')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='runs trained at once, each on cpu_count // jobs threads')
     args = parser.parse_args()
     counts = sorted(set(args.counts))
     results = sweep(
         counts, args.seeds,
         osp.join(ROOT, args.work_dir)
         if not osp.isabs(args.work_dir) else args.work_dir, args.cfg_options,
-        args.reference_full, args.data_root, args.num_train)
+        args.reference_full, args.data_root, args.num_train, args.jobs)
     print(table(results, counts))
     if args.out:
         plot(results, counts, args.out)

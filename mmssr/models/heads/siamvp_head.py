@@ -10,6 +10,8 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmssr.models.utils.conv_precision import (check_conv_dtype, conv_context,
+                                               to_channels_last)
 from mmssr.registry import MODELS
 
 
@@ -26,6 +28,8 @@ class SiamVPHead(BaseModule):
         in_channels: channels used from the input (RGB: the first 3).
         channels: widths of the conv blocks.
         embed_dim: embedding size.
+        channels_last, conv_dtype: layout and precision of the embedding
+            CNN, as for :class:`~mmssr.models.backbones.SoftRasEncoder`.
         init_cfg: mmengine initialisation config.
     """
 
@@ -33,9 +37,13 @@ class SiamVPHead(BaseModule):
                  in_channels: int = 3,
                  channels: Tuple[int, ...] = (32, 64, 128, 128),
                  embed_dim: int = 256,
+                 channels_last: bool = False,
+                 conv_dtype: str = 'float32',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
+        self.channels_last = bool(channels_last)
+        self.conv_dtype = check_conv_dtype(conv_dtype)
         layers, prev = [], in_channels
         for ch in channels:
             layers += [
@@ -46,6 +54,8 @@ class SiamVPHead(BaseModule):
             ]
             prev = ch
         self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4))
+        if self.channels_last:
+            self.features.to(memory_format=torch.channels_last)
         self.embed = nn.Linear(prev * 16, embed_dim)
         self.classifier = nn.Linear(embed_dim, 1)
 
@@ -71,8 +81,11 @@ class SiamVPHead(BaseModule):
     def embed_images(self, images: Tensor) -> Tensor:
         """Embeddings (N, D) of images (N, C >= in_channels, S, S)."""
         self._check_images(images)
-        x = images[:, :self.in_channels]
-        return self.embed(torch.flatten(self.features(x), 1))
+        x = to_channels_last(images[:, :self.in_channels],
+                             self.channels_last)
+        with conv_context(self.conv_dtype, images):
+            features = self.features(x)
+        return self.embed(torch.flatten(features.float(), 1))
 
     def pair_logits(self, emb1: Tensor, emb2: Tensor) -> Tensor:
         """Same-viewpoint logits of embeddings broadcast against each other."""

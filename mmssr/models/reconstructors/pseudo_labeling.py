@@ -13,6 +13,9 @@ from mmssr.models.utils import rotate_images
 from mmssr.utils.errors import ConfigError, did_you_mean
 
 
+VIEWPOINT_SOURCES = ('pseudo', 'oracle', 'random', 'free')
+
+
 @dataclass(frozen=True)
 class SemiTrainConfig:
     """How :class:`SSRReconstructor` pseudo-labels unlabeled views.
@@ -37,8 +40,11 @@ class SemiTrainConfig:
         batch_size: images per SiamVP forward pass while pseudo-labelling.
         viewpoints: where the unlabeled pairs' viewpoints come from:
             ``'pseudo'`` (SiamVP, the method), or, for ablations,
-            ``'oracle'`` (the true viewpoints, an upper bound) and
-            ``'random'`` (uniformly random viewpoints).
+            ``'oracle'`` (the true viewpoints, an upper bound),
+            ``'random'`` (uniformly random viewpoints) and ``'free'`` (no
+            viewpoint: every unlabeled view is drawn, and its loss is its
+            own mesh's best silhouette match over all viewpoints, see
+            ``SoftRasReconstructor.viewpoint_free_losses``).
         min_agreement: a chunk of queries keeps its pseudo-labels only when
             the reference objects agree on at least this share of its views
             (see :meth:`SSRReconstructor.pseudo_label`); 0 accepts all.
@@ -63,8 +69,8 @@ class SemiTrainConfig:
             (self.reference
              in ('first', 'all'), 'reference', "'first' or 'all'"),
             (self.batch_size >= 1, 'batch_size', 'a positive integer'),
-            (self.viewpoints in ('pseudo', 'oracle', 'random'), 'viewpoints',
-             "'pseudo', 'oracle' or 'random'"),
+            (self.viewpoints in VIEWPOINT_SOURCES, 'viewpoints',
+             "'pseudo', 'oracle', 'random' or 'free'"),
             (0.0 <= self.min_agreement <= 1.0, 'min_agreement',
              'a number in [0, 1]'),
         )

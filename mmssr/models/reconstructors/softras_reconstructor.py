@@ -1,12 +1,13 @@
 """SoftRas: single-view mesh reconstruction supervised by silhouettes."""
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from mmssr.models.losses.iou_loss import silhouette_iou
 from mmssr.registry import MODELS
-from mmssr.structures import MeshDataSample
+from mmssr.structures import NUM_VIEWS, MeshDataSample, view_ids_to_eyes
 
 ForwardResults = Union[Dict[str, Tensor], List[MeshDataSample], Tuple[Tensor,
                                                                       Tensor]]
@@ -77,9 +78,12 @@ class SoftRasReconstructor(BaseModel):
     def forward(self,
                 inputs: Tensor,
                 data_samples: Optional[List[MeshDataSample]] = None,
-                mode: str = 'tensor') -> ForwardResults:
+                mode: str = 'tensor',
+                **kwargs) -> ForwardResults:
         if mode == 'loss':
-            return self.loss(inputs, data_samples)
+            return self.loss(inputs, data_samples, **kwargs)
+        if kwargs:
+            raise TypeError(f'mode "{mode}" takes no {sorted(kwargs)}')
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
@@ -91,31 +95,67 @@ class SoftRasReconstructor(BaseModel):
     def _single_views(inputs: Tensor) -> Tensor:
         return inputs.flatten(0, 1) if inputs.dim() == 5 else inputs
 
-    def loss(self, inputs: Tensor,
-             data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
+    def loss(self,
+             inputs: Tensor,
+             data_samples: List[MeshDataSample],
+             groups: Optional[Sequence[str]] = None,
+             viewpoint_free: bool = False) -> Dict[str, Tensor]:
         """Multi-view losses of pairs ``inputs`` (B, 2, 4, S, S).
 
         Pairs whose supervision viewpoint is unknown (view id < 0, possible
-        for pseudo-labelled pairs) are left out.
+        for pseudo-labelled pairs) are left out. ``groups`` optionally names
+        a group of each pair (e.g. ``''`` and ``'_pseudo'``): each group's
+        losses are averaged over its own pairs and their names get the
+        group's name as a suffix, all from one forward pass.
+        ``viewpoint_free=True`` ignores the viewpoints: see
+        :meth:`viewpoint_free_losses`.
         """
         if inputs.dim() != 5 or inputs.shape[1] != 2:
             raise ValueError('training inputs must be view pairs '
                              f'(B, 2, 4, S, S), got {tuple(inputs.shape)}')
+        if viewpoint_free:
+            return self.viewpoint_free_losses(inputs[:, 0])
+        groups = [''] * len(inputs) if groups is None else list(groups)
+        if len(groups) != len(inputs):
+            raise ValueError(f'{len(groups)} groups for {len(inputs)} pairs')
         view_ids = torch.stack([ds.view_ids for ds in data_samples])
         eyes = torch.stack([ds.eyes for ds in data_samples]).to(inputs)
-        valid = (view_ids >= 0).all(dim=1).to(inputs.device)
+        valid = (view_ids >= 0).all(dim=1)
+        names = list(dict.fromkeys(groups))  # in order of appearance
         if not bool(valid.all()):
-            inputs, eyes = inputs[valid], eyes[valid]
-        return self.pair_losses(inputs, eyes)
+            keep = valid.to(inputs.device)
+            inputs, eyes = inputs[keep], eyes[keep]
+            groups = [g for g, ok in zip(groups, valid.tolist()) if ok]
+        members = [[i for i, g in enumerate(groups) if g == name]
+                   for name in names]
+        losses = {}
+        for name, group in zip(names, self.grouped_pair_losses(
+                inputs, eyes, members)):
+            losses.update((key + name, value) for key, value in group.items())
+        return losses
 
     def pair_losses(self, pairs: Tensor, eyes: Tensor) -> Dict[str, Tensor]:
         """Losses of view pairs (B, 2, 4, S, S) seen from eyes (B, 2, 3)."""
+        return self.grouped_pair_losses(pairs, eyes,
+                                        [list(range(len(pairs)))])[0]
+
+    def grouped_pair_losses(
+            self, pairs: Tensor, eyes: Tensor,
+            members: Sequence[Sequence[int]]) -> List[Dict[str, Tensor]]:
+        """Losses of groups of view pairs, each averaged over its pairs.
+
+        One encoder, decoder and renderer pass over all ``pairs``
+        (B, 2, 4, S, S) seen from ``eyes`` (B, 2, 3): a single batch is
+        cheaper than one per group, and no layer mixes batch items, so each
+        group's losses equal those of a pass over the group alone.
+        ``members`` lists the pair indices of each group.
+        """
         batch = pairs.shape[0]
         if batch == 0:
             # Keep every parameter in the graph so DDP's reducer is happy.
             zero = sum(p.sum() * 0.0 for p in self.parameters()
                        if p.requires_grad)
-            return dict(loss_silhouette=zero)
+            return [dict(loss_silhouette=zero) for _ in members]
         images = torch.cat([pairs[:, 0], pairs[:, 1]])  # [A; B]
         vertices, faces = self.reconstruct(images)
         # Render [M_A, M_B] at eye A, then [M_A, M_B] at eye B.
@@ -125,8 +165,47 @@ class SoftRasReconstructor(BaseModel):
             vertices.repeat(2, 1, 1), faces, render_eyes)[:, 3]
         targets = torch.cat(
             [pairs[:, 0, 3], pairs[:, 0, 3], pairs[:, 1, 3], pairs[:, 1, 3]])
-        losses = dict(
-            loss_silhouette=self.loss_silhouette(silhouettes, targets))
+        results = []
+        for member in members:
+            if not len(member):
+                results.append(dict(loss_silhouette=silhouettes.sum() * 0.0))
+                continue
+            idx = torch.as_tensor(member, device=pairs.device)
+            # render k of pair i is row k * batch + i; mesh j of it, j * B + i
+            renders = torch.cat([idx + k * batch for k in range(4)])
+            meshes = vertices[torch.cat([idx, idx + batch])]
+            losses = dict(
+                loss_silhouette=self.loss_silhouette(silhouettes[renders],
+                                                     targets[renders]))
+            if self.loss_laplacian is not None:
+                losses['loss_laplacian'] = self.loss_laplacian(meshes)
+            if self.loss_flatten is not None:
+                losses['loss_flatten'] = self.loss_flatten(meshes)
+            results.append(losses)
+        return results
+
+    def viewpoint_free_losses(self, images: Tensor) -> Dict[str, Tensor]:
+        """Losses of single views (B, 4, S, S) whose viewpoint is unknown.
+
+        Each view's mesh is rendered from every viewpoint of the data
+        contract (``NUM_VIEWS`` renders per view) and its silhouette loss is
+        that of the best-matching render: a silhouette term that needs no
+        viewpoint (an ablation of SSR, ``semi_train_cfg.viewpoints='free'``).
+        """
+        num = images.shape[0]
+        if num == 0:
+            return self.grouped_pair_losses(images[:, None], images, [[]])[0]
+        vertices, faces = self.reconstruct(images)
+        eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS)).to(vertices)
+        silhouettes = self.renderer(
+            vertices.repeat_interleave(NUM_VIEWS, 0), faces,
+            eyes.repeat(num, 1))[:, 3]
+        targets = images[:, 3].repeat_interleave(NUM_VIEWS, 0)
+        iou = silhouette_iou(silhouettes, targets.to(silhouettes),
+                             self.loss_silhouette.eps).view(num, NUM_VIEWS)
+        best = iou.max(1).values
+        losses = dict(loss_silhouette=self.loss_silhouette.loss_weight *
+                      (1.0 - best).mean())
         if self.loss_laplacian is not None:
             losses['loss_laplacian'] = self.loss_laplacian(vertices)
         if self.loss_flatten is not None:

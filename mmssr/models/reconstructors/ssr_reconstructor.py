@@ -128,19 +128,28 @@ class SSRReconstructor(BaseModel):
 
     def loss(self, inputs: Tensor,
              data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
-        """Reconstruction losses of labeled and pseudo-labelled pairs."""
+        """Reconstruction losses of labeled and pseudo-labelled pairs, from
+        one pass of the reconstructor over both (``*_pseudo`` losses are
+        averaged over the pseudo-labelled pairs and weighted)."""
         labeled, unlabeled = self._split(data_samples)
-        losses = self.reconstructor(
-            inputs[labeled.to(inputs.device)],
-            [ds for ds, keep in zip(data_samples, labeled) if keep],
-            mode='loss')
-        if bool(unlabeled.any()):
-            pseudo = self.reconstructor(
+        if self.semi_train_cfg.viewpoints == 'free' and bool(unlabeled.any()):
+            # the ablation without viewpoints: its own loss, its own pass
+            losses = self.reconstructor(
+                inputs[labeled.to(inputs.device)],
+                [ds for ds, keep in zip(data_samples, labeled) if keep],
+                mode='loss')
+            free = self.reconstructor(
                 inputs[unlabeled.to(inputs.device)],
                 [ds for ds, keep in zip(data_samples, unlabeled) if keep],
-                mode='loss')
-            for name, value in pseudo.items():
-                losses[f'{name}_pseudo'] = value * self.pseudo_loss_weight
+                mode='loss',
+                viewpoint_free=True)
+            losses.update((f'{k}_pseudo', v) for k, v in free.items())
+        else:
+            groups = ['' if keep else '_pseudo' for keep in labeled.tolist()]
+            losses = self.reconstructor(
+                inputs, data_samples, mode='loss', groups=groups)
+        for name in [k for k in losses if k.endswith('_pseudo')]:
+            losses[name] = losses[name] * self.pseudo_loss_weight
         return losses
 
     def siamvp_loss(self, inputs: Tensor,
@@ -271,6 +280,9 @@ class SSRReconstructor(BaseModel):
             views = torch.randint(
                 references.shape[1], (len(views), ),
                 generator=self._pseudo_generator())
+            conf = torch.ones(len(views))
+        elif cfg.viewpoints == 'free':
+            # every view is drawn; the loss ignores the (SiamVP) view ids
             conf = torch.ones(len(views))
         accept = conf > cfg.threshold
         if cfg.min_agreement > 0 and not agreement >= cfg.min_agreement:

@@ -131,17 +131,20 @@ class SoftRasterizer(nn.Module):
                 eyes: Tensor,
                 textures: Optional[Tensor] = None) -> Tensor:
         """RGBA (B, 4, S, S) of meshes seen from ``eyes``."""
-        vertices, faces, eyes = self._check_inputs(vertices, faces, eyes,
-                                                   textures)
-        screen = self.project(vertices, eyes)
-        if textures is None and resolve_backend(self.backend,
-                                                screen) == 'fused':
-            return _silhouette_rgba(
-                fused_silhouette(screen, faces, self.raster_settings,
-                                 self.sigma_val), self.blend_params)
-        return _render(
-            gather_face_vertices(screen, faces), self.raster_settings,
-            self.blend_params, textures, self.aggr_func_rgb)
+        # a named scope, so that profiles (benchmark_training.py) can tell
+        # the renderer's share of a step
+        with torch.profiler.record_function('mmssr.renderer'):
+            vertices, faces, eyes = self._check_inputs(
+                vertices, faces, eyes, textures)
+            screen = self.project(vertices, eyes)
+            if textures is None and resolve_backend(self.backend,
+                                                    screen) == 'fused':
+                return _silhouette_rgba(
+                    fused_silhouette(screen, faces, self.raster_settings,
+                                     self.sigma_val), self.blend_params)
+            return _render(
+                gather_face_vertices(screen, faces), self.raster_settings,
+                self.blend_params, textures, self.aggr_func_rgb)
 
     @staticmethod
     def _check_inputs(vertices, faces, eyes, textures):

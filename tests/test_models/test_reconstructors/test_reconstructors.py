@@ -75,6 +75,75 @@ def test_multiview_loss_renders_both_meshes_at_both_views(monkeypatch):
     assert torch.allclose(seen['eyes'], expected)
 
 
+def test_groups_in_one_pass_equal_separate_passes():
+    """SSR's labeled and pseudo-labelled pairs share one forward pass; each
+    group's losses and their gradients are those of a pass of its own."""
+    torch.manual_seed(0)
+    model = MODELS.build(SOFTRAS)
+    data = model.data_preprocessor(pair_batch(batch=5, bad=3), True)
+    inputs, samples = data['inputs'], data['data_samples']
+    groups = ['', '_pseudo', '', '_pseudo', '_pseudo']
+
+    def grads(loss):
+        model.zero_grad()
+        loss.backward()
+        return [p.grad.clone() for p in model.parameters()]
+
+    together = model(inputs, samples, mode='loss', groups=groups)
+    assert set(together) == {
+        f'{k}{g}'
+        for k in ('loss_silhouette', 'loss_laplacian', 'loss_flatten')
+        for g in ('', '_pseudo')
+    }
+    for suffix, rows in (('', [0, 2]), ('_pseudo', [1, 3, 4])):
+        alone = model(
+            inputs[rows], [samples[i] for i in rows], mode='loss')
+        for key, value in alone.items():
+            assert together[key + suffix].item() == pytest.approx(
+                value.item(), rel=1e-5, abs=1e-8)
+        total = sum(v for k, v in together.items() if k.endswith(suffix)
+                    and (suffix or not k.endswith('_pseudo')))
+        expected = grads(sum(alone.values()))
+        for got, want in zip(grads(total), expected):
+            assert torch.allclose(got, want, rtol=1e-4, atol=1e-7)
+        together = model(inputs, samples, mode='loss', groups=groups)
+    # a group whose pairs all lack a viewpoint keeps its (zero) loss
+    empty = model(inputs[[2, 3]], [samples[2], samples[3]], mode='loss',
+                  groups=['', '_pseudo'])
+    assert empty['loss_silhouette_pseudo'].item() == 0.0
+    with pytest.raises(ValueError, match='2 groups for 5 pairs'):
+        model(inputs, samples, mode='loss', groups=['', ''])
+
+
+def test_viewpoint_free_loss_is_the_best_view_match(monkeypatch):
+    """semi_train_cfg.viewpoints='free': the silhouette loss of an unlabeled
+    view is that of its mesh's best-matching render over all viewpoints."""
+    from mmssr.models.losses.iou_loss import silhouette_iou
+    from mmssr.models.utils import icosphere
+    model = MODELS.build(SOFTRAS)
+    verts, faces = icosphere(1)
+    verts = torch.as_tensor(verts, dtype=torch.float32) * 0.3
+    verts[verts[:, 0] > 0.1] *= torch.tensor([2.0, 1.0, 1.0])  # no symmetry
+    faces = torch.as_tensor(faces, dtype=torch.long)
+    monkeypatch.setattr(
+        model, 'reconstruct', lambda images:
+        (verts[None].expand(len(images), -1, -1), faces))
+
+    def render(view):
+        return model.renderer(verts[None], faces,
+                              view_ids_to_eyes([view]))[:, 3]
+
+    images = torch.zeros(1, 4, 32, 32)
+    images[:, 3] = render(7)
+    free = model.viewpoint_free_losses(images)['loss_silhouette'].item()
+    per_view = [
+        1 - silhouette_iou(render(v), images[:, 3]).item() for v in range(24)
+    ]
+    assert free == pytest.approx(min(per_view), abs=1e-6)
+    assert int(torch.tensor(per_view).argmin()) == 7
+    assert per_view[13] > free + 0.05
+
+
 def test_ssr_train_step_updates_both_parts():
     torch.manual_seed(0)
     model = MODELS.build(

@@ -178,7 +178,9 @@ def silhouette_forward(verts, faces, face_batch, s, sigma, threshold, radius,
     ``1 - D`` is ``1 / (1 + e)`` outside and ``e / (1 + e)`` inside, with
     ``e = exp(-d2 / sigma)``: the product equals ``exp(sum log(1 - D))`` of
     the torch path to rounding (below 1e-300 it may flush to 0 a little
-    earlier, where alpha is 1 either way). One batch item per parallel
+    earlier, where alpha is 1 either way). Pixels already at exactly 0
+    (deep inside a face, where ``D`` rounds to 1) are skipped, as the
+    backward skips them: the result is the same. One batch item per parallel
     iteration: its faces only touch its own image.
     """
     batch = verts.shape[0]
@@ -206,6 +208,9 @@ def silhouette_forward(verts, faces, face_batch, s, sigma, threshold, radius,
                 lo, hi = _row_span(cut, py, c0, c1, s)
                 row = base + r * s
                 for c in range(lo, hi + 1):
+                    if trans[row + c] == 0.0:
+                        # saturated (alpha 1): no later factor changes it
+                        continue
                     px = xs[c]
                     d0, _, _, _, k0 = _edge(ax, ay, e0x, e0y, i0, px, py)
                     d1, _, _, _, k1 = _edge(bx, by, e1x, e1y, i1, px, py)
