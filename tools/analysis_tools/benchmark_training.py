@@ -162,6 +162,7 @@ def measure(config: str, options: Sequence[str], iters: int, warmup: int,
 
 
 def _worker(queue, *args):
+    os.environ.setdefault('KINETO_LOG_LEVEL', '5')  # no profiler chatter
     try:
         queue.put(measure(*args))
     except Exception as exc:  # reported in the table, not as a traceback

@@ -6,7 +6,13 @@ model = dict(
     type='SoftRasReconstructor',
     image_size=64,
     data_preprocessor=dict(type='MeshDataPreprocessor'),
-    encoder=dict(type='SoftRasEncoder', in_channels=4),
+    # channels-last convolutions, and bfloat16 where the CPU has it natively
+    # (float32 on CUDA and on other CPUs): README, "Time to a good model"
+    encoder=dict(
+        type='SoftRasEncoder',
+        in_channels=4,
+        channels_last=True,
+        compute_dtype='auto'),
     decoder=dict(type='TemplateMeshDecoder', in_channels=512, subdivisions=3),
     renderer=dict(
         type='SoftRasterizer',

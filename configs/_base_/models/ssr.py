@@ -8,7 +8,11 @@ model = dict(
     type='SSRReconstructor',
     data_preprocessor=dict(type='MeshDataPreprocessor'),
     reconstructor={{_base_.model}},
-    siamvp=dict(type='SiamVPHead', in_channels=3),
+    siamvp=dict(
+        type='SiamVPHead',
+        in_channels=3,
+        channels_last=True,
+        compute_dtype='auto'),
     siamvp_loss=dict(type='SiamVPPairLoss', num_random_pairs=32),
     siamvp_augments=[],
     semi_train_cfg=dict(

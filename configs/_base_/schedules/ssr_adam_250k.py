@@ -5,5 +5,6 @@ optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
     reconstructor=dict(
         type='OptimWrapper',
-        optimizer=dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))),
-    siamvp=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)))
+        optimizer=dict(type='FusedAdam', lr=1e-4, betas=(0.5, 0.999))),
+    siamvp=dict(
+        type='OptimWrapper', optimizer=dict(type='FusedAdam', lr=1e-4)))

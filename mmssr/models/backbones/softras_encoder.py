@@ -3,8 +3,9 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmssr.models.utils.conv_precision import (check_conv_dtype, conv_context,
-                                               to_channels_last)
+from mmssr.models.utils.precision import (autocast_context,
+                                          check_compute_dtype,
+                                          to_channels_last)
 from mmssr.registry import MODELS
 
 
@@ -19,10 +20,10 @@ class SoftRasEncoder(BaseModule):
     Args:
         channels_last: run the convolutions on channels-last tensors (the
             same arithmetic, faster on CPU with oneDNN).
-        conv_dtype: ``'float32'``, ``'bfloat16'`` or ``'auto'`` (bfloat16
+        compute_dtype: ``'float32'``, ``'bfloat16'`` or ``'auto'`` (bfloat16
             on CPUs with native bfloat16, float32 elsewhere): the precision
-            of the convolutions, under autocast; the fully connected layers
-            stay float32. See :mod:`mmssr.models.utils.conv_precision`.
+            of the convolutions and fully connected layers, under autocast;
+            the output is float32. See :mod:`mmssr.models.utils.precision`.
     """
 
     def __init__(self,
@@ -32,7 +33,7 @@ class SoftRasEncoder(BaseModule):
                  hidden_dims: tuple = (1024, 1024),
                  out_channels: int = 512,
                  channels_last: bool = False,
-                 conv_dtype: str = 'float32',
+                 compute_dtype: str = 'float32',
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if image_size % 8:
@@ -41,7 +42,7 @@ class SoftRasEncoder(BaseModule):
         self.in_channels = in_channels
         self.image_size = image_size
         self.channels_last = bool(channels_last)
-        self.conv_dtype = check_conv_dtype(conv_dtype)
+        self.compute_dtype = check_compute_dtype(compute_dtype)
         layers, prev = [], in_channels
         for ch in channels:
             layers += [
@@ -68,7 +69,7 @@ class SoftRasEncoder(BaseModule):
             raise ValueError(
                 f'expected images (N, {self.in_channels}, {self.image_size}, '
                 f'{self.image_size}), got {tuple(images.shape)}')
-        with conv_context(self.conv_dtype, images):
+        with autocast_context(self.compute_dtype, images):
             features = self.convs(
                 to_channels_last(images, self.channels_last))
-        return self.fcs(torch.flatten(features.float(), 1))
+            return self.fcs(torch.flatten(features, 1)).float()

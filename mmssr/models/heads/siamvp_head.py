@@ -10,8 +10,9 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmssr.models.utils.conv_precision import (check_conv_dtype, conv_context,
-                                               to_channels_last)
+from mmssr.models.utils.precision import (autocast_context,
+                                          check_compute_dtype,
+                                          to_channels_last)
 from mmssr.registry import MODELS
 
 
@@ -28,7 +29,7 @@ class SiamVPHead(BaseModule):
         in_channels: channels used from the input (RGB: the first 3).
         channels: widths of the conv blocks.
         embed_dim: embedding size.
-        channels_last, conv_dtype: layout and precision of the embedding
+        channels_last, compute_dtype: layout and precision of the embedding
             CNN, as for :class:`~mmssr.models.backbones.SoftRasEncoder`.
         init_cfg: mmengine initialisation config.
     """
@@ -38,12 +39,12 @@ class SiamVPHead(BaseModule):
                  channels: Tuple[int, ...] = (32, 64, 128, 128),
                  embed_dim: int = 256,
                  channels_last: bool = False,
-                 conv_dtype: str = 'float32',
+                 compute_dtype: str = 'float32',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.in_channels = in_channels
         self.channels_last = bool(channels_last)
-        self.conv_dtype = check_conv_dtype(conv_dtype)
+        self.compute_dtype = check_compute_dtype(compute_dtype)
         layers, prev = [], in_channels
         for ch in channels:
             layers += [
@@ -83,9 +84,8 @@ class SiamVPHead(BaseModule):
         self._check_images(images)
         x = to_channels_last(images[:, :self.in_channels],
                              self.channels_last)
-        with conv_context(self.conv_dtype, images):
-            features = self.features(x)
-        return self.embed(torch.flatten(features.float(), 1))
+        with autocast_context(self.compute_dtype, images):
+            return self.embed(torch.flatten(self.features(x), 1)).float()
 
     def pair_logits(self, emb1: Tensor, emb2: Tensor) -> Tensor:
         """Same-viewpoint logits of embeddings broadcast against each other."""

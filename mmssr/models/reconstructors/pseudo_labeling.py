@@ -12,7 +12,6 @@ from torch import Tensor
 from mmssr.models.utils import rotate_images
 from mmssr.utils.errors import ConfigError, did_you_mean
 
-
 VIEWPOINT_SOURCES = ('pseudo', 'oracle', 'random', 'free')
 
 

@@ -1,11 +1,11 @@
-from .conv_precision import (CONV_DTYPES, check_conv_dtype, conv_context,
-                             cpu_has_native_bf16, to_channels_last)
 from .icosphere import icosphere
 from .image_ops import rotate_images
 from .mesh_topology import interior_edge_quads, unique_edges, vertex_adjacency
+from .precision import (COMPUTE_DTYPES, autocast_context, check_compute_dtype,
+                        cpu_has_native_bf16, to_channels_last)
 
 __all__ = [
-    'CONV_DTYPES', 'check_conv_dtype', 'conv_context', 'cpu_has_native_bf16',
-    'to_channels_last', 'icosphere', 'interior_edge_quads', 'rotate_images',
-    'unique_edges', 'vertex_adjacency'
+    'COMPUTE_DTYPES', 'autocast_context', 'check_compute_dtype',
+    'cpu_has_native_bf16', 'icosphere', 'interior_edge_quads',
+    'rotate_images', 'to_channels_last', 'unique_edges', 'vertex_adjacency'
 ]
