@@ -4,9 +4,11 @@ Objects come from procedural families (``categories.py``), are rendered by
 the project's renderer and voxelized with the metric's voxelizer. How the
 files are written (whole or not at all, the meta, locks) is ``storage.py``.
 """
+import multiprocessing
 import os
 import os.path as osp
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -128,6 +130,44 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
         atomic_savez(prefix + '_voxels.npz', np.stack(voxels).astype(np.uint8))
 
 
+def generation_workers(num_categories: int, objects_per_category: int) -> int:
+    """Processes that write categories side by side: one per core (at most
+    one per category) for datasets of over 64 objects per category, where
+    it pays for starting them (a few seconds each)."""
+    if objects_per_category <= 64 and num_categories * objects_per_category \
+            < 400:
+        return 1
+    return max(1, min(os.cpu_count() or 1, num_categories, 8))
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)  # one process per core
+
+
+def _write_categories(folder: str, todo: List[Tuple[str, str]],
+                      settings: dict, bar) -> None:
+    """Write the categories of ``todo``, in parallel processes where that
+    pays. Every object has its own seed, so the files are the same
+    whatever the number of processes."""
+    per_category = sum(settings[f'num_{split}'] for split in SPLITS)
+    workers = generation_workers(len(todo), per_category)
+    if workers <= 1:
+        for synset, name in todo:
+            _write_category(folder, synset, name, settings, bar)
+        return
+    ctx = multiprocessing.get_context('spawn')  # no forked thread pools
+    with ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker) as pool:
+        futures = [
+            pool.submit(_write_category, folder, synset, name, settings, None)
+            for synset, name in todo
+        ]
+        for future in futures:
+            future.result()
+            if bar is not None:
+                bar.update(per_category)
+
+
 def _generate_locked(out: str,
                      resolved: List[Tuple[str, str]],
                      settings: dict,
@@ -148,15 +188,13 @@ def _generate_locked(out: str,
             from mmengine.utils import ProgressBar
             bar = ProgressBar(
                 len(todo) * sum(settings[f'num_{split}'] for split in SPLITS))
-        for synset, name in resolved:
-            if synset in reuse:
-                for file in data_file_names([synset]):
-                    try:
-                        os.link(osp.join(out, file), osp.join(new, file))
-                    except OSError:
-                        shutil.copy2(osp.join(out, file), osp.join(new, file))
-            else:
-                _write_category(new, synset, name, settings, bar)
+        for synset in reuse:
+            for file in data_file_names([synset]):
+                try:
+                    os.link(osp.join(out, file), osp.join(new, file))
+                except OSError:
+                    shutil.copy2(osp.join(out, file), osp.join(new, file))
+        _write_categories(new, todo, settings, bar)
         if bar is not None:
             print()
         synsets = [s for s, _ in resolved]
