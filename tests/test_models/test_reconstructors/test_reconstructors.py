@@ -172,6 +172,30 @@ def test_ssr_train_step_updates_both_parts():
     assert model.siamvp_accuracy.item() > 0 or logs['acc_siamvp'] == 0
 
 
+def test_ssr_free_viewpoints_use_the_viewpoint_free_loss():
+    torch.manual_seed(0)
+    model = MODELS.build(
+        dict(
+            type='SSRReconstructor',
+            reconstructor=SOFTRAS,
+            siamvp=dict(
+                type='SiamVPHead', channels=(8, 8, 8, 8), embed_dim=16),
+            semi_train_cfg=dict(viewpoints='free')))
+    data = pair_batch(batch=2)
+    unl = pair_batch(batch=3, labeled=False)
+    data['inputs'] += unl['inputs']
+    data['data_samples'] += unl['data_samples']
+    data = model.data_preprocessor(data, True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    free = model.reconstructor.viewpoint_free_losses(data['inputs'][2:, 0])
+    for key, value in free.items():
+        assert losses[f'{key}_pseudo'].item() == pytest.approx(value.item())
+    labeled = model.reconstructor(
+        data['inputs'][:2], data['data_samples'][:2], mode='loss')
+    assert losses['loss_silhouette'].item() == pytest.approx(
+        labeled['loss_silhouette'].item())
+
+
 def test_image_size_is_stated_once_on_the_model():
     model = MODELS.build(
         dict(
