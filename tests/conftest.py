@@ -1,3 +1,4 @@
+import importlib.util
 import os.path as osp
 
 import pytest
@@ -8,6 +9,16 @@ from mmssr.utils import register_all_modules
 register_all_modules()
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load_tool(path: str):
+    """Import a tool script (tools/...) as a module, by its path."""
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 TINY_SYNTHETIC = dict(
     num_train=4, num_val=2, num_test=2, seed=0, image_size=32)

@@ -1,9 +1,9 @@
 """tools/analysis_tools/benchmark_training.py: the step-time breakdown."""
-import importlib.util
 import json
 import os.path as osp
 from types import SimpleNamespace
 
+from .. import conftest
 from ..conftest import REPO_ROOT
 from .test_train_test_resume import SSR_MODEL, run_tool, write_config
 
@@ -11,10 +11,7 @@ TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'benchmark_training.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_training', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return conftest.load_tool(TOOL)
 
 
 def test_profiler_events_are_sorted_into_categories():

@@ -1,7 +1,7 @@
 """tools/analysis_tools/unlabeled_sweep.py on tiny data."""
-import importlib.util
 import os.path as osp
 
+from .. import conftest
 from ..conftest import REPO_ROOT, TINY_CATEGORIES, TINY_SYNTHETIC
 from .test_train_test_resume import run_tool
 
@@ -9,10 +9,7 @@ TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'unlabeled_sweep.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('unlabeled_sweep', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return conftest.load_tool(TOOL)
 
 
 def test_run_options_cap_or_grow_the_unlabeled_set():

@@ -12,6 +12,15 @@ SOFTRAS = dict(
     renderer=dict(type='SoftRasterizer', image_size=32))
 
 
+def tiny_ssr(**kwargs):
+    """An SSR config around SOFTRAS with a small SiamVP."""
+    return dict(
+        type='SSRReconstructor',
+        reconstructor=SOFTRAS,
+        siamvp=dict(type='SiamVPHead', channels=(8, 8, 8, 8), embed_dim=16),
+        **kwargs)
+
+
 def pair_batch(batch=3, labeled=True, bad=None):
     inputs = [
         torch.randint(0, 256, (2, 4, 32, 32), dtype=torch.uint8)
@@ -146,12 +155,7 @@ def test_viewpoint_free_loss_is_the_best_view_match(monkeypatch):
 
 def test_ssr_train_step_updates_both_parts():
     torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='SSRReconstructor',
-            reconstructor=SOFTRAS,
-            siamvp=dict(
-                type='SiamVPHead', channels=(8, 8, 8, 8), embed_dim=16)))
+    model = MODELS.build(tiny_ssr())
     wrappers = OptimWrapperDict(
         reconstructor=OptimWrapper(
             torch.optim.Adam(model.reconstructor.parameters(), lr=1e-3)),
@@ -174,13 +178,7 @@ def test_ssr_train_step_updates_both_parts():
 
 def test_ssr_free_viewpoints_use_the_viewpoint_free_loss():
     torch.manual_seed(0)
-    model = MODELS.build(
-        dict(
-            type='SSRReconstructor',
-            reconstructor=SOFTRAS,
-            siamvp=dict(
-                type='SiamVPHead', channels=(8, 8, 8, 8), embed_dim=16),
-            semi_train_cfg=dict(viewpoints='free')))
+    model = MODELS.build(tiny_ssr(semi_train_cfg=dict(viewpoints='free')))
     data = pair_batch(batch=2)
     unl = pair_batch(batch=3, labeled=False)
     data['inputs'] += unl['inputs']
