@@ -11,9 +11,9 @@ register_all_modules()
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def load_tool(path: str):
+def load_tool(path: str, name: str = None):
     """Import a tool script (tools/...) as a module, by its path."""
-    name = osp.splitext(osp.basename(path))[0]
+    name = name or osp.splitext(osp.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,22 +1,17 @@
 """tools/analysis_tools/analyze_pseudo_labels.py: its figures."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
     path = osp.join(REPO_ROOT, 'tools', 'analysis_tools',
                     'analyze_pseudo_labels.py')
-    spec = importlib.util.spec_from_file_location('analyze_pseudo_labels',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(path)
 
 
 def test_label_stats_counts_exact_near_and_opposite_views(tool):

@@ -3,7 +3,6 @@
 Each of these used to exit 0 (or with a traceback) and is now one
 ``error:`` line with exit status 2.
 """
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -16,7 +15,7 @@ import torch
 from mmssr.engine.fileio import AtomicLocalBackend
 from mmssr.utils.config_checks import check_train_cfg
 from mmssr.utils.errors import ConfigError, UserError
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, load_tool
 from .test_train_test_resume import (SOFTRAS_MODEL, SSR_MODEL, run_tool,
                                      write_config)
 
@@ -194,11 +193,8 @@ def test_checkpoints_honour_the_umask(tmp_path, umask_027):
 
 
 def load_test_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mmssr_tools_test', osp.join(REPO_ROOT, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(
+        osp.join(REPO_ROOT, 'tools', 'test.py'), name='mmssr_tools_test')
 
 
 def test_metrics_json_honours_the_umask_and_leaves_no_temp(

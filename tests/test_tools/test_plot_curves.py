@@ -1,12 +1,11 @@
 """tools/analysis_tools/plot_curves.py: reading mmengine's scalar logs."""
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
 
-from ..conftest import REPO_ROOT
+from ..conftest import REPO_ROOT, load_tool
 from .test_train_test_resume import run_tool
 
 
@@ -20,11 +19,8 @@ def write_log(work_dir, entries):
 
 @pytest.fixture(scope='module')
 def tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'plot_curves.py')
-    spec = importlib.util.spec_from_file_location('plot_curves', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(
+        osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'plot_curves.py'))
 
 
 def test_validations_get_their_iteration(tool, tmp_path):

@@ -1,5 +1,4 @@
 """Synthetic datasets are written whole or not at all, and checked on load."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -17,7 +16,7 @@ from mmssr.datasets.synthetic import generator
 from mmssr.datasets.synthetic.generator import (META_FILE,
                                                 generate_synthetic_dataset)
 from mmssr.datasets.synthetic_dataset import SyntheticShapeNetDataset
-from ...conftest import REPO_ROOT
+from ...conftest import REPO_ROOT, load_tool
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'dataset_converters',
                 'create_synthetic.py')
@@ -58,9 +57,7 @@ def leftovers(out):
 
 def run_tool(monkeypatch, capsys, *args):
     """The tool's main in this process: (exit code, stdout, stderr)."""
-    spec = importlib.util.spec_from_file_location('create_synthetic', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool(TOOL)
     monkeypatch.setattr(sys, 'argv', [TOOL, *args])
     capsys.readouterr()
     with pytest.raises(SystemExit) as exc:
