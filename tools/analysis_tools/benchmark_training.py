@@ -104,17 +104,17 @@ def build(config: str, options: Sequence[str], work_dir: str):
     return runner.model, optim_wrapper, loader
 
 
-def set_true_pseudo_labels(dataset) -> bool:
-    """Give an SSR train set the true viewpoints of its unlabeled views."""
+def set_true_pseudo_labels(dataset) -> None:
+    """Give an SSR train set the true viewpoints of its unlabeled views
+    (other train sets have none)."""
     if not hasattr(dataset, 'unlabeled'):
-        return False
+        return
     import numpy as np
 
     from mmssr.structures import all_view_ids
     unlabeled = dataset.unlabeled
     unlabeled.set_pseudo_labels(
         np.tile(all_view_ids(), (unlabeled.num_objects, 1)))
-    return True
 
 
 def measure(config: str, options: Sequence[str], iters: int, warmup: int,

@@ -132,8 +132,9 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
 
 def generation_workers(num_categories: int, objects_per_category: int) -> int:
     """Processes that write categories side by side: one per core (at most
-    one per category) for datasets of over 64 objects per category, where
-    it pays for starting them (a few seconds each)."""
+    one per category, at most 8) for datasets of at least 400 objects or
+    of over 64 per category, where that pays for starting them (a few
+    seconds each); 1 below that."""
     if objects_per_category <= 64 and num_categories * objects_per_category \
             < 400:
         return 1

@@ -152,10 +152,7 @@ class SoftRasReconstructor(BaseModel):
         """
         batch = pairs.shape[0]
         if batch == 0:
-            # Keep every parameter in the graph so DDP's reducer is happy.
-            zero = sum(p.sum() * 0.0 for p in self.parameters()
-                       if p.requires_grad)
-            return [dict(loss_silhouette=zero) for _ in members]
+            return [self._zero_losses() for _ in members]
         images = torch.cat([pairs[:, 0], pairs[:, 1]])  # [A; B]
         vertices, faces = self.reconstruct(images)
         # Render [M_A, M_B] at eye A, then [M_A, M_B] at eye B.
@@ -174,15 +171,28 @@ class SoftRasReconstructor(BaseModel):
             # render k of pair i is row k * batch + i; mesh j of it, j * B + i
             renders = torch.cat([idx + k * batch for k in range(4)])
             meshes = vertices[torch.cat([idx, idx + batch])]
-            losses = dict(
-                loss_silhouette=self.loss_silhouette(silhouettes[renders],
-                                                     targets[renders]))
-            if self.loss_laplacian is not None:
-                losses['loss_laplacian'] = self.loss_laplacian(meshes)
-            if self.loss_flatten is not None:
-                losses['loss_flatten'] = self.loss_flatten(meshes)
-            results.append(losses)
+            results.append(
+                self._mesh_losses(silhouettes[renders], targets[renders],
+                                  meshes))
         return results
+
+    def _mesh_losses(self, silhouettes: Tensor, targets: Tensor,
+                     vertices: Tensor) -> Dict[str, Tensor]:
+        """The silhouette loss of renders and the regularisers of meshes."""
+        losses = dict(loss_silhouette=self.loss_silhouette(
+            silhouettes, targets))
+        if self.loss_laplacian is not None:
+            losses['loss_laplacian'] = self.loss_laplacian(vertices)
+        if self.loss_flatten is not None:
+            losses['loss_flatten'] = self.loss_flatten(vertices)
+        return losses
+
+    def _zero_losses(self) -> Dict[str, Tensor]:
+        """A zero loss tied to every parameter, for a batch without pairs
+        (DDP's reducer expects a gradient for each)."""
+        zero = sum(p.sum() * 0.0 for p in self.parameters()
+                   if p.requires_grad)
+        return dict(loss_silhouette=zero)
 
     def viewpoint_free_losses(self, images: Tensor) -> Dict[str, Tensor]:
         """Losses of single views (B, 4, S, S) whose viewpoint is unknown.
@@ -194,23 +204,19 @@ class SoftRasReconstructor(BaseModel):
         """
         num = images.shape[0]
         if num == 0:
-            return self.grouped_pair_losses(images[:, None], images, [[]])[0]
+            return self._zero_losses()
         vertices, faces = self.reconstruct(images)
         eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS)).to(vertices)
         silhouettes = self.renderer(
             vertices.repeat_interleave(NUM_VIEWS, 0), faces,
             eyes.repeat(num, 1))[:, 3]
-        targets = images[:, 3].repeat_interleave(NUM_VIEWS, 0)
-        iou = silhouette_iou(silhouettes, targets.to(silhouettes),
-                             self.loss_silhouette.eps).view(num, NUM_VIEWS)
-        best = iou.max(1).values
-        losses = dict(loss_silhouette=self.loss_silhouette.loss_weight *
-                      (1.0 - best).mean())
-        if self.loss_laplacian is not None:
-            losses['loss_laplacian'] = self.loss_laplacian(vertices)
-        if self.loss_flatten is not None:
-            losses['loss_flatten'] = self.loss_flatten(vertices)
-        return losses
+        targets = images[:, 3].repeat_interleave(NUM_VIEWS, 0).to(silhouettes)
+        with torch.no_grad():
+            iou = silhouette_iou(silhouettes, targets,
+                                 self.loss_silhouette.eps).view(num, NUM_VIEWS)
+        # the best render of each view, scored by the configured loss
+        best = iou.argmax(1) + torch.arange(num, device=iou.device) * NUM_VIEWS
+        return self._mesh_losses(silhouettes[best], targets[best], vertices)
 
     @torch.no_grad()
     def predict(

@@ -9,6 +9,7 @@ mantissa, float32 accumulation) under autocast. The settings are per module,
 so that a config chooses them with the module (``compute_dtype='auto'``).
 """
 import contextlib
+import functools
 from typing import Optional
 
 import torch
@@ -17,8 +18,10 @@ from torch import Tensor
 COMPUTE_DTYPES = ('float32', 'bfloat16', 'auto')
 
 
+@functools.lru_cache(maxsize=None)
 def cpu_has_native_bf16() -> bool:
-    """Whether oneDNN runs bfloat16 natively on this CPU."""
+    """Whether oneDNN runs bfloat16 natively on this CPU (asked once: every
+    forward of an ``'auto'`` module reads it)."""
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
