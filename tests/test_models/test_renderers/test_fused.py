@@ -203,6 +203,29 @@ def test_fused_equals_torch_path_on_random_meshes(seed):
 
 
 @needs_numba
+def test_kernel_exp_within_two_ulp():
+    """The kernels' inlined exp against libm: 2 ulp where exp(x) is a
+    normal float, about 0 below, 0 for NaN and -inf, 1 at 0 and above."""
+    import numpy as np
+
+    from mmssr.models.renderers.fused.kernels import exp_nonpositive
+    gen = np.random.default_rng(0)
+    xs = np.concatenate([
+        -gen.random(20000) * 30, -gen.random(20000) * 745, [0.0, -0.0],
+        -np.log(2) / 64 * np.arange(0, 70000, 997)  # table boundaries
+    ])
+    got = np.array([exp_nonpositive(x) for x in xs])
+    expected = np.exp(xs)
+    normal = expected > 2.3e-308
+    ulp = np.abs(got - expected)[normal] / np.spacing(expected[normal])
+    assert ulp.max() <= 2.0
+    assert np.abs(got - expected)[~normal].max() < 1e-307  # subnormal
+    assert [exp_nonpositive(x) for x in (-745.0, -1e9, -np.inf, np.nan)] == [
+        0.0] * 4
+    assert exp_nonpositive(0.0) == 1.0 and exp_nonpositive(3.0) == 1.0
+
+
+@needs_numba
 def test_fused_functions_match_fragments_and_blend():
     verts, faces = icosphere_mesh(subdivisions=2)
     verts, eyes = batch_of(verts, torch.float64, views=(1, 7))
