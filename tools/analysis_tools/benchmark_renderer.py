@@ -175,6 +175,7 @@ def main() -> None:
     print(header)
     print('|' + '---|' * 11)
     per_render = {}
+    pair_counts = {}
     for method, device, batch, size, sub in cases:
         result = run_case(method, device, batch, size, sub, args.repeat,
                           args.threads)
@@ -184,6 +185,8 @@ def main() -> None:
             continue
         fwd, both, peak, nfaces, pairs, first = result
         per_render[(method, device, size, nfaces)] = both / batch
+        if pairs:
+            pair_counts[(device, size, nfaces)] = pairs
         rate = f'{pairs / both / 1e3:.1f}' if pairs else '-'
         first = f'{first:.0f}' if method != 'dense' else '-'
         print(
@@ -192,6 +195,12 @@ def main() -> None:
             f'{peak:.0f} | {first} |',
             flush=True)
     for device in devices:
+        few = pair_counts.get((device, 64, 1280))
+        many = pair_counts.get((device, 64, 5120))
+        if few and many:
+            # the work any path that evaluates every counted pair must do
+            print(f'{device}: 4x faces has {many / few:.2f}x the (triangle, '
+                  'pixel) pairs within the cut-off')
         dense = per_render.get(('dense', device, 64, 1280))
         for method in args.backends:
             fast = per_render.get((method, device, 64, 1280))

@@ -1,0 +1,31 @@
+"""tools/analysis_tools/benchmark_renderer.py: both paths side by side."""
+import re
+
+from .test_train_test_resume import run_tool
+
+
+def test_prints_both_paths_and_the_ratios():
+    proc = run_tool('tools/analysis_tools/benchmark_renderer.py', '--batch',
+                    '2', '--repeat', '1', '--threads', '1', '--no-dense',
+                    '--backends', 'torch', 'fused')
+    out = proc.stdout
+    rows = [line.split('|')[1:-1] for line in out.splitlines()
+            if re.match(r'\| (torch|fused) \|', line)]
+    # three cases (64x64, 128x128, 4x faces) per path, none failed
+    assert sorted((r[0].strip(), r[3].strip(), r[4].strip())
+                  for r in rows) == sorted(
+                      (path, image, faces) for path in ('torch', 'fused')
+                      for image, faces in (('64x64', '1280'),
+                                           ('128x128', '1280'),
+                                           ('64x64', '5120')))
+    for row in rows:
+        forward, both, rate = float(row[5]), float(row[6]), float(row[8])
+        assert 0 < forward <= both and rate > 0
+    pairs = re.search(r'4x faces has ([\d.]+)x the \(triangle, pixel\) '
+                      'pairs', out)
+    # a sphere with 4x the faces: more pairs, less than 4x (shared margins)
+    assert pairs and 1.5 < float(pairs.group(1)) < 4.0
+    for ratio in ('fused is [\\d.]+x faster than torch \\(64x64, 1280',
+                  'fused: 4x faces costs [\\d.]+x',
+                  'torch: 128x128 costs [\\d.]+x'):
+        assert re.search(ratio, out), (ratio, out)
