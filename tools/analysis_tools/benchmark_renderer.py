@@ -2,6 +2,7 @@
 
     python tools/analysis_tools/benchmark_renderer.py [--batch 256]
         [--repeat 3] [--threads 1] [--backends torch fused] [--no-dense]
+        [--dist-eps 1e-10]
 
 Prints a table: milliseconds forward, milliseconds forward+backward (silhouette
 loss), per-render cost, (triangle, pixel) pairs per second of fwd+bwd (the
@@ -26,7 +27,8 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
+def _case(queue, method, device, batch, size, subdivisions, repeat, threads,
+          dist_eps):
     import torch
     torch.set_num_threads(threads)
     import warnings
@@ -54,7 +56,8 @@ def _case(queue, method, device, batch, size, subdivisions, repeat, threads):
             from mmssr.models.renderers.fused import fused_available
             if not fused_available():
                 raise SystemExit('fused backend unavailable (numba?)')
-        renderer = SoftRasterizer(image_size=size, backend=method).to(device)
+        renderer = SoftRasterizer(
+            image_size=size, dist_eps=dist_eps, backend=method).to(device)
 
         def render(v):
             return renderer(v, faces, eyes)[:, 3]
@@ -149,6 +152,12 @@ def main() -> None:
         choices=['torch', 'fused', 'auto'],
         help='renderer backends to time side by side')
     parser.add_argument(
+        '--dist-eps',
+        type=float,
+        default=1e-10,
+        help='the renderers\' cut-off (SSR: 1e-10); larger counts fewer '
+        'pairs (the dense row always uses 1e-10)')
+    parser.add_argument(
         '--no-dense',
         action='store_true',
         help='skip the (slow) dense oracle row')
@@ -178,7 +187,7 @@ def main() -> None:
     pair_counts = {}
     for method, device, batch, size, sub in cases:
         result = run_case(method, device, batch, size, sub, args.repeat,
-                          args.threads)
+                          args.threads, args.dist_eps)
         if result is None:
             print(f'| {method} | {device} | {batch} | {size} | - | failed '
                   '(out of memory? numba missing?) | | | | | |')
