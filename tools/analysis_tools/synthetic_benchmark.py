@@ -27,6 +27,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.fileio import dump
 
+from mmssr.utils.errors import UserError, add_debug_argument, cli_main
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 from mmssr.datasets.categories import SHAPENET_CATEGORIES  # noqa: E402
@@ -50,6 +52,10 @@ def thread_env(threads: Optional[int]) -> Optional[dict]:
     return env
 
 
+class RunFailed(RuntimeError):
+    """A training or test command of one run exited non-zero."""
+
+
 def run(cmd: List[str], log: str, threads: Optional[int] = None) -> float:
     start = time.time()
     with open(log, 'w') as f:
@@ -60,7 +66,7 @@ def run(cmd: List[str], log: str, threads: Optional[int] = None) -> float:
             stderr=subprocess.STDOUT,
             env=thread_env(threads))
     if code:
-        raise RuntimeError(f'{" ".join(cmd)} failed, see {log}')
+        raise RunFailed(f'{" ".join(cmd)} exited with {code}, see {log}')
     return time.time() - start
 
 
@@ -84,8 +90,8 @@ def last_scalars(work_dir: str) -> dict:
 def parse_run(name: str):
     method, _, setting = name.partition('_')
     if method not in METHOD_NAMES or not setting:
-        raise ValueError(f'run "{name}" must be <method>_<setting> with '
-                         f'method in {sorted(METHOD_NAMES)}, e.g. ssr_n2')
+        raise UserError(f'run "{name}" must be <method>_<setting> with '
+                        f'method in {sorted(METHOD_NAMES)}, e.g. ssr_n2')
     config = f'configs/{method}/{method}_synthetic_{setting}.py'
     if not osp.isfile(osp.join(ROOT, config)):
         raise FileNotFoundError(f'run "{name}": no config {config}')
@@ -140,27 +146,43 @@ def train_and_test(config: str,
         dict(train_s=t_train, test_s=t_test, threads=threads))
 
 
-def run_plan(tasks: Sequence[tuple], jobs: int = 1) -> None:
+def run_plan(tasks: Sequence[tuple], jobs: int = 1) -> List[str]:
     """Train and test ``tasks`` (config, work dir, seed, options), ``jobs``
     at a time, each then on ``cpu_count // jobs`` threads: on few cores,
     two one-thread runs side by side finish sooner than one after the other
-    (their wall times are then those of a shared machine)."""
-    if jobs <= 1:
-        for config, work, seed, options in tasks:
-            print(f'training {work}', flush=True)
-            train_and_test(config, work, seed, options)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    (their wall times are then those of a shared machine).
 
-    def one(task):
+    A failed run does not stop the others; returns what failed, one line
+    per run.
+    """
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+
+    def one(task) -> Optional[str]:
         config, work, seed, options = task
-        print(f'training {work} ({threads} thread(s))', flush=True)
-        train_and_test(config, work, seed, options, threads)
+        print(f'training {work}' +
+              (f' ({threads} thread(s))' if threads else ''),
+              flush=True)
+        try:
+            train_and_test(config, work, seed, options, threads)
+        except RunFailed as err:
+            print(f'failed: {err}', flush=True)
+            return str(err)
+        return None
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for _ in pool.map(one, tasks):
-            pass
+    if jobs <= 1:
+        outcomes = [one(task) for task in tasks]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(one, tasks))
+    return [failure for failure in outcomes if failure]
+
+
+def report_failures(failures: Sequence[str]) -> int:
+    """Print failed runs to stderr; the tool's exit status."""
+    for failure in failures:
+        print(f'error: run failed: {failure}', file=sys.stderr)
+    return 1 if failures else 0
 
 
 def collect(work: str) -> dict:
@@ -239,7 +261,8 @@ def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
     return '\n'.join(lines)
 
 
-def main() -> None:
+@cli_main
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--runs', nargs='+', default=['softras_n2', 'ssr_n2'])
@@ -251,6 +274,7 @@ def main() -> None:
         type=int,
         default=1,
         help='runs trained at once, each on cpu_count // jobs threads')
+    add_debug_argument(parser)
     args = parser.parse_args()
     plan = [(name, *parse_run(name)) for name in args.runs]
 
@@ -258,12 +282,13 @@ def main() -> None:
         return osp.join(args.work_dir,
                         f'{method}_synthetic_{setting}_seed{seed}')
 
+    failures = []
     if not args.summarize_only:
-        run_plan([(config, work_of(method, setting, seed), seed, ())
-                  for name, method, setting, config in plan
-                  for seed in args.seeds
-                  if args.retrain or not collect(
-                      work_of(method, setting, seed))], args.jobs)
+        failures = run_plan(
+            [(config, work_of(method, setting, seed), seed, ())
+             for name, method, setting, config in plan for seed in args.seeds
+             if args.retrain or not collect(work_of(method, setting, seed))],
+            args.jobs)
     results: Dict[str, Dict[int, dict]] = {}
     for name, method, setting, config in plan:
         results[name] = {}
@@ -275,6 +300,7 @@ def main() -> None:
                 print(f'missing {work_of(method, setting, seed)}/'
                       'test_metrics.json; skipped')
     print('\n' + format_report(results, args.seeds))
+    return report_failures(failures)
 
 
 if __name__ == '__main__':

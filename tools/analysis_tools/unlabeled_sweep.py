@@ -16,12 +16,15 @@ writes a plot; runs already done are reused.
 import argparse
 import os.path as osp
 import sys
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from synthetic_benchmark import ROOT, collect, run_plan  # noqa: E402
+from synthetic_benchmark import (ROOT, collect, report_failures,  # noqa: E402
+                                 run_plan)
+
+from mmssr.utils.errors import add_debug_argument, cli_main  # noqa: E402
 
 SSR = 'configs/ssr/ssr_synthetic_n2.py'
 SOFTRAS = 'configs/softras/softras_synthetic_n2.py'
@@ -58,7 +61,9 @@ def sweep(counts: List[int],
           reference_full: bool,
           data_root: str = 'data/synthetic/',
           num_train: int = 32,
-          jobs: int = 1) -> Dict[str, dict]:
+          jobs: int = 1) -> Tuple[Dict[str, dict], List[str]]:
+    """Per run name and seed, the test metrics (``{}`` where missing), and
+    the runs that failed."""
     runs = [(f'unlabeled{c}', SOFTRAS if c == 0 else SSR,
              run_options(c, data_root, num_train)) for c in counts]
     if reference_full:
@@ -66,14 +71,14 @@ def sweep(counts: List[int],
     tasks = [(config, osp.join(work_dir, f'{name}_seed{seed}'), seed,
               options + extra) for name, config, options in runs
              for seed in seeds]
-    run_plan([t for t in tasks if not collect(t[1])], jobs)
+    failures = run_plan([t for t in tasks if not collect(t[1])], jobs)
     return {
         name: {
             seed: collect(osp.join(work_dir, f'{name}_seed{seed}'))
             for seed in seeds
         }
         for name, _, _ in runs
-    }
+    }, failures
 
 
 def table(results: Dict[str, dict], counts: List[int]) -> str:
@@ -136,7 +141,8 @@ def plot(results: Dict[str, dict], counts: List[int], out: str) -> None:
     fig.savefig(out, dpi=120)
 
 
-def main() -> None:
+@cli_main
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--counts', type=int, nargs='+', default=[0, 8, 15, 30, 60, 120])
@@ -164,9 +170,10 @@ def main() -> None:
         type=int,
         default=1,
         help='runs trained at once, each on cpu_count // jobs threads')
+    add_debug_argument(parser)
     args = parser.parse_args()
     counts = sorted(set(args.counts))
-    results = sweep(
+    results, failures = sweep(
         counts, args.seeds,
         osp.join(ROOT, args.work_dir)
         if not osp.isabs(args.work_dir) else args.work_dir, args.cfg_options,
@@ -175,6 +182,7 @@ def main() -> None:
     if args.out:
         plot(results, counts, args.out)
         print(f'plot: {args.out}')
+    return report_failures(failures)
 
 
 if __name__ == '__main__':
