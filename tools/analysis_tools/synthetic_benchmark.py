@@ -146,6 +146,11 @@ def train_and_test(config: str,
         dict(train_s=t_train, test_s=t_test, threads=threads))
 
 
+def say(line: str) -> None:
+    sys.stdout.write(line + '\n')
+    sys.stdout.flush()
+
+
 def run_plan(tasks: Sequence[tuple], jobs: int = 1) -> List[str]:
     """Train and test ``tasks`` (config, work dir, seed, options), ``jobs``
     at a time, each then on ``cpu_count // jobs`` threads: on few cores,
@@ -159,13 +164,13 @@ def run_plan(tasks: Sequence[tuple], jobs: int = 1) -> List[str]:
 
     def one(task) -> Optional[str]:
         config, work, seed, options = task
-        print(f'training {work}' +
-              (f' ({threads} thread(s))' if threads else ''),
-              flush=True)
+        # one write per line: runs in threads print at the same time
+        say(f'training {work}' +
+            (f' ({threads} thread(s))' if threads else ''))
         try:
             train_and_test(config, work, seed, options, threads)
         except RunFailed as err:
-            print(f'failed: {err}', flush=True)
+            say(f'failed: {err}')
             return str(err)
         return None
 
