@@ -59,3 +59,25 @@ def test_sweep_trains_each_count_and_reports(tmp_path, tiny_synthetic_root):
     assert osp.isfile(osp.join(grown, 'synthetic_meta.json'))
     log = (tmp_path / 'work' / 'unlabeled1_seed0' / 'train.log').read_text()
     assert 'max_unlabeled=1,' in log  # the config dump of the run
+
+
+def test_the_table_and_plot_skip_runs_that_did_not_finish(tmp_path):
+    tool = load_tool()
+
+    def done(miou):
+        return dict(metrics={'shapenet/mIoU': miou})
+
+    results = {
+        'unlabeled0': {0: done(0.5), 1: done(0.6)},
+        'unlabeled8': {0: done(0.7), 1: {}},  # seed 1 failed
+        'unlabeled30': {0: {}, 1: {}},
+        'softras_full': {0: done(0.9)},
+    }
+    text = tool.table(results, [0, 8, 30])
+    assert '| 0 | SoftRas | 0.550 | – | 0, 1 |' in text
+    assert '| 8 | SSR | 0.700 | +0.200 | 0 |' in text
+    assert '| 30 | SSR | – (no run finished) | – | |' in text
+    assert '| all viewpoints known | SoftRas | 0.900 | – | 0 |' in text
+    out = tmp_path / 'sweep.png'
+    tool.plot(results, [0, 8, 30], str(out))
+    assert out.stat().st_size > 0

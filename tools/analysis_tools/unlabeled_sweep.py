@@ -81,62 +81,72 @@ def sweep(counts: List[int],
     }, failures
 
 
+def miou_per_seed(runs: Dict[int, dict]) -> Dict[int, float]:
+    """Test mIoU of each seed that has one (failed runs have none)."""
+    return {
+        seed: run['metrics']['shapenet/mIoU']
+        for seed, run in runs.items() if run
+    }
+
+
 def table(results: Dict[str, dict], counts: List[int]) -> str:
     lines = [
         '| unlabeled objects per category | method | test mIoU | '
         'gain over SoftRas | seeds |', '|---|---|---|---|---|'
     ]
-    base = results.get('unlabeled0', {})
+    base = miou_per_seed(results.get('unlabeled0', {}))
     for count in counts:
-        runs = results[f'unlabeled{count}']
-        per_seed = {s: r['metrics']['shapenet/mIoU'] for s, r in runs.items()}
-        gain = [
-            per_seed[s] - base[s]['metrics']['shapenet/mIoU'] for s in per_seed
-            if s in base
-        ]
+        per_seed = miou_per_seed(results[f'unlabeled{count}'])
+        if not per_seed:
+            lines.append(f'| {count} | {"SoftRas" if count == 0 else "SSR"} '
+                         '| – (no run finished) | – | |')
+            continue
+        gain = [per_seed[s] - base[s] for s in per_seed if s in base]
         lines.append(f'| {count} | {"SoftRas" if count == 0 else "SSR"} | '
                      f'{np.mean(list(per_seed.values())):.3f} | ' +
                      (f'{np.mean(gain):+.3f}' if count and gain else '–') +
                      f' | {", ".join(map(str, sorted(per_seed)))} |')
-    if 'softras_full' in results:
-        full = [
-            r['metrics']['shapenet/mIoU']
-            for r in results['softras_full'].values()
-        ]
+    full = miou_per_seed(results.get('softras_full', {}))
+    if full:
         lines.append(f'| all viewpoints known | SoftRas | '
-                     f'{np.mean(full):.3f} | – | |')
+                     f'{np.mean(list(full.values())):.3f} | – | '
+                     f'{", ".join(map(str, sorted(full)))} |')
     return '\n'.join(lines)
 
 
 def plot(results: Dict[str, dict], counts: List[int], out: str) -> None:
+    """The mean over seeds against the count, each seed as a faint dot."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    means = [
-        np.mean([
-            r['metrics']['shapenet/mIoU']
-            for r in results[f'unlabeled{c}'].values()
-        ]) for c in counts
-    ]
+    per_count = {c: miou_per_seed(results[f'unlabeled{c}']) for c in counts}
+    done = [c for c in counts if per_count[c]]
+    means = [np.mean(list(per_count[c].values())) for c in done]
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(counts, means, 'o-', label='SSR, N = 2')
-    ax.axhline(
-        means[counts.index(0)] if 0 in counts else np.nan,
-        color='gray',
-        ls='--',
-        label='SoftRas, N = 2')
-    if 'softras_full' in results:
+    ax.plot(done, means, 'o-', label='SSR, N = 2 (mean of seeds)')
+    if any(len(per_count[c]) > 1 for c in done):
+        ax.plot([c for c in done for _ in per_count[c]],
+                [v for c in done for v in per_count[c].values()],
+                '.',
+                color='C0',
+                alpha=0.4,
+                label='each seed')
+    if per_count.get(0):
         ax.axhline(
-            np.mean([
-                r['metrics']['shapenet/mIoU']
-                for r in results['softras_full'].values()
-            ]),
+            np.mean(list(per_count[0].values())),
+            color='gray',
+            ls='--',
+            label='SoftRas, N = 2')
+    full = miou_per_seed(results.get('softras_full', {}))
+    if full:
+        ax.axhline(
+            np.mean(list(full.values())),
             color='k',
             ls=':',
             label='all viewpoints known')
     ax.set_xlabel('unlabeled objects per category')
     ax.set_ylabel('test mIoU')
-    ax.legend()
+    ax.legend(loc='center right', bbox_to_anchor=(1.0, 0.35), fontsize='small')
     fig.tight_layout()
     fig.savefig(out, dpi=120)
 
