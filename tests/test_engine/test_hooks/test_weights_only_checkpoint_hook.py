@@ -1,3 +1,4 @@
+import itertools
 import os.path as osp
 import pickle
 
@@ -35,7 +36,13 @@ class ToyDataset(torch.utils.data.Dataset):
         return dict(inputs=torch.full((2, ), float(i)))
 
 
+_RUNNERS = itertools.count()
+
+
 def make_runner(work_dir, max_iters, **kwargs):
+    # mmengine names a runner's logger and visualizer by the second it was
+    # built; two runners in one second would share them (and warn)
+    kwargs.setdefault('experiment_name', f'weights_only_{next(_RUNNERS)}')
     return Runner(
         model=ToyModel(),
         work_dir=work_dir,
