@@ -27,11 +27,11 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.fileio import dump
 
-from mmssr.utils.errors import UserError, add_debug_argument, cli_main
-
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 from mmssr.datasets.categories import SHAPENET_CATEGORIES  # noqa: E402
+from mmssr.utils.errors import (UserError, add_debug_argument,  # noqa: E402
+                                cli_main)
 
 METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
 SHORT_NAMES = dict(

@@ -96,13 +96,13 @@ def table(results: Dict[str, dict], counts: List[int]) -> str:
     ]
     base = miou_per_seed(results.get('unlabeled0', {}))
     for count in counts:
+        method = 'SoftRas' if count == 0 else 'SSR'
         per_seed = miou_per_seed(results[f'unlabeled{count}'])
         if not per_seed:
-            lines.append(f'| {count} | {"SoftRas" if count == 0 else "SSR"} '
-                         '| – (no run finished) | – | |')
+            lines.append(f'| {count} | {method} | – (no run finished) | – | |')
             continue
         gain = [per_seed[s] - base[s] for s in per_seed if s in base]
-        lines.append(f'| {count} | {"SoftRas" if count == 0 else "SSR"} | '
+        lines.append(f'| {count} | {method} | '
                      f'{np.mean(list(per_seed.values())):.3f} | ' +
                      (f'{np.mean(gain):+.3f}' if count and gain else '–') +
                      f' | {", ".join(map(str, sorted(per_seed)))} |')
