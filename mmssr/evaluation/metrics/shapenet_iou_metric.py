@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 
 from mmssr.evaluation.functional import chamfer_and_fscore, sample_surface
 from mmssr.registry import METRICS
-from mmssr.structures import voxelize_mesh
+from mmssr.structures import voxelize_meshes_reference
 
 
 def voxel_iou(pred: np.ndarray, gt: np.ndarray) -> float:
@@ -52,9 +52,10 @@ def format_metric_table(rows: Dict[str, Dict[str, float]]) -> str:
 class ShapeNetIoUMetric(BaseMetric):
     """Voxel IoU of every test view's reconstruction, as in SoftRas/SSR.
 
-    Each predicted mesh is voxelized solid at ``resolution``³ in the ShapeNet
-    voxel convention (a cell is occupied when its centre is inside the mesh
-    or the surface passes through it) and compared with the object's
+    Each predicted mesh is voxelized at ``resolution``³ as the SoftRas/SSR
+    evaluation does it (:func:`~mmssr.structures.voxelize_meshes_reference`:
+    the cells the surface crosses, filled by a flood fill from the grid's
+    border) in the ShapeNet voxel convention, and compared with the object's
     voxels. Reported: the mean IoU of every category (``iou/<name>``) and
     ``mIoU``, the mean of the category means, in the category order of the
     dataset's ``dataset_meta['categories']`` (any names, not only
@@ -88,18 +89,20 @@ class ShapeNetIoUMetric(BaseMetric):
         self.seed = int(seed)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        if not data_samples:
+            return
         for sample in data_samples:
             for key in ('pred_vertices', 'pred_faces', 'gt_voxels'):
                 if key not in sample:
                     raise KeyError(f'ShapeNetIoUMetric needs "{key}" in each '
                                    f'data sample, got {sorted(sample)}')
+        preds = self._voxelize(data_samples)
+        for sample, pred in zip(data_samples, preds):
             gt = torch.as_tensor(sample['gt_voxels']).cpu().numpy()
             gt = gt.astype(bool)
             if gt.shape != (self.resolution, ) * 3:
                 raise ValueError(f'gt_voxels must be {self.resolution}^3, '
                                  f'got {gt.shape}')
-            pred = voxelize_mesh(sample['pred_vertices'], sample['pred_faces'],
-                                 self.resolution)
             view = sample.get('source_view_ids')
             result = dict(
                 category=sample.get('category', 'unknown'),
@@ -110,6 +113,22 @@ class ShapeNetIoUMetric(BaseMetric):
             if sample.get('gt_points') is not None:
                 result['surface'] = self._surface_scores(sample)
             self.results.append(result)
+
+    def _voxelize(self, data_samples: Sequence[dict]) -> List[np.ndarray]:
+        """Reference occupancy of every predicted mesh, in one kernel call
+        when the batch shares its mesh layout (a template decoder's)."""
+        verts = [torch.as_tensor(s['pred_vertices']).detach().cpu()
+                 for s in data_samples]
+        faces = [torch.as_tensor(s['pred_faces']).detach().cpu()
+                 for s in data_samples]
+        same = all(v.shape == verts[0].shape for v in verts) and all(
+            f.shape == faces[0].shape and torch.equal(f, faces[0])
+            for f in faces)
+        if same and verts[0].ndim == 2:
+            return list(voxelize_meshes_reference(
+                torch.stack(verts), faces[0], self.resolution))
+        return [voxelize_meshes_reference(v, f, self.resolution)[0]
+                for v, f in zip(verts, faces)]
 
     def _surface_scores(self, sample: dict) -> Dict[str, float]:
         gt = torch.as_tensor(sample['gt_points']).cpu().numpy()
