@@ -11,7 +11,6 @@ DOCS = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.join(DOCS, '_ext'))
 
 
-
 def _version() -> str:
     scope: dict = {}
     path = osp.join(DOCS, '..', 'mmssr', 'version.py')
@@ -38,10 +37,11 @@ exclude_patterns = ['_build', '_ext', 'Thumbs.db', '.DS_Store']
 # Headings down to ### get anchors, named the way GitHub names them, so a
 # link such as ``conventions.md#voxel-frame`` works on GitHub and here.
 myst_heading_anchors = 3
-myst_heading_slug_func = "local_links.slugify"
+myst_heading_slug_func = 'local_links.slugify'
 myst_enable_extensions = ['colon_fence']
 
 html_theme = 'furo'
 html_title = f'mmssr {release}'
-html_static_path: list = []
+html_static_path = ['_static']
+html_css_files = ['tables.css']
 html_show_sourcelink = False

@@ -55,8 +55,10 @@ def _cell(value) -> str:
 
 
 def _table(header: List[str], rows: List[List[str]]) -> str:
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|' + '|'.join('---' for _ in header) + '|']
+    lines = [
+        '| ' + ' | '.join(header) + ' |',
+        '|' + '|'.join('---' for _ in header) + '|'
+    ]
     lines += ['| ' + ' | '.join(_cell(c) for c in row) + ' |' for row in rows]
     return '\n'.join(lines)
 
@@ -92,16 +94,18 @@ def results_table(models: List[dict]) -> str:
     """The results table of a config README (links relative to its folder)."""
     pairs = _results(models)
     metrics = _metric_names(pairs)
-    header = ['config', 'dataset', 'iterations', 'batch', *metrics,
-              'machine', 'command and notes']
+    header = [
+        'config', 'dataset', 'iterations', 'batch', *metrics, 'machine',
+        'command and notes'
+    ]
     rows = []
     for model, result in pairs:
         meta = model.get('Metadata', {})
         config = osp.basename(model['Config'])
         rows.append([
             f'[{model["Name"]}]({config})', result['Dataset'],
-            meta.get('Iterations', ''), meta.get('Batch Size', ''),
-            *[_metric(result, k) for k in metrics],
+            meta.get('Iterations', ''),
+            meta.get('Batch Size', ''), *[_metric(result, k) for k in metrics],
             meta.get('Training Resources', ''),
             result.get('Notes', '')
         ])
@@ -124,8 +128,9 @@ def summary_tables(collections: List[Collection]) -> str:
             model.get('Metadata', {}).get('Iterations', ''),
             *[_metric(result, k) for k in metrics]
         ] for coll, model, result in entries]
-        parts.append(f'### {dataset}\n\n' + _table(
-            ['config', 'method', 'iterations', *metrics], rows))
+        parts.append(
+            f'### {dataset}\n\n' +
+            _table(['config', 'method', 'iterations', *metrics], rows))
     return '\n\n'.join(parts)
 
 
@@ -155,10 +160,9 @@ def stale_readmes(root: str = ROOT) -> List[str]:
             text = f.read()
         try:
             if readme_with_results(text, models) != text:
-                problems.append(
-                    f'{rel}: its results table differs from '
-                    f'{folder}/metafile.yml; run python '
-                    'docs/_ext/model_zoo.py to rewrite it')
+                problems.append(f'{rel}: its results table differs from '
+                                f'{folder}/metafile.yml; run python '
+                                'docs/_ext/model_zoo.py to rewrite it')
         except ValueError as e:
             problems.append(f'{rel}: {e}')
     return problems
@@ -207,8 +211,8 @@ def _for_docs(readme: str, folder: str, root: str) -> str:
     for line in readme.splitlines():
         match = re.match(r'^\s*(```|~~~)', line)
         if match:
-            fence = None if fence == match.group(1) else (fence or
-                                                           match.group(1))
+            fence = None if fence == match.group(1) else (fence
+                                                          or match.group(1))
         elif fence is None:
             line = _relink(re.sub(r'^(#{1,5}) ', r'#\1 ', line), folder, root)
         out.append(line)

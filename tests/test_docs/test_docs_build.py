@@ -104,10 +104,9 @@ def test_nothing_cites_the_private_specification():
     for folder in ('mmssr', 'tools', 'configs', 'tests', 'docs'):
         for path in sorted(
                 glob.glob(
-                    osp.join(REPO_ROOT, folder, '**', '*.*'),
-                    recursive=True)):
+                    osp.join(REPO_ROOT, folder, '**', '*.*'), recursive=True)):
             if '_build' in path or not path.endswith(
-                    ('.py', '.md', '.yml', '.sh', '.txt')):
+                ('.py', '.md', '.yml', '.sh', '.txt')):
                 continue
             with open(path, encoding='utf-8') as f:
                 if re.search(name, f.read()):
