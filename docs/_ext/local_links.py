@@ -1,4 +1,4 @@
-"""Check that every relative link of the project's Markdown files resolves.
+"""Check that the relative links and file names of the Markdown files resolve.
 
 Sphinx checks the links of the pages it builds; the README and the config
 folders' READMEs are read on GitHub and by ``pip``, outside the build. This
@@ -6,7 +6,10 @@ module finds every Markdown link and image (``[text](target)``,
 ``![alt](target)``, ``<img src="target">``) outside code, and reports targets
 that are not files, and ``#anchors`` that name no heading (h1-h3, named as
 GitHub names them). Links with a scheme (``https:``, ``mailto:``) are not
-fetched: there may be no network.
+fetched: there may be no network. Inline code that is a path of the
+repository (```mmssr/...```, ```tools/...```, ```configs/...```,
+```tests/...```, without wildcards or placeholders) must name a file or
+folder that exists, so the pages follow the code when it moves.
 
 As a Sphinx extension it runs once per build and turns each broken link into
 a warning (an error under ``-W``). As a script, ``python
@@ -27,6 +30,7 @@ _INLINE_CODE = re.compile(r'(`+).*?\1')
 _LINK = re.compile(r'!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?'
                    r'(?:\s+"[^"]*")?\s*\)')
 _IMG = re.compile(r'<img\s[^>]*src="([^"]+)"')
+_CODE_PATH = re.compile(r'`((?:mmssr|tools|configs|tests)/[^`\s*{}<>\[\]]*)`')
 _SCHEME = re.compile(r'^[a-zA-Z][a-zA-Z0-9+.-]*:')
 
 
@@ -91,10 +95,24 @@ def links(path: str) -> Iterator[Tuple[int, str]]:
                 yield number, match.group(1)
 
 
-def broken_links(path: str) -> List[str]:
-    """One message per relative link of ``path`` that does not resolve."""
+def code_paths(path: str) -> Iterator[Tuple[int, str]]:
+    """(line number, path) of each repository path in inline code."""
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    for number, line in _lines_outside_code(text):
+        for match in _CODE_PATH.finditer(line):
+            yield number, match.group(1)
+
+
+def broken_links(path: str, root: str = ROOT) -> List[str]:
+    """One message per relative link or code path of ``path`` that does not
+    resolve."""
     problems = []
-    rel = osp.relpath(path, ROOT)
+    rel = osp.relpath(path, root)
+    for number, name in code_paths(path):
+        if not osp.exists(osp.join(root, name)):
+            problems.append(f'{rel}:{number}: {name!r}: no such file in the '
+                            'repository')
     for number, target in links(path):
         if _SCHEME.match(target):
             continue
@@ -107,12 +125,14 @@ def broken_links(path: str) -> List[str]:
         elif anchor and (not dest.endswith('.md')
                          or anchor not in anchors(dest)):
             problems.append(f'{where}: no heading with anchor #{anchor} in '
-                            f'{osp.relpath(dest, ROOT)}')
+                            f'{osp.relpath(dest, root)}')
     return problems
 
 
 def check_all(root: str = ROOT) -> List[str]:
-    return [p for path in markdown_files(root) for p in broken_links(path)]
+    return [
+        p for path in markdown_files(root) for p in broken_links(path, root)
+    ]
 
 
 def _check_on_build(app) -> None:

@@ -54,21 +54,25 @@ def test_relative_links_resolve():
     assert local_links.check_all() == []
 
 
-def test_link_check_reports_missing_files_and_anchors(tmp_path):
+def test_link_check_reports_missing_files_anchors_and_paths(tmp_path):
     (tmp_path / 'other.md').write_text('# Other page\n\n## A section\n')
+    (tmp_path / 'mmssr').mkdir()
+    (tmp_path / 'mmssr' / 'here.py').write_text('')
     page = tmp_path / 'page.md'
     page.write_text('# Page\n\n'
                     '[ok](other.md#a-section) [ok](#page) '
                     '[web](https://example.org/none)\n'
                     '[gone](missing.md) ![gone](img/none.png)\n'
                     '[bad anchor](other.md#no-section)\n'
-                    '`[in code](nowhere.md)`\n\n'
-                    '```\n[in a block](nowhere.md)\n```\n')
-    problems = local_links.broken_links(str(page))
-    assert len(problems) == 3, problems
-    assert "'missing.md': no such file" in problems[0]
-    assert "'img/none.png': no such file" in problems[1]
-    assert '#no-section' in problems[2]
+                    '`[in code](nowhere.md)` `mmssr/here.py` `mmssr/gone.py`'
+                    ' `configs/x_{a,b}.py`\n\n'
+                    '```\n[in a block](nowhere.md) `mmssr/gone2.py`\n```\n')
+    problems = local_links.broken_links(str(page), str(tmp_path))
+    assert len(problems) == 4, problems
+    assert "'mmssr/gone.py': no such file" in problems[0]
+    assert "'missing.md': no such file" in problems[1]
+    assert "'img/none.png': no such file" in problems[2]
+    assert '#no-section' in problems[3]
 
 
 def test_slugs_are_those_of_github():
