@@ -104,7 +104,12 @@ setup(
     python_requires='>=3.8',
     license='Apache License 2.0',
     install_requires=runtime_requirements(),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    # The tests build the documentation too, so 'tests' includes 'docs'.
+    extras_require={
+        'tests': (read_requirements('requirements/tests.txt') +
+                  read_requirements('requirements/docs.txt')),
+        'docs': read_requirements('requirements/docs.txt'),
+    },
     classifiers=[
         'License :: OSI Approved :: Apache Software License',
         'Programming Language :: Python :: 3',

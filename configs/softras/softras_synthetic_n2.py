@@ -1,8 +1,8 @@
 # SoftRas on the N = 2 labeled synthetic objects per category, on a CPU
 # budget: the stored 64x64 views averaged to 32x32, batch 32, and a template
 # of 162 vertices / 320 faces (icosphere subdivided twice), which trains
-# faster than the paper's 642 vertices at the same IoU here (README,
-# "What made the gain").
+# faster than the paper's 642 vertices at the same IoU here (docs/notes/
+# benchmarks.md).
 _base_ = [
     '../_base_/models/softras.py', '../_base_/datasets/synthetic.py',
     '../_base_/schedules/cpu_synthetic.py', '../_base_/default_runtime.py'

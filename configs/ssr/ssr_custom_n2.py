@@ -1,5 +1,5 @@
 # SSR, N = 2, on your own data in the SoftRas file format (made by
-# tools/dataset_converters/meshes_to_shapenet.py; README, "Your own data"),
+# tools/dataset_converters/meshes_to_shapenet.py; docs/user_guides/data.md),
 # with the CPU settings of the synthetic benchmark. Inherit it and set
 # data_root and categories ('SYNSET:NAME' for categories beyond ShapeNet's):
 #

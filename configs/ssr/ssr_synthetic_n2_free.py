@@ -1,4 +1,4 @@
-# Ablation (README, "Where the gain comes from"): SSR at N = 2 with no
+# Ablation (docs/notes/benchmarks.md#ablations): SSR at N = 2 with no
 # viewpoint for the unlabeled views: each one's mesh is scored at its best-
 # matching view of all 24 (a viewpoint-free silhouette loss); SiamVP still
 # runs, so its agreement is logged.

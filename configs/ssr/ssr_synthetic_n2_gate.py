@@ -1,4 +1,4 @@
-# Ablation (README, "Where the gain comes from"): SSR at N = 2 that keeps a
+# Ablation (docs/notes/benchmarks.md#ablations): SSR at N = 2 that keeps a
 # chunk of pseudo-labels only where the labeled objects agree on at least
 # half of its views (the transfer estimate as a gate).
 _base_ = ['./ssr_synthetic_n2.py']

@@ -1,7 +1,7 @@
 # SSR, N = 2, on the synthetic benchmark without canonical orientation: every
 # object is turned about the up axis by its own random angle before
 # rendering and voxelizing, so a viewpoint learned on the labeled objects
-# cannot transfer (README, "Where the gain comes from").
+# cannot transfer (docs/notes/benchmarks.md#ablations).
 _base_ = ['./ssr_synthetic_n2.py']
 data_root = 'data/synthetic_rot/'
 synthetic_cfg = dict(num_train=32, num_val=4, num_test=8, seed=0,

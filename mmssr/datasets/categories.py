@@ -1,4 +1,4 @@
-"""The 13 ShapeNet categories of the SoftRas renders (DESIGN.md order),
+"""The 13 ShapeNet categories of the SoftRas renders (conventions.md order),
 and categories of your own (``'SYNSET:NAME'``)."""
 import re
 from collections import OrderedDict

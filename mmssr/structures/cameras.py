@@ -1,4 +1,4 @@
-"""Look-at cameras and the perspective of SoftRas (DESIGN.md §3).
+"""Look-at cameras and the perspective of SoftRas (docs: conventions.md).
 
 Eyes look at the origin with up = +y. Which eye a dataset view id has is the
 data contract's business (:mod:`mmssr.structures.views`).

@@ -1,4 +1,4 @@
-"""The data contract of the SoftRas / NMR ShapeNet renders (DESIGN.md §2).
+"""The data contract of the SoftRas / NMR ShapeNet renders (conventions.md).
 
 One home for what every part of mmssr agrees on: how many views an object
 has, which eye a view id is seen from, and how a training item index names a

@@ -11,7 +11,7 @@ def voxel_centers(resolution: int = 32) -> np.ndarray:
     """World coordinates (R, R, R, 3) of the cell centres.
 
     Cell ``[i, j, k]`` is the point ``x = (j − (R−1)/2)/(R−1)``,
-    ``y = (i − (R−1)/2)/(R−1)``, ``z = −(k − (R−1)/2)/(R−1)`` (DESIGN.md §2:
+    ``y = (i − (R−1)/2)/(R−1)``, ``z = −(k − (R−1)/2)/(R−1)`` (conventions:
     (j − 15.5)/31 ... at R = 32); the centres span [−0.5, 0.5]³.
     """
     r = resolution

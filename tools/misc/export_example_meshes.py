@@ -5,7 +5,7 @@
 
 Each object of the synthetic families becomes ``NAME_###.obj`` with one
 material per part colour, as exported by common modelling tools; a stand-in
-for your own folder of meshes (README, "Your own data").
+for your own folder of meshes (docs/user_guides/data.md).
 """
 import argparse
 import os

@@ -7,7 +7,7 @@ model = dict(
     image_size=64,
     data_preprocessor=dict(type='MeshDataPreprocessor'),
     # channels-last convolutions, and bfloat16 where the CPU has it natively
-    # (float32 on CUDA and on other CPUs): README, "Time to a good model"
+    # (float32 on CUDA and on other CPUs): docs/notes/benchmarks.md
     encoder=dict(
         type='SoftRasEncoder',
         in_channels=4,

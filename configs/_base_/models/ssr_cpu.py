@@ -5,7 +5,7 @@ _base_ = ['./ssr.py']
 model = dict(
     reconstructor=dict(image_size=32, decoder=dict(subdivisions=2)),
     # Without colour augmentation SiamVP learns the colours of the two
-    # labeled objects instead of their shapes (README, "What made the gain").
+    # labeled objects instead of their shapes (docs/notes/benchmarks.md).
     siamvp_augments=[
         dict(type='RandomChannelShuffle'),
         dict(type='RandomChannelGain', magnitude=0.4)
@@ -13,7 +13,7 @@ model = dict(
     # Pseudo-labels once SiamVP's running accuracy on random labeled pairs
     # reaches 0.9 (the paper's 0.99 gate is for 250k iterations). SiamVP's
     # probability ranks its answers poorly here; its margin over the
-    # runner-up view ranks them better (README, "What made the gain"):
+    # runner-up view ranks them better (docs/notes/benchmarks.md):
     # tau = 0.2 on the margin, reference views of both labeled objects.
     semi_train_cfg=dict(
         gate=0.9, confidence='margin', threshold=0.2, reference='all'))

@@ -1,7 +1,7 @@
 """Solid voxels and surface samples of real (imperfect) meshes.
 
 Voxels: **surface cells + exterior flood fill.** A cell of the 32³ grid
-(DESIGN.md §2: cell ``[i, j, k]`` ↔ world ``((j − 15.5)/31, (i − 15.5)/31,
+(conventions.md: cell ``[i, j, k]`` ↔ world ``((j − 15.5)/31, (i − 15.5)/31,
 −(k − 15.5)/31)``, cell side 1/31) is *surface* when a triangle intersects
 its box (open3d ``VoxelGrid.create_from_triangle_mesh_within_bounds``, an
 exact triangle/box test, the same cells as the metric's voxelizer). The grid

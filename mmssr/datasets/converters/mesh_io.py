@@ -15,7 +15,7 @@ Face colour = material ``Kd`` × the texture sampled at 4 points of the
 face (if any) × the mean of the face's vertex colours (if any); a mesh
 without any colour is :data:`NEUTRAL_GREY`.
 
-Canonical frame (ShapeNet's, that of DESIGN.md §2): up is +y, the front
+Canonical frame (ShapeNet's, docs conventions.md): up is +y, the front
 faces −z, right-handed. ``up``/``front`` name the input's axes (default
 ``+y``/``-z``: ShapeNetCore v1 and v2 are already in this pose); the mesh is
 rotated to it, its bounding box centred at the origin and scaled so its

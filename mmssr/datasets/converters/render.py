@@ -5,7 +5,7 @@ aggregation) at ``supersample``× the image size with a near-zero sigma, so
 each sub-pixel is either covered (alpha > 0.5) or not; the RGBA of a pixel
 is the mean of its ``supersample²`` sub-pixels, with colour × coverage
 (black background, as the synthetic dataset and the SoftRas renders).
-Sub-pixel blocks average to the pixel centres of the README conventions.
+Sub-pixel blocks average to the pixel centres of the docs' conventions.md.
 
 Shading: flat Lambertian face colours with the synthetic generator's light,
 two-sided and with ``fill_back``, so flipped or inconsistent windings of

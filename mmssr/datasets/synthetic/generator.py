@@ -238,7 +238,7 @@ def generate_synthetic_dataset(out_dir: str,
     """Generate the synthetic dataset; returns the paths written.
 
     Files, shapes, dtypes, cameras and the voxel convention are those of the
-    SoftRas ShapeNet renders (DESIGN.md §2), so every code path is the one
+    SoftRas ShapeNet renders (conventions.md), so every code path is the one
     the real data takes. ``synthetic_meta.json`` records the settings and
     the files' sizes and sha256. Always (re)generates, whole or not at all
     (see the module); :func:`ensure_synthetic_dataset` generates only when

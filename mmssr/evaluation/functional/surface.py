@@ -1,6 +1,6 @@
 """Surface metrics of a predicted mesh against stored surface points.
 
-Pure functions on numpy arrays (DESIGN.md §7):
+Pure functions on numpy arrays (docs/advanced_guides/conventions.md#metric):
 
 - :func:`sample_surface`: points drawn uniformly (area-weighted, seeded) on a
   triangle mesh, with the normals of the faces they lie on;

@@ -2,8 +2,8 @@
 
 The colour augmentations matter with few labeled objects: SiamVP must tell
 the viewpoints of unseen objects whose parts have other colours, and without
-them it learns the colours of the labeled objects (README, "What made the
-gain", measures the effect on pseudo-label accuracy).
+them it learns the colours of the labeled objects (docs/notes/benchmarks.md
+measures the effect on pseudo-label accuracy).
 
 Each augment acts whenever it is called, in training and eval mode alike:
 the caller decides when to augment. Random draws come from ``generator``

@@ -27,7 +27,7 @@ class SemiTrainConfig:
             probability minus the runner-up view's). The margin is low when
             two reference views look alike to SiamVP, which the probability
             alone does not see; on the synthetic benchmark it ranks right
-            pseudo-labels far better (README, "What made the gain").
+            pseudo-labels far better (docs/notes/benchmarks.md).
         threshold: τ; a view is pseudo-labelled when its confidence exceeds
             it.
         reference: ``'first'`` (reference views of the first labeled object

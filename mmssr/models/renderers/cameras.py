@@ -1,4 +1,4 @@
-"""Look-at perspective cameras of SoftRas as an object (DESIGN.md §3).
+"""Look-at perspective cameras of SoftRas as an object (conventions.md).
 
 A thin object over the functions of :mod:`mmssr.structures.cameras`, so the
 renderer parts pass one camera around instead of eyes and a viewing angle.

@@ -41,7 +41,7 @@ def test_category_means_and_mean_of_means():
     assert metrics['iou/chair'] == pytest.approx(0.3)
     assert metrics['iou/car'] == pytest.approx(0.9)
     assert metrics['mIoU'] == pytest.approx(0.6)  # not the view mean 0.5
-    assert list(metrics)[:2] == ['iou/car', 'iou/chair']  # DESIGN order
+    assert list(metrics)[:2] == ['iou/car', 'iou/chair']  # dataset order
 
 
 def test_voxel_iou_edge_cases():
