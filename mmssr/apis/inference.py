@@ -8,6 +8,8 @@ from mmengine.config import Config
 from torch import Tensor
 
 from mmssr.registry import MODELS
+from mmssr.structures.color import (MODEL_COLOR_CONVENTION,
+                                    check_color_convention)
 from mmssr.utils import register_all_modules
 from mmssr.utils.checkpoint import load_checkpoint_strict
 from mmssr.utils.errors import DataError
@@ -23,7 +25,9 @@ def init_model(config: Union[str, Config],
     strictly: a checkpoint of another model type, image size or template
     size raises :class:`~mmssr.utils.errors.CheckpointError` saying which.
     ``prefix='reconstructor.'`` loads the reconstructor of an SSR checkpoint
-    into a SoftRas config.
+    into a SoftRas config. ``model.dataset_meta`` is the checkpoint's record
+    of its training data (``{}`` without a checkpoint); see
+    :func:`input_color_convention`.
     """
     if isinstance(config, str):
         if not osp.isfile(config):
@@ -31,10 +35,29 @@ def init_model(config: Union[str, Config],
         config = Config.fromfile(config)
     register_all_modules()
     model = MODELS.build(config.model)
+    model.dataset_meta = {}
     if checkpoint is not None:
-        load_checkpoint_strict(model, checkpoint, prefix=prefix)
+        loaded = load_checkpoint_strict(model, checkpoint, prefix=prefix)
+        meta = loaded.get('meta') if isinstance(loaded, dict) else None
+        dataset_meta = meta.get('dataset_meta') if isinstance(meta,
+                                                              dict) else None
+        model.dataset_meta = {'checkpoint': True, **(dataset_meta or {})}
     model.cfg = config
     return model.to(device).eval()
+
+
+def input_color_convention(model: torch.nn.Module) -> str:
+    """The colour convention the model's inputs must be in.
+
+    What its checkpoint was trained on (``dataset_meta['color_convention']``
+    of the checkpoint); true colour for checkpoints of mmssr versions that
+    did not record it (they were trained on true-colour files); the model
+    convention for a model without a checkpoint.
+    """
+    meta = getattr(model, 'dataset_meta', None) or {}
+    if 'color_convention' in meta:
+        return check_color_convention(meta['color_convention'])
+    return 'true' if meta.get('checkpoint') else MODEL_COLOR_CONVENTION
 
 
 def expected_image_size(model: torch.nn.Module) -> int:

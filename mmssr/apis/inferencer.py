@@ -23,10 +23,12 @@ import torch
 from mmengine.infer import BaseInferencer
 
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
+from mmssr.structures.color import to_model_colors
 from mmssr.utils.errors import DataError, UserError
 from mmssr.utils.fileio import atomic_write
 from .image_io import IMAGE_EXTENSIONS, PreparedImage, prepare_image
-from .inference import expected_image_size, init_model
+from .inference import (expected_image_size, init_model,
+                        input_color_convention)
 
 MESH_FORMATS = ('.ply', '.obj', '.glb', '.gltf', '.off', '.stl')
 InputType = Union[str, np.ndarray]
@@ -124,6 +126,8 @@ class MeshInferencer(BaseInferencer):
             scope='mmssr',
             show_progress=show_progress)
         self.image_size = expected_image_size(self.model)
+        # photos are true colour; the model sees what it was trained on
+        self.color_convention = input_color_convention(self.model)
 
     # -- set-up -----------------------------------------------------------
     def _init_model(self, cfg, weights, device='cpu'):
@@ -168,7 +172,11 @@ class MeshInferencer(BaseInferencer):
                     name=f'<array {start + i}>')
                 for i, x in enumerate(inputs[start:start + batch_size])
             ]
-            data = dict(inputs=[torch.from_numpy(p.inputs) for p in prepared])
+            data = dict(inputs=[
+                torch.from_numpy(
+                    to_model_colors(p.inputs, 'true') if self.color_convention
+                    == 'nmr' else p.inputs) for p in prepared
+            ])
             yield data, prepared
 
     @torch.no_grad()

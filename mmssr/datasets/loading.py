@@ -3,6 +3,7 @@
 Every check names the file and what was expected, so a bad or truncated
 download is a one-line error rather than a confusing failure later.
 """
+import json
 import os
 import os.path as osp
 import warnings
@@ -13,9 +14,14 @@ import torch
 import torch.nn.functional as F
 
 from mmssr.structures import NUM_VIEWS
+from mmssr.structures.color import check_color_convention
 from mmssr.utils.errors import DataError, UserError
 
 VOXEL_SHAPE = (32, 32, 32)
+# The records mmssr writes beside the npz files it makes (the synthetic
+# generator's and the mesh converter's).
+SYNTHETIC_META_FILE = 'synthetic_meta.json'
+CONVERT_META_FILE = 'convert_meta.json'
 
 
 class DatasetNotFoundError(UserError, FileNotFoundError):
@@ -167,3 +173,29 @@ def check_files(root: str, names: List[str], synsets: List[str]) -> None:
         'dataset of SoftRas / Neural Mesh Renderer) into that folder, or '
         'train on the embedded synthetic data: python tools/train.py '
         'configs/ssr/ssr_synthetic_n2.py')
+
+
+def detect_color_convention(root: str) -> str:
+    """The colour convention of the images files in ``root``.
+
+    A folder mmssr wrote says it in its record (a record without the key
+    was written by a version that stored true colour); a folder without a
+    record holds the released SoftRas / NMR renders: ``'nmr'``.
+    """
+    for name in (SYNTHETIC_META_FILE, CONVERT_META_FILE):
+        path = osp.join(root, name)
+        if not osp.isfile(path):
+            continue
+        try:
+            with open(path, encoding='utf-8') as f:
+                meta = json.load(f)
+        except (OSError, ValueError) as err:
+            raise DataError(f'{path}: not a readable JSON record ({err})')
+        convention = meta.get('color_convention', 'true') if isinstance(
+            meta, dict) else None
+        try:
+            return check_color_convention(convention)
+        except ValueError:
+            raise DataError(f'{path}: color_convention must be one of '
+                            f'"nmr", "true", got {convention!r}') from None
+    return 'nmr'

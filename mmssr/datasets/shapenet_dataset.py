@@ -9,10 +9,13 @@ from mmengine.dataset import BaseDataset
 from mmssr.registry import DATASETS
 from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
                               decode_pair, view_ids_to_eyes)
+from mmssr.structures.color import (COLOR_CONVENTIONS, MODEL_COLOR_CONVENTION,
+                                    to_model_colors)
 from mmssr.utils.errors import DataError
 from .categories import resolve_categories
-from .loading import (check_files, downsample_views, load_images, load_points,
-                      load_voxels, warn_if_degenerate)
+from .loading import (check_files, detect_color_convention, downsample_views,
+                      load_images, load_points, load_voxels,
+                      warn_if_degenerate)
 
 
 @DATASETS.register_module()
@@ -31,9 +34,16 @@ class ShapeNetDataset(BaseDataset):
           from the stored view order;
         - ``'train'``: every train object with its viewpoints;
         - ``'val'`` / ``'test'``: the val/test files (``test_source='file'``)
-          or, as the SSR reference does, the first ``val_ratio`` of each
-          category's val file as validation and the rest as test
-          (``test_source='val_ratio'``).
+          or, as the SSR reference does, the first ``int(n·val_ratio)``
+          objects of each category's val file (of n) as validation and the
+          rest as test (``test_source='val_ratio'``).
+
+    Colour: every image is given in the NMR convention
+    (:mod:`mmssr.structures.color`), whatever the files store;
+    ``color_convention`` says what they store (``'auto'``: read from the
+    folder's mmssr record, the released renders' ``'nmr'`` without one).
+    ``metainfo['color_convention']`` is what models see (checkpoints keep
+    it), ``metainfo['file_color_convention']`` what the files hold.
 
     Items (``mode``):
         - ``'pair'``: index ``encode_pair(obj, a, b)``
@@ -56,6 +66,7 @@ class ShapeNetDataset(BaseDataset):
         test_source: ``'file'`` or ``'val_ratio'``.
         val_ratio: fraction of the val file used for validation.
         max_objects: explicit cap on objects per category (quick runs).
+        color_convention: ``'auto'``, ``'nmr'`` or ``'true'``.
         image_size: resolution to keep in memory; stored views are
             downsampled once at load time by averaging pixel blocks (the
             stored size must be a multiple of it). ``None`` keeps the stored
@@ -77,6 +88,7 @@ class ShapeNetDataset(BaseDataset):
                  val_ratio: float = 0.1,
                  max_objects: Optional[int] = None,
                  image_size: Optional[int] = None,
+                 color_convention: str = 'auto',
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
@@ -110,9 +122,17 @@ class ShapeNetDataset(BaseDataset):
         self.val_ratio = float(val_ratio)
         self.max_objects = max_objects
         self.target_size = image_size
+        if color_convention == 'auto':
+            color_convention = detect_color_convention(data_root)
+        elif color_convention not in COLOR_CONVENTIONS:
+            raise DataError(f"color_convention must be 'auto' or one of "
+                            f'{COLOR_CONVENTIONS}, got {color_convention!r}')
+        self.file_color_convention = color_convention
         metainfo = dict(
             categories=tuple(name for _, name in self.categories),
-            synsets=tuple(synset for synset, _ in self.categories))
+            synsets=tuple(synset for synset, _ in self.categories),
+            color_convention=MODEL_COLOR_CONVENTION,
+            file_color_convention=color_convention)
         super().__init__(
             data_root=data_root,
             metainfo=metainfo,
@@ -159,10 +179,12 @@ class ShapeNetDataset(BaseDataset):
             sel = slice(self.num_labeled, num)
         elif self.file_split == 'val' and self.split in ('val', 'test') \
                 and self.test_source == 'val_ratio':
-            cut = max(1, int(round(num * self.val_ratio)))
-            if cut >= num:
+            cut = int(num * self.val_ratio)  # the reference truncates
+            if not 0 < cut < num:
                 raise DataError(f'{path}: {num} objects cannot be split '
-                                f'with val_ratio={self.val_ratio}')
+                                f'with val_ratio={self.val_ratio} (the '
+                                f'first int({num}·{self.val_ratio}) = {cut} '
+                                'for validation, the rest for test)')
             sel = slice(0, cut) if self.split == 'val' else slice(cut, num)
         else:
             sel = slice(0, num)
@@ -197,8 +219,9 @@ class ShapeNetDataset(BaseDataset):
             raise DataError(f'image sizes differ across categories in '
                             f'{self.data_root}: {sorted(sizes)}')
         self.images = downsample_views(
-            np.concatenate(images), sizes.pop(), self.target_size,
-            self.data_root)
+            to_model_colors(
+                np.concatenate(images), self.file_color_convention),
+            sizes.pop(), self.target_size, self.data_root)
         self.voxels = np.concatenate(voxels) if voxels else None
         # surface points (P, 6) of each object, None where no points file
         self.object_points = points

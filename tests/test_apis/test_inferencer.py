@@ -165,3 +165,32 @@ def test_propagate_colors_along_the_graph():
     np.testing.assert_allclose(out[5], [1, 0, 0])
     out = propagate_colors(colors, np.zeros(6, bool), faces)
     assert np.allclose(out, out[0])  # nothing known: one fallback colour
+
+
+@pytest.mark.parametrize('recorded,expected', [('nmr', 'nmr'),
+                                               (None, 'true')])
+def test_photos_are_fed_in_the_checkpoints_colour_convention(
+        tmp_path, recorded, expected):
+    """A checkpoint records the colour convention it was trained on; one
+    without the record (an older mmssr) was trained on true colour."""
+    import torch
+
+    from mmssr.structures.color import encode_nmr
+    cfg = tmp_path / 'tiny.py'
+    cfg.write_text(
+        TINY_MODEL.format(
+            base=osp.join(REPO_ROOT,
+                          'configs/softras/softras_synthetic_n2.py')))
+    plain = MeshInferencer(str(cfg), None)
+    assert plain.color_convention == 'nmr'  # no checkpoint: the model's
+    meta = dict(dataset_meta=dict(categories=('chair', )))
+    if recorded is not None:
+        meta['dataset_meta']['color_convention'] = recorded
+    ckpt = str(tmp_path / 'model.pth')
+    torch.save(dict(state_dict=plain.model.state_dict(), meta=meta), ckpt)
+    inferencer = MeshInferencer(str(cfg), ckpt)
+    assert inferencer.color_convention == expected
+    (data, prepared), = inferencer.preprocess([on_background()])
+    fed = data['inputs'][0].numpy()
+    true = prepared[0].inputs
+    assert np.array_equal(fed, encode_nmr(true) if expected == 'nmr' else true)

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 
 from mmssr.datasets import load_single_array, resolve_categories
+from mmssr.datasets.loading import detect_color_convention
+from mmssr.structures.color import to_true_colors
 from mmssr.visualization import image_grid, rgba_to_rgb
 
 
@@ -46,7 +48,8 @@ def main() -> None:
         path = osp.join(args.data_root, f'{synset}_{args.split}_images.npz')
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path} not found')
-        images = load_single_array(path)
+        images = to_true_colors(
+            load_single_array(path), detect_color_convention(args.data_root))
         for obj in range(min(args.num_objects, len(images))):
             views = [rgba_to_rgb(images[obj, v]) for v in args.views]
             views = [

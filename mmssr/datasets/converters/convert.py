@@ -27,6 +27,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from mmssr.datasets.loading import CONVERT_META_FILE
+from mmssr.structures.color import MODEL_COLOR_CONVENTION
 from mmssr.utils.errors import DataError
 from mmssr.utils.fileio import sha256_file
 from .files import save_json, save_npz
@@ -38,7 +40,7 @@ from .worker import (SETTING_KEYS, VERSION, init_worker, load_cached,
 
 CONVERTER = 'mmssr.datasets.converters'
 CACHE_DIR = '.convert-cache'
-META_FILE = 'convert_meta.json'
+META_FILE = CONVERT_META_FILE
 DEFAULT_SETTINGS = dict(
     image_size=64,
     supersample=4,
@@ -224,6 +226,7 @@ def convert_meshes(input_dir: str,
         meta = dict(
             converter=CONVERTER,
             version=VERSION,
+            color_convention=MODEL_COLOR_CONVENTION,
             source=osp.abspath(input_dir),
             layout=layout,
             split=dict(file=osp.abspath(split_file)) if split_file else dict(

@@ -3,8 +3,10 @@
 Rendered by the project's own renderer (``SoftRasterizer``, hard colour
 aggregation) at ``supersample``× the image size with a near-zero sigma, so
 each sub-pixel is either covered (alpha > 0.5) or not; the RGBA of a pixel
-is the mean of its ``supersample²`` sub-pixels, with colour × coverage
-(black background, as the synthetic dataset and the SoftRas renders).
+is the mean of its ``supersample²`` sub-pixels: alpha the coverage, colour
+the mean colour of the covered sub-pixels (straight colour, black outside
+the silhouette, as an 8-bit render is). The worker stores it in the NMR
+convention (:func:`mmssr.structures.color.encode_nmr`).
 Sub-pixel blocks average to the pixel centres of the docs' conventions.md.
 
 Shading: flat Lambertian face colours with the synthetic generator's light,
@@ -60,5 +62,9 @@ def render_views(vertices: np.ndarray,
             alpha = (images[:, 3:] > 0.5).to(images.dtype)
             rgba = torch.cat([images[:, :3].clamp(0, 1) * alpha, alpha], 1)
             rgba = rgba.reshape(n, 4, s, k, s, k).mean((3, 5))
+            cover = rgba[:, 3:]
+            straight = torch.where(cover > 0, rgba[:, :3] / cover.clamp_min(
+                1e-12), torch.zeros_like(rgba[:, :3]))
+            rgba = torch.cat([straight.clamp(0, 1), cover], 1)
             out.append((rgba * 255).round().to(torch.uint8))
     return torch.cat(out).numpy()

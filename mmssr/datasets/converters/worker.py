@@ -16,13 +16,14 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from mmssr.structures.color import encode_nmr
 from mmssr.utils.fileio import atomic_write
 from .files import save_json
 from .geometry import sample_surface, solid_voxels
 from .mesh_io import MeshSkipped, SourceMesh, read_mesh, source_files
 from .render import render_views
 
-VERSION = 1
+VERSION = 2  # 2: colour stored in the NMR convention
 SETTING_KEYS = ('image_size', 'supersample', 'num_points', 'seed',
                 'normalized', 'up', 'front', 'scale')
 
@@ -72,8 +73,9 @@ def convert_object(src: SourceMesh, settings: dict) -> Dict[str, np.ndarray]:
     verts, faces, colors = read_mesh(src.path)
     verts = to_canonical(verts, faces, settings['up'], settings['front'],
                          settings['normalized'], settings['scale'])
-    images = render_views(verts, faces, colors, settings['image_size'],
-                          settings['supersample'])
+    images = encode_nmr(
+        render_views(verts, faces, colors, settings['image_size'],
+                     settings['supersample']))
     voxels = solid_voxels(verts, faces)
     seed = int.from_bytes(
         hashlib.sha256(f'{src.synset}/{src.model_id}'.encode()).digest()[:8],

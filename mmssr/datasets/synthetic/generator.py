@@ -16,6 +16,7 @@ import torch
 
 from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes, voxelize_mesh
+from mmssr.structures.color import MODEL_COLOR_CONVENTION, encode_nmr
 from mmssr.utils.errors import DataError
 from .categories import build_object
 from .primitives import merge, normalize_parts
@@ -78,7 +79,9 @@ def object_yaw(settings: dict, synset: str, split: str,
 
 def render_object_views(vertices: np.ndarray, faces: np.ndarray,
                         colors: np.ndarray, image_size: int) -> np.ndarray:
-    """RGBA uint8 renders (24, 4, S, S) at the dataset's 24 views."""
+    """RGBA uint8 renders (24, 4, S, S) at the dataset's 24 views, in true
+    colour (straight, black outside the silhouette), as an 8-bit render
+    is; the files store them in the NMR convention (:func:`encode_nmr`)."""
     from mmssr.models.renderers import SoftRasterizer
     from mmssr.visualization import lambertian_face_colors
     verts = torch.as_tensor(vertices, dtype=torch.float32)[None]
@@ -120,8 +123,9 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
             verts, faces, colors = make_object(
                 name, rng, object_yaw(settings, synset, split, index))
             images.append(
-                render_object_views(verts, faces, colors,
-                                    settings['image_size']))
+                encode_nmr(
+                    render_object_views(verts, faces, colors,
+                                        settings['image_size'])))
             voxels.append(voxelize_mesh(verts, faces, 32))
             if bar is not None:
                 bar.update()
@@ -210,6 +214,7 @@ def _generate_locked(out: str,
         meta = dict(
             generator=GENERATOR,
             version=GENERATOR_VERSION,
+            color_convention=MODEL_COLOR_CONVENTION,
             categories=synsets,
             **settings,
             files=files,

@@ -21,14 +21,15 @@ from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 import numpy as np
 from mmengine.fileio import dump
 
+from mmssr.datasets.loading import SYNTHETIC_META_FILE as META_FILE
 from mmssr.utils.errors import DataError
 from mmssr.utils.fileio import atomic_write, sha256_file
 
 SPLITS = ('train', 'val', 'test')
-META_FILE = 'synthetic_meta.json'
 GENERATOR = 'mmssr.datasets.synthetic'
-# Bump when the generated content changes for the same settings.
-GENERATOR_VERSION = 1
+# Bump when the generated content changes for the same settings (2: colour
+# stored in the NMR convention, structures/color.py).
+GENERATOR_VERSION = 2
 SETTING_KEYS = ('num_train', 'num_val', 'num_test', 'seed', 'image_size',
                 'random_orientation')
 DEFAULT_SETTINGS = dict(

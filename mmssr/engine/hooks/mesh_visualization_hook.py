@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 from mmengine.hooks import Hook
 
 from mmssr.registry import HOOKS
+from mmssr.structures.color import to_true_colors
 from mmssr.visualization import image_grid, render_mesh_views, rgba_to_rgb
 
 
@@ -57,7 +58,7 @@ class MeshVisualizationHook(Hook):
         rows = []
         for sample, image in zip(outputs[:count],
                                  data_batch['inputs'][:count]):
-            image = image.cpu().numpy()
+            image = to_true_colors(image.cpu().numpy())
             if image.ndim == 4:  # a pair: show its first view
                 image = image[0]
             renders = render_mesh_views(

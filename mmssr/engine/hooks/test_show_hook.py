@@ -62,6 +62,8 @@ class TestShowHook(Hook):
         from mmssr.apis.inferencer import write_mesh
         from mmssr.visualization import (image_grid, render_mesh_views,
                                          rgba_to_rgb, vertex_colors_from_image)
+        from mmssr.structures.color import to_true_colors
+        image = to_true_colors(image)  # model inputs are stored inverted
         if image.ndim == 4:  # a pair: its first view
             image = image[0]
         meta = sample.metainfo
