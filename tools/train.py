@@ -3,7 +3,10 @@ import argparse
 import os
 import os.path as osp
 
+from typing import Optional
+
 from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
@@ -13,6 +16,8 @@ from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
 from mmssr.utils.checkpoint import MatchWrapperKeysHook
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
 from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
+from mmssr.utils.per_category import (check_per_category_resume,
+                                      format_table, per_category_configs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -89,6 +94,25 @@ def main() -> None:
         cfg.auto_scale_lr.enable = True
 
     check_train_cfg(cfg)
+    # train_per_category: one training per category (SSR's Table 2)
+    parts = per_category_configs(cfg)
+    check_per_category_resume(parts, args.resume)
+    results = {}
+    for category, part in parts:
+        metrics = train(part, args)
+        if category is not None and metrics:
+            results[category] = metrics
+    if len(results) > 1:
+        print_log(
+            'test mIoU of the per-category models:\n' +
+            format_table(results),
+            logger='current')
+    close_process_group()
+
+
+def train(cfg: Config, args: argparse.Namespace) -> Optional[dict]:
+    """Train one model; its test metrics with ``--test``."""
+    metrics = None
     # one training per work dir (rank 0 holds WORK_DIR/.lock); the lock is
     # taken before the runner creates its log in the work dir
     with WorkDirLock(cfg.work_dir) as lock:
@@ -111,8 +135,8 @@ def main() -> None:
                                         resume_from)
             runner.train()
             if args.test:
-                runner.test()
-    close_process_group()
+                metrics = runner.test()
+    return metrics
 
 
 if __name__ == '__main__':

@@ -7,6 +7,7 @@ from mmssr.datasets import (DatasetNotFoundError,
                             SemiSupervisedShapeNetDataset, ShapeNetDataset)
 from mmssr.datasets.transforms import PackMeshInputs
 from mmssr.structures import view_ids_to_eyes
+from mmssr.utils.errors import DataError
 
 SYNSETS = {'chair': '03001627', 'car': '02958343'}
 
@@ -253,3 +254,16 @@ def test_max_unlabeled_caps_the_unlabeled_objects_only(data_root):
             categories=['chair'],
             num_labeled=2,
             max_unlabeled=0)
+
+
+def test_val_ratio_truncates_as_the_reference(tmp_path):
+    """SSR's datasets.py takes int(n * ratio) objects for validation."""
+    write_split(tmp_path, SYNSETS['chair'], 'val', 19)
+    val = build(tmp_path, categories=['chair'], split='val', mode='view',
+                test_source='val_ratio', val_ratio=0.1)
+    test = build(tmp_path, categories=['chair'], split='test', mode='view',
+                 test_source='val_ratio', val_ratio=0.1)
+    assert val.num_objects == 1 and test.num_objects == 18  # not 2 and 17
+    with pytest.raises(DataError, match='cannot be split'):
+        build(tmp_path, categories=['chair'], split='val', mode='view',
+              test_source='val_ratio', val_ratio=0.05).full_init()

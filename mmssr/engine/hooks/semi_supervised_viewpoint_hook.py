@@ -95,8 +95,10 @@ class SemiSupervisedViewpointHook(Hook):
                 f' < gate {model.semi_train_cfg.gate}: no pseudo-labels yet')
             return None
         model.broadcast_siamvp_buffers()
-        table = self.compute_table(model, self._dataset(runner))
         unlabeled = self._dataset(runner).unlabeled
+        table = model.merge_pseudo_labels(
+            unlabeled.pseudo_labels,
+            self.compute_table(model, self._dataset(runner)))
         unlabeled.set_pseudo_labels(table)
         runner.logger.info(
             'pseudo-labels updated: coverage {coverage:.3f}, '

@@ -1,3 +1,3 @@
-from .siamvp_head import SiamVPHead
+from .siamvp_head import ReferenceSiamVP, SiamVPHead
 
-__all__ = ['SiamVPHead']
+__all__ = ['ReferenceSiamVP', 'SiamVPHead']

@@ -14,6 +14,7 @@ from mmssr.models.utils.precision import (autocast_context,
                                           check_compute_dtype,
                                           to_channels_last)
 from mmssr.registry import MODELS
+from mmssr.utils.errors import ConfigError
 
 
 @MODELS.register_module()
@@ -45,7 +46,14 @@ class SiamVPHead(BaseModule):
         self.in_channels = in_channels
         self.channels_last = bool(channels_last)
         self.compute_dtype = check_compute_dtype(compute_dtype)
-        layers, prev = [], in_channels
+        self.features, self.embed, self.classifier = self._build(
+            tuple(channels), embed_dim)
+        if self.channels_last:
+            self.features.to(memory_format=torch.channels_last)
+
+    def _build(self, channels: Tuple[int, ...], embed_dim: int):
+        """The embedding CNN, its projection and the pair classifier."""
+        layers, prev = [], self.in_channels
         for ch in channels:
             layers += [
                 nn.Conv2d(prev, ch, 3, padding=1, bias=False),
@@ -54,11 +62,9 @@ class SiamVPHead(BaseModule):
                 nn.MaxPool2d(2)
             ]
             prev = ch
-        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4))
-        if self.channels_last:
-            self.features.to(memory_format=torch.channels_last)
-        self.embed = nn.Linear(prev * 16, embed_dim)
-        self.classifier = nn.Linear(embed_dim, 1)
+        features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4))
+        return features, nn.Linear(prev * 16, embed_dim), nn.Linear(
+            embed_dim, 1)
 
     def forward(self, images: Tensor) -> Tensor:
         """Same-viewpoint logits (N, N) of all pairs of a batch.
@@ -152,3 +158,49 @@ class SiamVPHead(BaseModule):
         if not probs:
             return images.new_zeros(0, num_refs, num_views)
         return torch.cat(probs)
+
+
+@MODELS.register_module()
+class ReferenceSiamVP(SiamVPHead):
+    """SiamVP with the network of the SSR reference (``src/models.py``,
+    ``Siamese``): conv 10x10 (64) - ReLU - max pool - conv 7x7 (128) - ReLU
+    - max pool - conv 4x4 (128) - ReLU, then linear to 4096 with a sigmoid;
+    the logit is a linear layer on ``|f(I1) - f(I2)|``. No normalisation
+    layers; at 64x64 the flattened features are 6272 wide, as there.
+
+    Args:
+        image_size: input resolution (the layers need at least 64).
+        in_channels, channels_last, compute_dtype, init_cfg: as
+            :class:`SiamVPHead`.
+    """
+
+    def __init__(self,
+                 image_size: int = 64,
+                 in_channels: int = 3,
+                 embed_dim: int = 4096,
+                 channels_last: bool = False,
+                 compute_dtype: str = 'float32',
+                 init_cfg: Optional[dict] = None) -> None:
+        self.image_size = int(image_size)
+        super().__init__(
+            in_channels=in_channels,
+            channels=(64, 128, 128),
+            embed_dim=embed_dim,
+            channels_last=channels_last,
+            compute_dtype=compute_dtype,
+            init_cfg=init_cfg)
+
+    def _build(self, channels: Tuple[int, ...], embed_dim: int):
+        c1, c2, c3 = channels
+        features = nn.Sequential(
+            nn.Conv2d(self.in_channels, c1, 10), nn.ReLU(inplace=True),
+            nn.MaxPool2d(2), nn.Conv2d(c1, c2, 7), nn.ReLU(inplace=True),
+            nn.MaxPool2d(2), nn.Conv2d(c2, c3, 4), nn.ReLU(inplace=True))
+        side = ((self.image_size - 9) // 2 - 6) // 2 - 3
+        if side < 1:
+            raise ConfigError(f'ReferenceSiamVP: image_size '
+                              f'{self.image_size} is too small for its '
+                              'layers (64 or more)')
+        embed = nn.Sequential(nn.Linear(c3 * side * side, embed_dim),
+                              nn.Sigmoid())
+        return features, embed, nn.Linear(embed_dim, 1)

@@ -47,6 +47,10 @@ class SemiTrainConfig:
         min_agreement: a chunk of queries keeps its pseudo-labels only when
             the reference objects agree on at least this share of its views
             (see :meth:`SSRReconstructor.pseudo_label`); 0 accepts all.
+        keep_previous: a view that a pass does not accept keeps the label an
+            earlier pass gave it, as in the reference (which writes accepted
+            entries only, ``src/losses.py`` ``add_pseudo_labels``); by
+            default each pass replaces the whole table.
     """
 
     gate: float = 0.99
@@ -58,6 +62,7 @@ class SemiTrainConfig:
     batch_size: int = 256
     viewpoints: str = 'pseudo'
     min_agreement: float = 0.0
+    keep_previous: bool = False
 
     def __post_init__(self) -> None:
         checks = (

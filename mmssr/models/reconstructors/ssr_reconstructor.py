@@ -60,6 +60,12 @@ class SSRReconstructor(BaseModel):
         siamvp_loss: config of its pair loss.
         siamvp_augments: batch augments of SiamVP's training images, applied
             in order.
+        siamvp_extra_steps: further SiamVP updates in each training step,
+            each on the same labeled views passed through its own list of
+            batch augments (the reference's real-data setting adds one on a
+            copy rotated by a random angle: ``[[dict(type=
+            'RandomInPlaneRotation', max_angle=180)]]``, ``src/losses.py``
+            ``augment_loss``). The gate reads the first update's accuracy.
         semi_train_cfg: the pseudo-labelling settings.
         pseudo_loss_weight: weight of the reconstruction losses of
             pseudo-labelled pairs relative to labeled ones.
@@ -74,6 +80,7 @@ class SSRReconstructor(BaseModel):
                  siamvp: dict,
                  siamvp_loss: dict = dict(type='SiamVPPairLoss'),
                  siamvp_augments: Sequence[dict] = (),
+                 siamvp_extra_steps: Sequence[Sequence[dict]] = (),
                  semi_train_cfg: Optional[dict] = None,
                  pseudo_loss_weight: float = 1.0,
                  acc_momentum: float = 0.9,
@@ -95,6 +102,9 @@ class SSRReconstructor(BaseModel):
         self.siamvp_loss_fn = MODELS.build(siamvp_loss)
         self.siamvp_augments = torch.nn.ModuleList(
             MODELS.build(aug) for aug in siamvp_augments)
+        self.siamvp_extra_steps = torch.nn.ModuleList(
+            torch.nn.ModuleList(MODELS.build(aug) for aug in step)
+            for step in siamvp_extra_steps)
         self.semi_train_cfg = SemiTrainConfig.from_dict(semi_train_cfg)
         self.pseudo_loss_weight = float(pseudo_loss_weight)
         self.acc_momentum = float(acc_momentum)
@@ -152,17 +162,29 @@ class SSRReconstructor(BaseModel):
             losses[name] = losses[name] * self.pseudo_loss_weight
         return losses
 
-    def siamvp_loss(self, inputs: Tensor,
-                    data_samples: List[MeshDataSample]) -> Dict[str, Tensor]:
+    def siamvp_loss(self,
+                    inputs: Tensor,
+                    data_samples: List[MeshDataSample],
+                    step: int = 0) -> Dict[str, Tensor]:
         """SiamVP pair loss on the views of the labeled pairs.
 
         Pairs are formed inside each category only: pseudo-labelling
         compares an image with reference views of its own category.
+        ``step`` 0 uses ``siamvp_augments``, ``k > 0`` the augments of the
+        k-th of ``siamvp_extra_steps``, each with its own random draws.
         """
         labeled, _ = self._split(data_samples)
         samples = [ds for ds, keep in zip(data_samples, labeled) if keep]
-        generator = torch.Generator().manual_seed(
-            int(self.rng_seed) * 1_000_003 + int(self.train_steps))
+        if step == 0:
+            augments = self.siamvp_augments
+            seed = int(self.rng_seed) * 1_000_003 + int(self.train_steps)
+        else:
+            augments = self.siamvp_extra_steps[step - 1]
+            seed = int(
+                np.random.SeedSequence(
+                    [int(self.rng_seed),
+                     int(self.train_steps), step]).generate_state(1)[0])
+        generator = torch.Generator().manual_seed(seed)
         images = inputs[labeled.to(inputs.device)].flatten(0, 1)
         view_ids = torch.stack([ds.view_ids for ds in samples]).flatten() \
             if samples else torch.zeros(0, dtype=torch.long)
@@ -170,7 +192,7 @@ class SSRReconstructor(BaseModel):
         groups = torch.tensor(
             [names.index(ds.get('category', '')) for ds in samples],
             dtype=torch.long).repeat_interleave(2)
-        for augment in self.siamvp_augments:
+        for augment in augments:
             images = augment(images, generator)
         logits = self.siamvp(images)
         return self.siamvp_loss_fn(
@@ -196,6 +218,12 @@ class SSRReconstructor(BaseModel):
         accuracy = siam_losses.pop('acc_siamvp', None)
         parsed, siam_logs = self.parse_losses(siam_losses)
         siam_wrapper.update_params(parsed)
+        for step in range(1, len(self.siamvp_extra_steps) + 1):
+            with siam_wrapper.optim_context(self.siamvp):
+                extra = self.siamvp_loss(inputs, data_samples, step)
+            extra.pop('acc_siamvp', None)
+            parsed, _ = self.parse_losses(extra)
+            siam_wrapper.update_params(parsed)
         recon_total = log_vars.pop('loss')
         log_vars.update(siam_logs)
         log_vars['loss'] = recon_total + siam_logs['loss']
@@ -289,6 +317,16 @@ class SSRReconstructor(BaseModel):
             accept[:] = False
         views = torch.where(accept, views, torch.full_like(views, -1))
         return PseudoLabels(views, conf, agreement)
+
+    def merge_pseudo_labels(self, previous: Tensor, new: Tensor) -> Tensor:
+        """The table after a pass: ``new``, or with
+        ``semi_train_cfg.keep_previous`` the accepted entries of ``new`` over
+        ``previous``."""
+        new = torch.as_tensor(new)
+        if not self.semi_train_cfg.keep_previous:
+            return new
+        previous = torch.as_tensor(previous).to(new)
+        return torch.where(new >= 0, new, previous)
 
     def _pseudo_generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(

@@ -150,3 +150,20 @@ def test_learns_to_separate_two_viewpoints():
     pred, conf, _ = head.predict_viewpoints(test, refs)
     assert (pred == truth).float().mean() > 0.9
     assert conf.mean() > 0.5
+
+
+def test_reference_network_has_the_reference_layers():
+    from mmssr.models.heads import ReferenceSiamVP
+    from mmssr.utils.errors import ConfigError
+    net = ReferenceSiamVP()
+    # SSR src/models.py Siamese: 6272 -> 4096 (sigmoid) -> 1, no norm layers
+    assert net.embed[0].in_features == 6272
+    assert net.embed[0].out_features == 4096
+    assert net.classifier.in_features == 4096
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    logits = net(torch.rand(6, 4, 64, 64))
+    assert logits.shape == (6, 6)
+    emb = net.embed_images(torch.rand(3, 4, 64, 64))
+    assert ((emb > 0) & (emb < 1)).all()
+    with pytest.raises(ConfigError, match='too small'):
+        ReferenceSiamVP(image_size=32)

@@ -214,3 +214,52 @@ def test_image_size_is_stated_once_on_the_model():
                 SOFTRAS,
                 image_size=32,
                 renderer=dict(type='SoftRasterizer', image_size=64)))
+
+
+def test_ssr_extra_siamvp_steps_update_on_their_own_augments(monkeypatch):
+    """The reference's augment_loss: a second SiamVP update per step on
+    the batch rotated by one random angle; the gate reads the first."""
+    torch.manual_seed(0)
+    model = MODELS.build(
+        tiny_ssr(siamvp_extra_steps=[[
+            dict(type='RandomInPlaneRotation', max_angle=180)
+        ]]))
+    calls = []
+    loss = model.siamvp_loss
+
+    def counting(inputs, data_samples, step=0):
+        calls.append(step)
+        return loss(inputs, data_samples, step)
+
+    monkeypatch.setattr(model, 'siamvp_loss', counting)
+    steps = []
+    wrapper = OptimWrapper(
+        torch.optim.Adam(model.siamvp.parameters(), lr=1e-3))
+    monkeypatch.setattr(wrapper, 'step',
+                        lambda **kw: steps.append(1) or None)
+    wrappers = OptimWrapperDict(
+        reconstructor=OptimWrapper(
+            torch.optim.Adam(model.reconstructor.parameters(), lr=1e-3)),
+        siamvp=wrapper)
+    model.train_step(pair_batch(batch=4), wrappers)
+    assert calls == [0, 1] and len(steps) == 2
+    # the extra step's images are rotated, the first step's are not
+    seen = []
+    monkeypatch.setattr(model.siamvp, 'forward',
+                        lambda images: seen.append(images) or
+                        torch.zeros(len(images), len(images)) +
+                        0 * sum(p.sum() for p in model.siamvp.parameters()))
+    data = model.data_preprocessor(pair_batch(batch=4), True)
+    loss(data['inputs'], data['data_samples'], 0)
+    loss(data['inputs'], data['data_samples'], 1)
+    assert not torch.equal(seen[0], seen[1])
+
+
+def test_ssr_keep_previous_pseudo_labels():
+    previous = torch.tensor([[3, -1, 5], [-1, -1, 2]])
+    new = torch.tensor([[4, 7, -1], [-1, 1, -1]])
+    keep = MODELS.build(tiny_ssr(semi_train_cfg=dict(keep_previous=True)))
+    assert keep.merge_pseudo_labels(previous, new).tolist() == [[4, 7, 5],
+                                                                [-1, 1, 2]]
+    replace = MODELS.build(tiny_ssr())
+    assert torch.equal(replace.merge_pseudo_labels(previous, new), new)
