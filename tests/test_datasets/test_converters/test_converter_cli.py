@@ -149,9 +149,9 @@ _data = dict(data_root=data_root, categories=categories)
 train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
                         dataset=_data)
 val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                      dataset=dict(_data, views=[0, 12]))
+                      dataset=dict(_data, views=[0, 12], test_source='file'))
 test_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
-                       dataset=dict(_data, views=[0, 12]))
+                       dataset=dict(_data, views=[0, 12], test_source='file'))
 model = dict(image_size=32, decoder=dict(subdivisions=2))
 train_cfg = dict(max_iters=3, val_interval=3)
 default_hooks = dict(logger=dict(interval=1),

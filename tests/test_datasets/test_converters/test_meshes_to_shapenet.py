@@ -10,6 +10,7 @@ import torch
 from mmssr.datasets.converters import worker
 from mmssr.datasets.converters.splits import split_counts
 from mmssr.structures import view_ids_to_eyes, voxelize_mesh
+from mmssr.structures.color import to_true_colors
 from ...test_models.test_renderers.test_soft_rasterizer import \
     raycast_silhouette
 from .helpers import (BOX, PRIMITIVES, arrays, box, box_overlap, convert,
@@ -137,12 +138,13 @@ def test_internal_faces_and_overlaps_stay_solid():
 
 
 def test_material_colour_shows_in_renders(converted):
-    images = converted['red']['images'].astype(float)
+    # the files store the NMR convention; decode to see the true colour
+    images = to_true_colors(converted['red']['images']).astype(float)
     seen = images[:, 3] == 255
     rgb = images[:, :3].transpose(1, 0, 2, 3)[:, seen]
     r, g, b = rgb.mean(1)
     assert r > 3 * g and r > 3 * b, (r, g, b)
-    grey = converted['box']['images'].astype(float)
+    grey = to_true_colors(converted['box']['images']).astype(float)
     grgb = grey[:, :3].transpose(1, 0, 2, 3)[:, grey[:, 3] == 255].mean(1)
     assert np.ptp(grgb) < 3  # no colour: neutral grey
 

@@ -77,7 +77,8 @@ def test_meta_records_settings_and_hashes(dataset):
     meta = meta_of(dataset)
     assert meta['categories'] == SYNSETS
     assert {k: meta[k] for k in TINY} == TINY
-    assert meta['version'] == 1
+    assert meta['version'] == 2
+    assert meta['color_convention'] == 'nmr'
     assert sorted(meta['files']) == sorted(
         n for n in os.listdir(dataset) if n.endswith('.npz'))
     assert len(meta['content_sha256']) == 64
