@@ -104,7 +104,10 @@ setup(
     python_requires='>=3.8',
     license='Apache License 2.0',
     install_requires=runtime_requirements(),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={
+        'tests': read_requirements('requirements/tests.txt'),
+        'web': read_requirements('requirements/web.txt'),
+    },
     classifiers=[
         'License :: OSI Approved :: Apache Software License',
         'Programming Language :: Python :: 3',

@@ -270,7 +270,7 @@ def preview_image(pred: dict,
         pred['faces'],
         pred['vertex_colors'],
         view_ids,
-        image_size=size)
+        image_size=size) if len(view_ids) else []  # () skips the renders
     inp = cv2.resize(
         rgba_to_rgb(inputs), (size, size), interpolation=cv2.INTER_NEAREST)
     return image_grid([[inp] + list(renders)])
