@@ -22,8 +22,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--port', type=int, default=7860,
-                        help='0 takes a free port')
+    parser.add_argument(
+        '--port', type=int, default=7860, help='0 takes a free port')
     parser.add_argument(
         '--host',
         default='127.0.0.1',
@@ -69,12 +69,14 @@ def main() -> int:
         raise UserError(f'the web page needs the web extra ({err.name} is '
                         "missing): pip install -e '.[web]'") from None
     from mmssr.apis import MeshInferencer
-    inferencer = MeshInferencer(args.config, args.checkpoint, args.device,
-                                checkpoint_prefix=args.checkpoint_prefix)
+    inferencer = MeshInferencer(
+        args.config,
+        args.checkpoint,
+        args.device,
+        checkpoint_prefix=args.checkpoint_prefix)
     warm_up(inferencer)
     settings = WebSettings(
-        max_upload_mb=args.max_upload_mb,
-        keep_seconds=60 * args.keep_minutes)
+        max_upload_mb=args.max_upload_mb, keep_seconds=60 * args.keep_minutes)
     app = create_app(inferencer, settings)
     store = app.extensions['mmssr_results']
     try:
@@ -85,8 +87,11 @@ def main() -> int:
                         f'listen there ({err.strerror})') from None
     logging.basicConfig(level=logging.INFO, format='%(message)s')
     host = args.host if ':' not in args.host else f'[{args.host}]'
-    print(f'mmssr web page: http://{host}:{server.server_port}/ '
-          '(Ctrl+C stops it)', flush=True)
+    print(f'results: {store.root} (each kept {args.keep_minutes:g} min)')
+    print(
+        f'mmssr web page: http://{host}:{server.server_port}/ '
+        '(Ctrl+C stops it)',
+        flush=True)
     signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()

@@ -47,8 +47,9 @@ def resize_mask(mask: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
     import cv2
     if mask.shape == tuple(shape):
         return mask
-    soft = cv2.resize(mask.astype(np.float32), (shape[1], shape[0]),
-                      interpolation=cv2.INTER_LINEAR)
+    soft = cv2.resize(
+        mask.astype(np.float32), (shape[1], shape[0]),
+        interpolation=cv2.INTER_LINEAR)
     return soft > 0.5
 
 
@@ -62,13 +63,11 @@ def run_grabcut(bgr: np.ndarray, labels: np.ndarray,
         return is_fg
     labels = labels.copy()
     models = [np.zeros((1, 65), np.float64) for _ in range(2)]
-    cv2.grabCut(bgr, labels, None, *models, iterations,
-                cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(bgr, labels, None, *models, iterations, cv2.GC_INIT_WITH_MASK)
     return (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
 
 
-def coarse_cut(bgr: np.ndarray, margin: float,
-               iterations: int) -> np.ndarray:
+def coarse_cut(bgr: np.ndarray, margin: float, iterations: int) -> np.ndarray:
     """Object mask from the border-is-background seed."""
     import cv2
     h, w = bgr.shape[:2]

@@ -21,8 +21,14 @@ GLB_MAGIC = b'glTF'
 CHUNK_JSON = 0x4E4F534A
 CHUNK_BIN = 0x004E4942
 FLOAT, UINT32 = 5126, 5125
-COMPONENTS = {5120: np.int8, 5121: np.uint8, 5122: np.int16,
-              5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+COMPONENTS = {
+    5120: np.int8,
+    5121: np.uint8,
+    5122: np.int16,
+    5123: np.uint16,
+    5125: np.uint32,
+    5126: np.float32
+}
 WIDTHS = {'SCALAR': 1, 'VEC2': 2, 'VEC3': 3, 'VEC4': 4}
 
 
@@ -33,8 +39,7 @@ def srgb_to_linear(c: np.ndarray) -> np.ndarray:
 
 def linear_to_srgb(c: np.ndarray) -> np.ndarray:
     c = np.clip(np.asarray(c, np.float64), 0, 1)
-    return np.where(c <= 0.0031308, c * 12.92,
-                    1.055 * c**(1 / 2.4) - 0.055)
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * c**(1 / 2.4) - 0.055)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -57,21 +62,27 @@ def glb_bytes(vertices: np.ndarray,
     arrays = [('POSITION', verts),
               ('NORMAL', vertex_normals(verts, tris).astype(np.float32))]
     if vertex_colors is not None:
-        arrays.append(('COLOR_0', srgb_to_linear(vertex_colors).astype(
-            np.float32).reshape(-1, 3)))
+        arrays.append(
+            ('COLOR_0',
+             srgb_to_linear(vertex_colors).astype(np.float32).reshape(-1, 3)))
     blobs, views, accessors, attributes = [], [], [], {}
     offset = 0
     for name, data in arrays + [('indices', tris.reshape(-1))]:
         blob = data.tobytes()
-        views.append(dict(buffer=0, byteOffset=offset,
-                          byteLength=len(blob),
-                          target=34963 if name == 'indices' else 34962))
-        accessor = dict(bufferView=len(views) - 1, count=len(data),
-                        componentType=UINT32 if name == 'indices' else FLOAT,
-                        type='SCALAR' if name == 'indices' else 'VEC3')
+        views.append(
+            dict(
+                buffer=0,
+                byteOffset=offset,
+                byteLength=len(blob),
+                target=34963 if name == 'indices' else 34962))
+        accessor = dict(
+            bufferView=len(views) - 1,
+            count=len(data),
+            componentType=UINT32 if name == 'indices' else FLOAT,
+            type='SCALAR' if name == 'indices' else 'VEC3')
         if name == 'POSITION':  # the spec requires its bounds
-            accessor.update(min=verts.min(0).tolist(),
-                            max=verts.max(0).tolist())
+            accessor.update(
+                min=verts.min(0).tolist(), max=verts.max(0).tolist())
         accessors.append(accessor)
         if name != 'indices':
             attributes[name] = len(accessors) - 1
@@ -79,14 +90,28 @@ def glb_bytes(vertices: np.ndarray,
         offset += len(blob)  # every element is 4 bytes: stays aligned
     gltf = dict(
         asset=dict(version='2.0', generator='mmssr'),
-        scene=0, scenes=[dict(nodes=[0])], nodes=[dict(mesh=0)],
-        meshes=[dict(primitives=[dict(attributes=attributes,
-                                      indices=len(accessors) - 1,
-                                      material=0, mode=4)])],
-        materials=[dict(pbrMetallicRoughness=dict(
-            baseColorFactor=[1, 1, 1, 1], metallicFactor=0.0,
-            roughnessFactor=0.9), doubleSided=True)],
-        accessors=accessors, bufferViews=views,
+        scene=0,
+        scenes=[dict(nodes=[0])],
+        nodes=[dict(mesh=0)],
+        meshes=[
+            dict(primitives=[
+                dict(
+                    attributes=attributes,
+                    indices=len(accessors) - 1,
+                    material=0,
+                    mode=4)
+            ])
+        ],
+        materials=[
+            dict(
+                pbrMetallicRoughness=dict(
+                    baseColorFactor=[1, 1, 1, 1],
+                    metallicFactor=0.0,
+                    roughnessFactor=0.9),
+                doubleSided=True)
+        ],
+        accessors=accessors,
+        bufferViews=views,
         buffers=[dict(byteLength=offset)])
     text = json.dumps(gltf, separators=(',', ':')).encode()
     text += b' ' * (-len(text) % 4)
@@ -94,9 +119,11 @@ def glb_bytes(vertices: np.ndarray,
     binary += b'\0' * (-len(binary) % 4)
     total = 12 + 8 + len(text) + 8 + len(binary)
     return b''.join([
-        GLB_MAGIC, struct.pack('<II', 2, total),
+        GLB_MAGIC,
+        struct.pack('<II', 2, total),
         struct.pack('<II', len(text), CHUNK_JSON), text,
-        struct.pack('<II', len(binary), CHUNK_BIN), binary])
+        struct.pack('<II', len(binary), CHUNK_BIN), binary
+    ])
 
 
 def write_glb(path: str,
@@ -147,8 +174,9 @@ def read_glb(path: str) -> Dict[str, np.ndarray]:
 
     prim = gltf['meshes'][0]['primitives'][0]
     attrs = prim['attributes']
-    out = dict(vertices=accessor(attrs['POSITION']),
-               faces=accessor(prim['indices']).reshape(-1, 3))
+    out = dict(
+        vertices=accessor(attrs['POSITION']),
+        faces=accessor(prim['indices']).reshape(-1, 3))
     if 'NORMAL' in attrs:
         out['normals'] = accessor(attrs['NORMAL'])
     if 'COLOR_0' in attrs:

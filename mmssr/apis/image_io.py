@@ -48,7 +48,8 @@ class PreparedImage:
             (exclusive ends).
         source: the file name, or ``'<array i>'``.
         silhouette_from: ``'alpha'``, ``'mask'``, ``'estimated'``,
-            ``'grabcut'`` or ``'as-is'`` (an RGBA render of the model's size, used unchanged).
+            ``'grabcut'`` or ``'as-is'`` (an RGBA render of the model's
+            size, used unchanged).
     """
 
     inputs: np.ndarray

@@ -30,7 +30,9 @@ class ResultStore:
         self._stop = threading.Event()
         interval = sweep_seconds or max(1.0, min(60.0, keep_seconds / 4))
         self._sweeper = threading.Thread(
-            target=self._sweep_loop, args=(interval, ), daemon=True,
+            target=self._sweep_loop,
+            args=(interval, ),
+            daemon=True,
             name='mmssr-webui-sweeper')
         self._sweeper.start()
 

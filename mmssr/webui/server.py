@@ -33,10 +33,16 @@ from mmssr.utils.errors import UserError
 from .results import ResultStore
 
 STATIC = osp.join(osp.dirname(osp.abspath(__file__)), 'static')
-MESH_FILES = {'mesh.glb': 'model/gltf-binary', 'mesh.obj': 'text/plain',
-              'mesh.ply': 'application/octet-stream'}
-RESULT_FILES = dict(MESH_FILES, **{'input.png': 'image/png',
-                                   'silhouette.png': 'image/png'})
+MESH_FILES = {
+    'mesh.glb': 'model/gltf-binary',
+    'mesh.obj': 'text/plain',
+    'mesh.ply': 'application/octet-stream'
+}
+RESULT_FILES = dict(
+    MESH_FILES, **{
+        'input.png': 'image/png',
+        'silhouette.png': 'image/png'
+    })
 # The page and its viewer come from this server only; the browser refuses
 # anything else, whatever a script asks for. ('wasm-unsafe-eval': three.js
 # compiles its bundled mesh decoder, inline WebAssembly.)
@@ -93,8 +99,9 @@ def display_pictures(image: np.ndarray, silhouette: np.ndarray,
     scale = min(1.0, size / max(h, w))
     shape = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = cv2.resize(image, shape, interpolation=cv2.INTER_AREA)
-    mask = cv2.resize(silhouette.astype(np.float32), shape,
-                      interpolation=cv2.INTER_AREA) >= 0.5
+    mask = cv2.resize(
+        silhouette.astype(np.float32), shape,
+        interpolation=cv2.INTER_AREA) >= 0.5
     rgb = small[..., :3].astype(np.float32)
     if small.shape[2] == 4:  # over white, as the page shows it
         alpha = small[..., 3:] / 255.0
@@ -150,8 +157,7 @@ class Reconstructor:
             raise
 
     def _run(self, result_id, folder, files, background, ratio, start):
-        image_path, name = save_upload(files['image'], folder,
-                                       'image-upload')
+        image_path, name = save_upload(files['image'], folder, 'image-upload')
         mask_path, mask_name = None, None
         if 'mask' in files and files['mask'].filename:
             mask_path, mask_name = save_upload(files['mask'], folder,
@@ -177,8 +183,9 @@ class Reconstructor:
                     message = message.replace(osp.basename(path), shown)
             raise BadUpload(message) from None
         for file in MESH_FILES:
-            write_mesh(osp.join(folder, file), pred['vertices'],
-                       pred['faces'], pred['vertex_colors'])
+            write_mesh(
+                osp.join(folder, file), pred['vertices'], pred['faces'],
+                pred['vertex_colors'])
         shown, overlay = display_pictures(image, pred['silhouette'],
                                           self.settings.display_size)
         write_png(osp.join(folder, 'input.png'), shown)
@@ -194,16 +201,25 @@ class Reconstructor:
             colors=pred.get('vertex_colors') is not None,
             silhouette_from=pred['silhouette_from'],
             seconds=round(time.perf_counter() - start, 3),
-            files={f.split('.')[-1] if f in MESH_FILES else f[:-4]: base + f
-                   for f in RESULT_FILES})
+            files={
+                f.split('.')[-1] if f in MESH_FILES else f[:-4]: base + f
+                for f in RESULT_FILES
+            })
 
 
 def warm_up(inferencer) -> None:
-    """One reconstruction of a made-up photo, so that the first user's
-    request does not pay for the renderer's one-off kernel compilation."""
+    """Reconstruct and write a made-up photo once, so that the first
+    user's request does not pay for one-off work (the renderer's kernel
+    compilation, open3d's import)."""
+    import tempfile
     image = np.full((96, 96, 3), 200, np.uint8)
     image[24:72, 30:66] = (180, 60, 40)
-    inferencer(image, batch_size=1, preview_views=())
+    pred = inferencer(image, batch_size=1, preview_views=())['predictions'][0]
+    with tempfile.TemporaryDirectory(prefix='mmssr-warm-up-') as folder:
+        for file in MESH_FILES:
+            write_mesh(
+                osp.join(folder, file), pred['vertices'], pred['faces'],
+                pred['vertex_colors'])
 
 
 def create_app(inferencer,
@@ -216,8 +232,7 @@ def create_app(inferencer,
     settings = settings or WebSettings()
     store = store or ResultStore(settings.keep_seconds)
     reconstruct = Reconstructor(inferencer, store, settings)
-    app = Flask('mmssr.webui', static_folder=STATIC,
-                static_url_path='/static')
+    app = Flask('mmssr.webui', static_folder=STATIC, static_url_path='/static')
     app.config['MAX_CONTENT_LENGTH'] = int(settings.max_upload_mb * 2**20)
     app.extensions['mmssr_results'] = store
 
@@ -235,9 +250,10 @@ def create_app(inferencer,
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_):
-        return error(f'upload too large: the limit is '
-                     f'{settings.max_upload_mb:g} MiB per request (image '
-                     'and mask together; see --max-upload-mb)', 413)
+        return error(
+            f'upload too large: the limit is '
+            f'{settings.max_upload_mb:g} MiB per request (image '
+            'and mask together; see --max-upload-mb)', 413)
 
     @app.errorhandler(HTTPException)
     def http_error(err):
@@ -246,8 +262,9 @@ def create_app(inferencer,
     @app.errorhandler(Exception)
     def internal_error(err):
         logger.exception('reconstruction failed')
-        return error(f'internal error ({type(err).__name__}); the server\'s '
-                     'log has the details', 500)
+        return error(
+            f'internal error ({type(err).__name__}); the server\'s '
+            'log has the details', 500)
 
     @app.get('/')
     def index():
@@ -272,8 +289,9 @@ def create_app(inferencer,
     @app.get('/api/results/<result_id>/<name>')
     def result_file(result_id: str, name: str):
         if name not in RESULT_FILES or not store.exists(result_id, name):
-            return error('no such result (results are kept for '
-                         f'{settings.keep_seconds:g} s)', 404)
+            return error(
+                'no such result (results are kept for '
+                f'{settings.keep_seconds:g} s)', 404)
         return send_from_directory(
             store.path(result_id), name, mimetype=RESULT_FILES[name])
 

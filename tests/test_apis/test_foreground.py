@@ -9,8 +9,8 @@ from mmssr.apis.foreground import grabcut_silhouette
 from mmssr.utils.errors import DataError, UserError
 from ..conftest import REPO_ROOT, load_tool
 
-make_photo = load_tool(
-    osp.join(REPO_ROOT, 'tools/misc/make_photo.py')).make_photo
+make_photo = load_tool(osp.join(REPO_ROOT,
+                                'tools/misc/make_photo.py')).make_photo
 
 
 def chair_view(size=64):
@@ -18,10 +18,11 @@ def chair_view(size=64):
     view = np.zeros((size, size, 4), np.uint8)
     s = size / 64
     for x0, y0, x1, y1, colour in [
-            (20, 8, 44, 32, (110, 40, 30)),  # back
-            (18, 32, 46, 40, (160, 70, 40)),  # seat
-            (19, 40, 23, 58, (50, 35, 25)),  # legs
-            (41, 40, 45, 58, (50, 35, 25))]:
+        (20, 8, 44, 32, (110, 40, 30)),  # back
+        (18, 32, 46, 40, (160, 70, 40)),  # seat
+        (19, 40, 23, 58, (50, 35, 25)),  # legs
+        (41, 40, 45, 58, (50, 35, 25))
+    ]:
         view[int(y0 * s):int(y1 * s), int(x0 * s):int(x1 * s)] = \
             (*colour, 255)
     return view.transpose(2, 0, 1)
@@ -34,8 +35,12 @@ def iou(a, b):
 @pytest.mark.parametrize('pattern,colour', [('gradient', (200, 205, 210)),
                                             ('texture', (120, 140, 160))])
 def test_grabcut_beats_the_plain_background_estimate(pattern, colour):
-    photo, truth = make_photo(chair_view(), (240, 320), 0.45, (0.45, 0.55),
-                              colour, pattern=pattern, with_mask=True)
+    photo, truth = make_photo(
+        chair_view(), (240, 320),
+        0.45, (0.45, 0.55),
+        colour,
+        pattern=pattern,
+        with_mask=True)
     estimated = iou(estimate_silhouette(photo), truth)
     cut = iou(grabcut_silhouette(photo), truth)
     assert cut > 0.95, (estimated, cut)
@@ -43,8 +48,8 @@ def test_grabcut_beats_the_plain_background_estimate(pattern, colour):
 
 
 def test_plain_background_still_works():
-    photo, truth = make_photo(chair_view(), (240, 320), 0.45, (0.45, 0.55),
-                              with_mask=True)
+    photo, truth = make_photo(
+        chair_view(), (240, 320), 0.45, (0.45, 0.55), with_mask=True)
     assert iou(grabcut_silhouette(photo), truth) > 0.9
     # a photo smaller than the coarse pass's size skips the second pass
     small = cv2.resize(photo, (100, 75), interpolation=cv2.INTER_AREA)
@@ -53,8 +58,11 @@ def test_plain_background_still_works():
 
 
 def test_prepare_image_grabcut_and_framing_ratio(tmp_path):
-    photo, truth = make_photo(chair_view(), (240, 320), 0.45, (0.45, 0.55),
-                              pattern='texture', with_mask=True)
+    photo, truth = make_photo(
+        chair_view(), (240, 320),
+        0.45, (0.45, 0.55),
+        pattern='texture',
+        with_mask=True)
     path = str(tmp_path / 'photo.png')
     cv2.imwrite(path, photo[..., ::-1])
     prep = prepare_image(path, 64, background='grabcut', ratio=0.5)

@@ -23,8 +23,8 @@ def by_position(vertices, colors):
 
 def test_srgb_round_trip():
     c = np.linspace(0, 1, 101)
-    np.testing.assert_allclose(linear_to_srgb(srgb_to_linear(c)), c,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        linear_to_srgb(srgb_to_linear(c)), c, atol=1e-12)
     # the standard's anchor: sRGB 0.5 is 21.4 % linear
     assert srgb_to_linear(0.5) == pytest.approx(0.21404, abs=1e-5)
 
@@ -67,10 +67,9 @@ def test_open3d_reads_our_files_with_colors(tmp_path):
         mesh = o3d.io.read_triangle_mesh(path)
         assert mesh.has_vertex_colors(), ext
         assert len(mesh.triangles) == len(faces), ext
-        got = by_position(np.asarray(mesh.vertices),
-                          np.asarray(mesh.vertex_colors))
+        got = by_position(
+            np.asarray(mesh.vertices), np.asarray(mesh.vertex_colors))
         expected = by_position(verts, stored)
         np.testing.assert_allclose(got[0], want[0], atol=1e-5)
         # ply stores 8-bit colours
-        np.testing.assert_allclose(got[1], expected[1], atol=3e-3,
-                                   err_msg=ext)
+        np.testing.assert_allclose(got[1], expected[1], atol=3e-3, err_msg=ext)

@@ -63,8 +63,8 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / union) if union else 1.0
 
 
-def photos(data_root: str, split: str, objects: int, pattern: str,
-           size, background):
+def photos(data_root: str, split: str, objects: int, pattern: str, size,
+           background):
     """(photo, true mask) pairs: varied scale, place and view."""
     from mmssr.datasets.loading import load_images
     files = sorted(glob.glob(osp.join(data_root, f'*_{split}_images.npz')))
@@ -75,9 +75,16 @@ def photos(data_root: str, split: str, objects: int, pattern: str,
         images = load_images(path)
         for obj in range(min(objects, len(images))):
             view = images[obj, (5 * k) % images.shape[1]]
-            yield make_photo(view, size, 0.3 + 0.1 * (k % 3),
-                             (0.45 + 0.05 * (k % 2), 0.4 + 0.1 * (k % 3)),
-                             background, 4.0, k, pattern, with_mask=True)
+            yield make_photo(
+                view,
+                size,
+                0.3 + 0.1 * (k % 3),
+                (0.45 + 0.05 * (k % 2), 0.4 + 0.1 * (k % 3)),
+                background,
+                4.0,
+                k,
+                pattern,
+                with_mask=True)
             k += 1
 
 

@@ -19,7 +19,6 @@ object's true silhouette (alpha >= 128) as a 0/255 PNG.
 import argparse
 import os
 import os.path as osp
-
 from typing import Optional
 
 import numpy as np
@@ -75,10 +74,11 @@ def smooth_noise(rng: np.random.Generator, h: int, w: int,
     return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def background_image(size=(480, 640),
-                     colour=(200, 205, 210),
-                     pattern: str = 'plain',
-                     rng: Optional[np.random.Generator] = None) -> np.ndarray:
+def background_image(
+        size=(480, 640),
+        colour=(200, 205, 210),
+        pattern: str = 'plain',
+        rng: Optional[np.random.Generator] = None) -> np.ndarray:
     """(H, W, 3) float32 RGB background without noise."""
     h, w = size
     rng = rng or np.random.default_rng(0)
@@ -95,8 +95,8 @@ def background_image(size=(480, 640),
         rows = np.arange(h, dtype=np.float32)[:, None]
         bend = 25 * smooth_noise(rng, h, w, 3)
         grain = 25 * np.sin(2 * np.pi * (rows + bend) / 23.0)
-        tint = np.stack([smooth_noise(rng, h, w, 4) * a
-                         for a in (25, 8, -20)], -1)
+        tint = np.stack([smooth_noise(rng, h, w, 4) * a for a in (25, 8, -20)],
+                        -1)
         return colour + (blotches + grain)[..., None] + tint
     raise UserError(f'--pattern {pattern}: expected one of '
                     f'{", ".join(BACKGROUND_PATTERNS)}')
