@@ -15,6 +15,7 @@ is the same).
 """
 import argparse
 import json
+import os
 import os.path as osp
 import platform
 import sys
@@ -28,6 +29,7 @@ import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # as tools/webui.py
 sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
 
 from make_photo import make_photo  # noqa: E402
