@@ -2,7 +2,7 @@
 
 open3d's .glb writer stores the buffer as a base64 data URI inside the JSON
 chunk, writes the colours unconverted (glTF's ``COLOR_0`` is *linear*, so
-sRGB image colours then show washed out) and gives no material; open3d 0.19
+sRGB image colours then show washed out) and gives no material; open3d 0.20
 cannot read that file back. This writer stores one binary chunk with
 ``POSITION``, ``NORMAL``, ``COLOR_0`` (the sRGB colours converted to linear)
 and 32-bit indices, and a matte, double-sided material, so that three.js,
