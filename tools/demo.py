@@ -18,7 +18,8 @@ import argparse
 import glob
 import os.path as osp
 
-from mmssr.apis.image_io import BACKGROUND_MODES, FRAMING_RATIO
+from mmssr.apis.image_io import (BACKGROUND_MODES, FRAMING_RATIO,
+                                 check_framing_ratio)
 from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer, list_inputs,
                                    save_prediction)
 from mmssr.structures import NUM_VIEWS
@@ -105,9 +106,7 @@ def check_args(args: argparse.Namespace) -> bool:
     if args.mask is not None and many:
         raise UserError(f'--mask {args.mask}: a mask is for one image, not '
                         f'the images of {args.image}')
-    if not 0 < args.framing_ratio <= 1:
-        raise UserError(f'--framing-ratio {args.framing_ratio}: expected a '
-                        'fraction of the image side in (0, 1]')
+    check_framing_ratio(args.framing_ratio)
     if args.batch_size < 1:
         raise UserError(f'--batch-size {args.batch_size}: expected >= 1')
     return to_file

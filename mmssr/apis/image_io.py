@@ -204,6 +204,13 @@ def frame_object(rgba: np.ndarray,
     return out
 
 
+def check_framing_ratio(ratio: float) -> None:
+    """Refuse a framing ratio outside (0, 1]."""
+    if not 0 < ratio <= 1:
+        raise UserError(f'--framing-ratio {ratio}: expected a fraction of '
+                        'the image side in (0, 1]')
+
+
 def resize_area(image: np.ndarray, size: int) -> np.ndarray:
     """(N, N, C) -> (size, size, C): area mean to shrink, linear to grow."""
     import cv2
@@ -230,9 +237,7 @@ def prepare_image(source: Union[str, np.ndarray],
     if background not in BACKGROUND_MODES:
         raise UserError(f'--background {background}: expected one of '
                         f'{", ".join(BACKGROUND_MODES)}')
-    if not 0 < ratio <= 1:
-        raise UserError(f'--framing-ratio {ratio}: expected a fraction of '
-                        'the image side in (0, 1]')
+    check_framing_ratio(ratio)
     if isinstance(source, str):
         where = source
         image = read_image(source)
