@@ -104,11 +104,14 @@ setup(
     python_requires='>=3.8',
     license='Apache License 2.0',
     install_requires=runtime_requirements(),
-    # The tests build the documentation too, so 'tests' includes 'docs'.
+    # The tests build the documentation and serve the web page too, so
+    # 'tests' includes 'docs' and 'web'.
     extras_require={
         'tests': (read_requirements('requirements/tests.txt') +
-                  read_requirements('requirements/docs.txt')),
+                  read_requirements('requirements/docs.txt') +
+                  read_requirements('requirements/web.txt')),
         'docs': read_requirements('requirements/docs.txt'),
+        'web': read_requirements('requirements/web.txt'),
     },
     classifiers=[
         'License :: OSI Approved :: Apache Software License',

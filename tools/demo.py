@@ -1,20 +1,25 @@
 """Reconstruct coloured meshes from images (RGBA renders or photos).
 
     python tools/demo.py IMAGE|FOLDER|GLOB CONFIG CHECKPOINT --out FILE_OR_DIR
-        [--mask FILE] [--background auto|alpha|mask] [--view V]
+        [--mask FILE] [--background auto|alpha|mask|grabcut]
+        [--framing-ratio R] [--view V]
 
 One image and ``--out mesh.ply`` writes that file; a folder or a glob (or an
 ``--out`` folder) writes one ``<image name>.<--format>`` per image there.
 Each mesh has vertex colours taken from its image, and beside it a PNG of
 the input next to renders of the coloured mesh. The silhouette comes from
-the alpha channel, ``--mask``, or is estimated from a plain background
-(see mmssr/apis/image_io.py); the object is cropped, centred and resized
-to the framing of the training renders.
+the alpha channel, ``--mask``, is estimated from a plain background
+(see mmssr/apis/image_io.py) or, with ``--background grabcut``, cut from a
+textured or gradient background (mmssr/apis/foreground.py); the object is
+cropped, centred and resized to the framing of the training renders
+(``--framing-ratio``).
 """
 import argparse
 import glob
 import os.path as osp
 
+from mmssr.apis.image_io import (BACKGROUND_MODES, FRAMING_RATIO,
+                                 check_framing_ratio)
 from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer, list_inputs,
                                    save_prediction)
 from mmssr.structures import NUM_VIEWS
@@ -40,11 +45,17 @@ def parse_args() -> argparse.Namespace:
         '(non-zero = object); one image only')
     parser.add_argument(
         '--background',
-        choices=['auto', 'alpha', 'mask'],
+        choices=BACKGROUND_MODES,
         default='auto',
         help='where the silhouette comes from: auto = --mask if given, else '
         'the alpha channel if not opaque, else estimated from a plain '
-        'background')
+        'background; grabcut = cut from a textured or gradient background')
+    parser.add_argument(
+        '--framing-ratio',
+        type=float,
+        default=FRAMING_RATIO,
+        help='longer side of the object / side of the model input '
+        '(default: %(default)s, the mean of the training renders)')
     parser.add_argument(
         '--view',
         type=int,
@@ -95,6 +106,7 @@ def check_args(args: argparse.Namespace) -> bool:
     if args.mask is not None and many:
         raise UserError(f'--mask {args.mask}: a mask is for one image, not '
                         f'the images of {args.image}')
+    check_framing_ratio(args.framing_ratio)
     if args.batch_size < 1:
         raise UserError(f'--batch-size {args.batch_size}: expected >= 1')
     return to_file
@@ -113,6 +125,7 @@ def main() -> int:
         mesh_format=args.format,
         mask=args.mask,
         background=args.background,
+        framing_ratio=args.framing_ratio,
         view=args.view,
         preview_views=args.views)
     for pred, preview in zip(result['predictions'], result['visualization']):

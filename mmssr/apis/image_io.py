@@ -6,6 +6,8 @@ from (``background=``):
 
 - ``'alpha'``: the alpha channel;
 - ``'mask'``: a mask image of the same size (non-zero = object);
+- ``'grabcut'``: :func:`mmssr.apis.foreground.grabcut_silhouette` (for
+  textured or gradient backgrounds);
 - ``'auto'``: the mask if one is given, else the alpha channel if it is not
   fully opaque, else :func:`estimate_silhouette` (a plain background).
 
@@ -29,7 +31,7 @@ from mmssr.utils.errors import DataError, UserError
 # 0.572, width alone 0.497). Measured with ``measure_framing``.
 FRAMING_RATIO = 0.65
 
-BACKGROUND_MODES = ('auto', 'alpha', 'mask')
+BACKGROUND_MODES = ('auto', 'alpha', 'mask', 'grabcut')
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
 
@@ -45,8 +47,9 @@ class PreparedImage:
         bbox: (x0, y0, x1, y1) of the silhouette in the original image
             (exclusive ends).
         source: the file name, or ``'<array i>'``.
-        silhouette_from: ``'alpha'``, ``'mask'``, ``'estimated'`` or
-            ``'as-is'`` (an RGBA render of the model's size, used unchanged).
+        silhouette_from: ``'alpha'``, ``'mask'``, ``'estimated'``,
+            ``'grabcut'`` or ``'as-is'`` (an RGBA render of the model's
+            size, used unchanged).
     """
 
     inputs: np.ndarray
@@ -201,6 +204,13 @@ def frame_object(rgba: np.ndarray,
     return out
 
 
+def check_framing_ratio(ratio: float) -> None:
+    """Refuse a framing ratio outside (0, 1]."""
+    if not 0 < ratio <= 1:
+        raise UserError(f'--framing-ratio {ratio}: expected a fraction of '
+                        'the image side in (0, 1]')
+
+
 def resize_area(image: np.ndarray, size: int) -> np.ndarray:
     """(N, N, C) -> (size, size, C): area mean to shrink, linear to grow."""
     import cv2
@@ -227,6 +237,7 @@ def prepare_image(source: Union[str, np.ndarray],
     if background not in BACKGROUND_MODES:
         raise UserError(f'--background {background}: expected one of '
                         f'{", ".join(BACKGROUND_MODES)}')
+    check_framing_ratio(ratio)
     if isinstance(source, str):
         where = source
         image = read_image(source)
@@ -247,6 +258,10 @@ def prepare_image(source: Union[str, np.ndarray],
         origin = 'mask'
     elif background == 'mask':
         raise UserError('--background mask needs --mask FILE')
+    elif background == 'grabcut':
+        from .foreground import grabcut_silhouette
+        silhouette = grabcut_silhouette(image)
+        origin = 'grabcut'
     elif background == 'alpha' or has_alpha:
         if image.shape[2] != 4:
             raise DataError(f'{where}: --background alpha needs an image '
@@ -262,7 +277,8 @@ def prepare_image(source: Union[str, np.ndarray],
             f'{"empty" if not silhouette.any() else "fully opaque"}',
             'mask': 'the mask is '
             f'{"empty" if not silhouette.any() else "all object"}',
-            'estimated': 'no object stands out from a plain background'
+            'estimated': 'no object stands out from a plain background',
+            'grabcut': 'GrabCut found no object inside the image border'
         }
         raise DataError(f'{where}: no separable object found: '
                         f'{how[origin]}')

@@ -23,10 +23,12 @@ import torch
 from mmengine.infer import BaseInferencer
 
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
-from mmssr.structures.color import to_model_colors
+from mmssr.structures.color import from_true_colors
 from mmssr.utils.errors import DataError, UserError
 from mmssr.utils.fileio import atomic_write
-from .image_io import IMAGE_EXTENSIONS, PreparedImage, prepare_image
+from .glb import write_glb
+from .image_io import (FRAMING_RATIO, IMAGE_EXTENSIONS, PreparedImage,
+                       prepare_image)
 from .inference import (expected_image_size, init_model,
                         input_color_convention)
 
@@ -64,7 +66,10 @@ def write_mesh(path: str,
                vertices: np.ndarray,
                faces: np.ndarray,
                vertex_colors: Optional[np.ndarray] = None) -> None:
-    """Write a mesh (with vertex colours) with open3d, atomically."""
+    """Write a mesh (with vertex colours), atomically: .glb with
+    :func:`mmssr.apis.glb.write_glb`, other formats with open3d."""
+    if osp.splitext(path)[1].lower() == '.glb':
+        return write_glb(path, vertices, faces, vertex_colors)
     from mmssr.utils.misc import import_open3d
     o3d = import_open3d()
     mesh = o3d.geometry.TriangleMesh(
@@ -98,17 +103,20 @@ class MeshInferencer(BaseInferencer):
             reconstructor of an SSR checkpoint with a SoftRas config.
 
     Call keywords: ``batch_size`` (8), ``mask`` (a mask file or array for a
-    single input), ``background`` ('auto' | 'alpha' | 'mask'), ``view``
+    single input), ``background`` ('auto' | 'alpha' | 'mask' | 'grabcut'),
+    ``framing_ratio`` (longer side of the object / side of the model's
+    input, default :data:`~mmssr.apis.image_io.FRAMING_RATIO`), ``view``
     (dataset view id the images are seen from, 0), ``preview_views``
     (view ids of the preview renders), ``out_dir`` (write
     ``<name>.<mesh_format>`` and ``<name>_views.png`` there),
-    ``mesh_format`` ('.ply').
+    ``mesh_format`` ('.ply'), ``return_silhouette`` (False; True adds
+    ``silhouette``, the (H, W) bool mask used in the original image).
     """
 
-    preprocess_kwargs = {'mask', 'background'}
+    preprocess_kwargs = {'mask', 'background', 'framing_ratio'}
     forward_kwargs = {'view'}
     visualize_kwargs = {'preview_views', 'preview_size', 'show'}
-    postprocess_kwargs = {'out_dir', 'mesh_format'}
+    postprocess_kwargs = {'out_dir', 'mesh_format', 'return_silhouette'}
 
     def __init__(self,
                  model,
@@ -158,7 +166,8 @@ class MeshInferencer(BaseInferencer):
                    inputs: list,
                    batch_size: int = 8,
                    mask=None,
-                   background: str = 'auto'):
+                   background: str = 'auto',
+                   framing_ratio: float = FRAMING_RATIO):
         if mask is not None and len(inputs) != 1:
             raise UserError(f'--mask: one mask is for one image, got '
                             f'{len(inputs)} images')
@@ -169,13 +178,14 @@ class MeshInferencer(BaseInferencer):
                     self.image_size,
                     mask,
                     background,
+                    ratio=framing_ratio,
                     name=f'<array {start + i}>')
                 for i, x in enumerate(inputs[start:start + batch_size])
             ]
             data = dict(inputs=[
                 torch.from_numpy(
-                    to_model_colors(p.inputs, 'true') if self.color_convention
-                    == 'nmr' else p.inputs) for p in prepared
+                    from_true_colors(p.inputs, self.color_convention))
+                for p in prepared
             ])
             yield data, prepared
 
@@ -217,7 +227,8 @@ class MeshInferencer(BaseInferencer):
                     visualization: List[np.ndarray],
                     return_datasamples: bool = False,
                     out_dir: Optional[str] = None,
-                    mesh_format: str = '.ply') -> Dict[str, Any]:
+                    mesh_format: str = '.ply',
+                    return_silhouette: bool = False) -> Dict[str, Any]:
         results = []
         names = output_names([p['prepared'].source for p in preds])
         for pred, preview, name in zip(preds, visualization, names):
@@ -227,6 +238,8 @@ class MeshInferencer(BaseInferencer):
                 inputs=prep.inputs,
                 silhouette_from=prep.silhouette_from,
                 bbox=prep.bbox)
+            if return_silhouette:
+                pred['silhouette'] = prep.mask
             if out_dir is not None:
                 ext = mesh_format if mesh_format.startswith('.') else \
                     '.' + mesh_format
@@ -265,7 +278,7 @@ def preview_image(pred: dict,
         pred['faces'],
         pred['vertex_colors'],
         view_ids,
-        image_size=size)
+        image_size=size) if len(view_ids) else []  # () skips the renders
     inp = cv2.resize(
         rgba_to_rgb(inputs), (size, size), interpolation=cv2.INTER_NEAREST)
     return image_grid([[inp] + list(renders)])

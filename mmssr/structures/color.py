@@ -66,6 +66,12 @@ def to_model_colors(rgba: np.ndarray, convention: str) -> np.ndarray:
     return encode_nmr(rgba)
 
 
+def from_true_colors(rgba: np.ndarray, convention: str) -> np.ndarray:
+    """True-colour views (photos) -> ``convention`` (a model's input)."""
+    check_color_convention(convention)
+    return encode_nmr(rgba) if convention == 'nmr' else np.asarray(rgba)
+
+
 def to_true_colors(rgba: Union[np.ndarray, 'torch.Tensor'],  # noqa: F821
                    convention: str = MODEL_COLOR_CONVENTION) -> np.ndarray:
     """Views in ``convention`` -> true colour (uint8 RGBA, for display).

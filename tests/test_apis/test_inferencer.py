@@ -109,6 +109,29 @@ def test_folder_of_two_images_gives_two_meshes(inferencer, tmp_path):
     assert osp.getsize(out / 'img0.glb') > 0
 
 
+def test_grabcut_framing_ratio_and_silhouette(inferencer):
+    rgb = on_background()
+    tight, loose = (
+        inferencer(
+            rgb,
+            background='grabcut',
+            framing_ratio=ratio,
+            preview_views=(),
+            return_silhouette=True)['predictions'][0] for ratio in (0.9, 0.4))
+    assert tight['silhouette_from'] == 'grabcut'
+    truth = np.zeros(rgb.shape[:2], bool)
+    truth[30:70, 70:100] = True
+    assert (tight['silhouette'] == truth).mean() > 0.99
+    assert 'silhouette' not in inferencer(rgb)['predictions'][0]
+
+    def side(pred):  # longer side of the object in the model's input
+        alpha = pred['inputs'][3] >= 128
+        return max(alpha.any(0).sum(), alpha.any(1).sum())
+
+    assert side(tight) == pytest.approx(0.9 * 32, abs=1)
+    assert side(loose) == pytest.approx(0.4 * 32, abs=1)
+
+
 def test_bad_inputs(inferencer, tmp_path):
     blank = str(tmp_path / 'blank.png')
     cv2.imwrite(blank, np.full((40, 40, 3), 90, np.uint8))

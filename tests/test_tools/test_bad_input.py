@@ -177,6 +177,10 @@ CASES = {
         'tools/demo.py', s['image'], s['cfg'], s['empty'], '--out',
         str(s['tmp'] / 'm.obj'), '--views', '99'
     ], ['--views', '99']),
+    'demo framing ratio': (lambda s: [
+        'tools/demo.py', s['image'], s['cfg'], s['empty'], '--out',
+        str(s['tmp'] / 'm.obj'), '--framing-ratio', '0'
+    ], ['--framing-ratio', '(0, 1]']),
     'demo on an image without an object': (lambda s: [
         'tools/demo.py', s['blank'], s['cfg'], s['untrained'], '--out',
         str(s['tmp'] / 'm.obj')

@@ -3,23 +3,31 @@
     python tools/misc/make_photo.py data/synthetic photo.jpg \\
         [--category chair] [--split test] [--obj 0] [--view 0] \\
         [--size 480 640] [--scale 0.35] [--centre 0.35 0.6] \\
-        [--background 200 205 210] [--noise 4] [--seed 0]
+        [--background 200 205 210] [--pattern plain|gradient|texture] \\
+        [--noise 4] [--seed 0] [--mask-out mask.png]
 
 The RGBA view is upscaled so that its longer side covers ``--scale`` of the
-photo's height, composited with its alpha on a plain background with
-Gaussian noise of ``--noise`` grey levels, at ``--centre`` (row, column as
+photo's height, composited with its alpha on a background with Gaussian
+noise of ``--noise`` grey levels, at ``--centre`` (row, column as
 fractions of the photo), and saved without alpha (JPEG or PNG, from the
-file name).
+file name). The background is ``--pattern``: ``plain`` (the colour
+``--background``), ``gradient`` (from that colour at the top left to a
+darker, warmer one at the bottom right) or ``texture`` (that colour
+modulated by blotches and wood-like stripes). ``--mask-out`` writes the
+object's true silhouette (alpha >= 128) as a 0/255 PNG.
 """
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 import numpy as np
 
 from mmssr.datasets.categories import resolve_categories
 from mmssr.datasets.loading import load_images
 from mmssr.utils.errors import UserError, cli_main
+
+BACKGROUND_PATTERNS = ('plain', 'gradient', 'texture')
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,9 +57,49 @@ def parse_args() -> argparse.Namespace:
         nargs=3,
         default=[200, 205, 210],
         metavar=('R', 'G', 'B'))
+    parser.add_argument(
+        '--pattern', choices=BACKGROUND_PATTERNS, default='plain')
     parser.add_argument('--noise', type=float, default=4.0)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--mask-out', help='also write the true silhouette here (PNG)')
     return parser.parse_args()
+
+
+def smooth_noise(rng: np.random.Generator, h: int, w: int,
+                 cells: int) -> np.ndarray:
+    """(H, W) float32 noise in about [-1, 1], ``cells`` blobs across."""
+    import cv2
+    grid = rng.uniform(-1, 1, (cells + 1, cells + 1)).astype(np.float32)
+    return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def background_image(
+        size=(480, 640),
+        colour=(200, 205, 210),
+        pattern: str = 'plain',
+        rng: Optional[np.random.Generator] = None) -> np.ndarray:
+    """(H, W, 3) float32 RGB background without noise."""
+    h, w = size
+    rng = rng or np.random.default_rng(0)
+    colour = np.asarray(colour, np.float32)
+    if pattern == 'plain':
+        return np.broadcast_to(colour, (h, w, 3)).copy()
+    if pattern == 'gradient':
+        t = (np.linspace(0, 1, h)[:, None] + np.linspace(0, 1, w)[None]) / 2
+        far = colour * np.float32([0.55, 0.45, 0.35])  # darker, warmer
+        return (colour + (far - colour) * t[..., None]).astype(np.float32)
+    if pattern == 'texture':  # a grained, blotchy surface like wood
+        blotches = 50 * smooth_noise(rng, h, w, 6) + \
+            20 * smooth_noise(rng, h, w, 24)
+        rows = np.arange(h, dtype=np.float32)[:, None]
+        bend = 25 * smooth_noise(rng, h, w, 3)
+        grain = 25 * np.sin(2 * np.pi * (rows + bend) / 23.0)
+        tint = np.stack([smooth_noise(rng, h, w, 4) * a for a in (25, 8, -20)],
+                        -1)
+        return colour + (blotches + grain)[..., None] + tint
+    raise UserError(f'--pattern {pattern}: expected one of '
+                    f'{", ".join(BACKGROUND_PATTERNS)}')
 
 
 def make_photo(view: np.ndarray,
@@ -60,13 +108,15 @@ def make_photo(view: np.ndarray,
                centre=(0.4, 0.6),
                background=(200, 205, 210),
                noise: float = 4.0,
-               seed: int = 0) -> np.ndarray:
-    """(H, W, 3) uint8 RGB photo of an RGBA view (4, S, S)."""
+               seed: int = 0,
+               pattern: str = 'plain',
+               with_mask: bool = False):
+    """(H, W, 3) uint8 RGB photo of an RGBA view (4, S, S); with
+    ``with_mask`` also its true silhouette (H, W) bool (alpha >= 128)."""
     import cv2
     h, w = size
     rng = np.random.default_rng(seed)
-    photo = np.empty((h, w, 3), np.float32)
-    photo[:] = np.asarray(background, np.float32)
+    photo = background_image(size, background, pattern, rng)
     photo += rng.normal(0, noise, photo.shape).astype(np.float32)
     side = max(2, int(round(scale * h)))
     rgba = cv2.resize(
@@ -83,7 +133,12 @@ def make_photo(view: np.ndarray,
     alpha = patch[..., 3:] / 255.0
     photo[y0:y1,
           x0:x1] = patch[..., :3] * alpha + photo[y0:y1, x0:x1] * (1 - alpha)
-    return photo.clip(0, 255).round().astype(np.uint8)
+    photo = photo.clip(0, 255).round().astype(np.uint8)
+    if not with_mask:
+        return photo
+    mask = np.zeros((h, w), bool)
+    mask[y0:y1, x0:x1] = patch[..., 3] >= 128
+    return photo, mask
 
 
 @cli_main
@@ -103,11 +158,15 @@ def main() -> int:
     if not 0 <= args.view < images.shape[1]:
         raise UserError(f'--view {args.view}: expected 0..'
                         f'{images.shape[1] - 1}')
-    photo = make_photo(images[args.obj, args.view], args.size, args.scale,
-                       args.centre, args.background, args.noise, args.seed)
+    photo, mask = make_photo(images[args.obj, args.view], args.size,
+                             args.scale, args.centre, args.background,
+                             args.noise, args.seed, args.pattern, True)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     if not cv2.imwrite(args.out, photo[..., ::-1]):
         raise UserError(f'{args.out}: cannot write this file')
+    if args.mask_out and not cv2.imwrite(args.mask_out,
+                                         mask.astype(np.uint8) * 255):
+        raise UserError(f'--mask-out {args.mask_out}: cannot write this file')
     print(f'photo: {args.out} ({args.size[1]}x{args.size[0]}, '
           f'{args.category} object {args.obj}, view {args.view})')
     return 0
