@@ -12,6 +12,7 @@ from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
                          remove_stale_temp_files, resolve_resume_checkpoint)
 from mmssr.utils.checkpoint import MatchWrapperKeysHook
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
+from mmssr.utils.dist_env import launcher_env
 from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
 
 
@@ -90,8 +91,10 @@ def main() -> None:
 
     check_train_cfg(cfg)
     # one training per work dir (rank 0 holds WORK_DIR/.lock); the lock is
-    # taken before the runner creates its log in the work dir
-    with WorkDirLock(cfg.work_dir) as lock:
+    # taken before the runner creates its log in the work dir, so before
+    # mmengine sets RANK from srun's or mpirun's variables
+    dist = launcher_env(args.launcher)
+    with WorkDirLock(cfg.work_dir, rank=dist.rank) as lock:
         # --resume without a value: the checkpoint WORK_DIR/last_checkpoint
         # names (none: train from scratch); checked before training starts
         resume_from = resolve_resume_checkpoint(cfg.work_dir, args.resume)

@@ -37,29 +37,51 @@ def register_all_modules(init_default_scope: bool = True) -> None:
 def prepare_runner_cfg(cfg: Config) -> Config:
     """Adapt a config to this machine before ``Runner.from_cfg``.
 
-    Without CUDA, distributed runs (``launcher='pytorch'``) use gloo instead
-    of NCCL. The process group is then started here: mmengine's
-    ``init_dist`` calls ``torch.cuda.set_device``, which CPU-only torch builds
-    do not have, and the runner skips ``init_dist`` for an existing group.
-    DDP takes no device ids for CPU modules.
+    NCCL needs a GPU of its own for every process. Without CUDA, or with
+    more processes on this node than GPUs (a 2-process test on a 1-GPU
+    host), distributed runs use gloo instead, and the process group is
+    started here for every launcher (``pytorch``, ``slurm``, ``mpi``):
+    mmengine's ``init_dist`` would call ``torch.cuda.set_device(local_rank)``,
+    which fails there, and the runner skips ``init_dist`` for an existing
+    group. Processes that share GPUs take them round-robin; DDP then takes
+    no device ids.
 
     Samplers that draw whole batches get their dataloader's batch size.
     """
     from mmssr.datasets.samplers import fill_sampler_batch_size
+    from .dist_env import launcher_env
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if isinstance(cfg.get(key), dict):
             fill_sampler_batch_size(cfg[key])
-    if torch.cuda.is_available():
-        return cfg
+    info = launcher_env(cfg.get('launcher', 'none') or 'none')
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    shared = gpus > 0 and (info.local_world_size or 1) > gpus
+    if gpus and not shared:
+        return cfg  # one GPU per process: mmengine's NCCL set-up
     env_cfg = cfg.setdefault('env_cfg', {})
     dist_cfg = env_cfg.setdefault('dist_cfg', {})
     if dist_cfg.get('backend', 'nccl') == 'nccl':
         dist_cfg['backend'] = 'gloo'
-    if cfg.get('launcher', 'none') != 'pytorch':
+    if not info.distributed:
         return cfg
     import torch.distributed as torch_dist
+    if shared:
+        warnings.warn(f'{info.local_world_size} processes on this node share '
+                      f'{gpus} GPU(s): using gloo instead of NCCL (slow; for '
+                      'tests, not for training)')
+        torch.cuda.set_device(info.local_rank % gpus)
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend=dist_cfg['backend'])
+        from .dist_env import export_torch_env
+        export_torch_env(info)
+        kwargs = {}
+        if dist_cfg.get('timeout') is not None:
+            kwargs['timeout'] = datetime.timedelta(
+                seconds=dist_cfg['timeout'])
+        torch_dist.init_process_group(
+            backend=dist_cfg['backend'],
+            rank=info.rank,
+            world_size=info.world_size,
+            **kwargs)
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel',
         broadcast_buffers=False,
