@@ -74,7 +74,9 @@ def test_two_process_ddp_keeps_ranks_identical(tmp_path, tiny_synthetic_root):
              "'tests.test_tools.rank_dump_hook'])\n"
              "custom_hooks = [dict(type='SemiSupervisedViewpointHook', "
              "interval=2), "
-             "dict(type='RankStateDumpHook')]\n")
+             "dict(type='RankStateDumpHook')]\n"
+             # 2 processes x batch 4: the learning rate is for that total
+             'auto_scale_lr = dict(base_batch_size=8)\n')
     cfg = ssr_config(tmp_path, tiny_synthetic_root, 'ssr_ddp', extra)
     work = str(tmp_path / 'ddp')
     env = dict(

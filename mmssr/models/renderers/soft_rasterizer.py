@@ -18,6 +18,7 @@ from .blend import (background_rgb, hard_rgb_blend, soft_silhouette_blend,
 from .cameras import LookAtPerspectiveCameras
 from .fused import (BACKENDS, fused_silhouette, fused_soft_silhouette,
                     resolve_backend)
+from .precision import full_precision
 from .rasterizer import SoftMeshRasterizer, gather_face_vertices
 from .settings import BlendParams, RasterizationSettings
 
@@ -47,6 +48,11 @@ class SoftRasterizer(nn.Module):
             (the default: fused on CPU tensors when numba is installed,
             torch otherwise, e.g. on CUDA). Colour (``textures``) always
             takes the torch path.
+
+    The renderer computes in the precision of its inputs, float32 or
+    float64, also under ``torch.autocast`` (``--amp``): half-precision inputs
+    are promoted to float32 and autocast is off inside, since screen
+    distances of order ``sigma = 1e-4`` do not survive float16 or bfloat16.
 
     Call ``renderer(vertices, faces, eyes, textures=None)`` with vertices
     (B, V, 3), faces (F, 3) or (B, F, 3) long, eyes (B, 3) and optional
@@ -133,7 +139,9 @@ class SoftRasterizer(nn.Module):
         """RGBA (B, 4, S, S) of meshes seen from ``eyes``."""
         # a named scope, so that profiles (benchmark_training.py) can tell
         # the renderer's share of a step
-        with torch.profiler.record_function('mmssr.renderer'):
+        with torch.profiler.record_function('mmssr.renderer'), \
+                full_precision(vertices) as promote:
+            vertices, textures = promote(vertices), promote(textures)
             vertices, faces, eyes = self._check_inputs(
                 vertices, faces, eyes, textures)
             screen = self.project(vertices, eyes)
@@ -223,6 +231,16 @@ def rasterize(face_vertices: Tensor,
     if aggr_func_rgb not in ('hard', 'softmax'):
         raise ValueError("aggr_func_rgb must be 'hard' or 'softmax', "
                          f'got {aggr_func_rgb!r}')
+    with full_precision(face_vertices) as promote:
+        return _rasterize(
+            promote(face_vertices), image_size, sigma, dist_eps, near, far,
+            promote(textures), aggr_func_rgb, gamma, fill_back,
+            background_color, bg_eps, backend)
+
+
+def _rasterize(face_vertices, image_size, sigma, dist_eps, near, far,
+               textures, aggr_func_rgb, gamma, fill_back, background_color,
+               bg_eps, backend) -> Tensor:
     raster_settings = RasterizationSettings(
         int(image_size), float(sigma), float(dist_eps), float(near),
         float(far))
