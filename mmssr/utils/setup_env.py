@@ -1,6 +1,7 @@
 """Environment set-up: module registration, the default scope, runners."""
 import datetime
 import warnings
+from typing import Optional
 
 import torch
 from mmengine import DefaultScope
@@ -46,7 +47,8 @@ def prepare_runner_cfg(cfg: Config) -> Config:
     group. Processes that share GPUs take them round-robin; DDP then takes
     no device ids.
 
-    Samplers that draw whole batches get their dataloader's batch size.
+    Samplers that draw whole batches get their dataloader's batch size;
+    ``env_cfg.tf32`` is applied (see :func:`set_tf32`).
     """
     from mmssr.datasets.samplers import fill_sampler_batch_size
     from .dist_env import launcher_env
@@ -55,6 +57,8 @@ def prepare_runner_cfg(cfg: Config) -> Config:
             fill_sampler_batch_size(cfg[key])
     info = launcher_env(cfg.get('launcher', 'none') or 'none')
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if gpus:
+        set_tf32((cfg.get('env_cfg') or {}).get('tf32'))
     shared = gpus > 0 and (info.local_world_size or 1) > gpus
     if gpus and not shared:
         return cfg  # one GPU per process: mmengine's NCCL set-up
@@ -90,6 +94,22 @@ def prepare_runner_cfg(cfg: Config) -> Config:
     wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
     return cfg
+
+
+def set_tf32(enabled: Optional[bool]) -> None:
+    """Let CUDA matmuls and cuDNN convolutions use TensorFloat-32 or not.
+
+    TF32 (Ampere and later GPUs) multiplies float32 with a 10-bit mantissa
+    and accumulates in float32: several times the float32 throughput for
+    the image networks. PyTorch's defaults are on for convolutions and off
+    for matmuls; ``env_cfg.tf32`` states one choice for both (``None``
+    keeps PyTorch's). The renderer's own matmul stays in full float32
+    whatever this says (``mmssr.models.renderers.precision``).
+    """
+    if enabled is None:
+        return
+    torch.set_float32_matmul_precision('high' if enabled else 'highest')
+    torch.backends.cudnn.allow_tf32 = bool(enabled)
 
 
 def close_process_group() -> None:

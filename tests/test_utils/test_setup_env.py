@@ -88,3 +88,24 @@ def test_slurm_and_mpi_start_a_gloo_group_without_cuda(monkeypatch):
         assert cfg.model_wrapper_cfg.device_ids is None
         for key in env:
             monkeypatch.delenv(key)
+
+
+def test_env_cfg_tf32_is_applied_where_cuda_is(monkeypatch):
+    import torch
+    from mmengine.config import Config
+
+    from mmssr.utils import prepare_runner_cfg
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 1)
+    before = (torch.get_float32_matmul_precision(),
+              torch.backends.cudnn.allow_tf32)
+    try:
+        prepare_runner_cfg(Config(dict(env_cfg=dict(tf32=True))))
+        assert torch.get_float32_matmul_precision() == 'high'
+        assert torch.backends.cudnn.allow_tf32
+        prepare_runner_cfg(Config(dict(env_cfg=dict(tf32=False))))
+        assert torch.get_float32_matmul_precision() == 'highest'
+        assert not torch.backends.cudnn.allow_tf32
+    finally:
+        torch.set_float32_matmul_precision(before[0])
+        torch.backends.cudnn.allow_tf32 = before[1]

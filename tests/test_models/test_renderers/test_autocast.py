@@ -72,3 +72,26 @@ def test_functional_rasterize_under_autocast():
     with torch.autocast('cpu', dtype=torch.bfloat16):
         amp = rasterize(face_vertices, 32, 1e-4, backend='torch')
     assert amp.dtype == torch.float32 and torch.equal(plain, amp)
+
+
+def test_the_camera_matmul_never_uses_tf32(monkeypatch):
+    """env_cfg.tf32 lets the networks' matmuls use TensorFloat-32; the
+    renderer's projection must not (a 10-bit mantissa)."""
+    from mmssr.structures import cameras
+    seen = []
+    matmul = torch.matmul
+
+    def recording_matmul(*args, **kwargs):
+        seen.append(torch.get_float32_matmul_precision())
+        return matmul(*args, **kwargs)
+
+    monkeypatch.setattr(cameras.torch, 'matmul', recording_matmul)
+    verts, faces, eyes, _ = inputs()
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision('high')
+    try:
+        SoftRasterizer(image_size=16, backend='torch')(verts, faces, eyes)
+        assert seen == ['highest']
+        assert torch.get_float32_matmul_precision() == 'high'  # restored
+    finally:
+        torch.set_float32_matmul_precision(before)
