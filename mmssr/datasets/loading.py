@@ -67,6 +67,27 @@ def warn_if_degenerate(path: str, images: np.ndarray) -> Optional[str]:
     return message
 
 
+def warn_if_shared_copies(images: np.ndarray,
+                          min_bytes: int = 1 << 28) -> Optional[str]:
+    """Warn when several processes of this machine each hold ``images``.
+
+    A distributed run has one process per GPU; without a dataset
+    ``cache_dir`` each keeps its own copy. Returns the message, or ``None``
+    (one process, or less than ``min_bytes``).
+    """
+    from mmengine.dist import get_local_size
+    local = get_local_size()
+    if local <= 1 or images.nbytes < min_bytes:
+        return None
+    message = (f'each of the {local} processes on this machine holds its own '
+               f'{images.nbytes / 2**30:.1f} GiB copy of the dataset images; '
+               'set the dataset\'s cache_dir (e.g. --cfg-options '
+               'train_dataloader.dataset.cache_dir=data/cache) to share one '
+               'memory-mapped copy')
+    warnings.warn(message, stacklevel=2)
+    return message
+
+
 def load_single_array(path: str) -> np.ndarray:
     """The one array of an ``.npz`` file, whatever its key."""
     try:
