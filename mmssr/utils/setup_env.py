@@ -1,5 +1,6 @@
 """Environment set-up: module registration, the default scope, runners."""
 import datetime
+import os
 import warnings
 from typing import Optional
 
@@ -48,13 +49,18 @@ def prepare_runner_cfg(cfg: Config) -> Config:
     no device ids.
 
     Samplers that draw whole batches get their dataloader's batch size;
-    ``env_cfg.tf32`` is applied (see :func:`set_tf32`).
+    ``env_cfg.tf32`` is applied (see :func:`set_tf32`). With
+    ``randomness.deterministic=True`` cuBLAS gets the fixed workspace that
+    its deterministic mode needs (``CUBLAS_WORKSPACE_CONFIG``; without it
+    every CUDA matmul raises in deterministic mode).
     """
     from mmssr.datasets.samplers import fill_sampler_batch_size
     from .dist_env import launcher_env
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         if isinstance(cfg.get(key), dict):
             fill_sampler_batch_size(cfg[key])
+    if (cfg.get('randomness') or {}).get('deterministic'):
+        os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
     info = launcher_env(cfg.get('launcher', 'none') or 'none')
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if gpus:

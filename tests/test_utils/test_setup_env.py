@@ -109,3 +109,25 @@ def test_env_cfg_tf32_is_applied_where_cuda_is(monkeypatch):
     finally:
         torch.set_float32_matmul_precision(before[0])
         torch.backends.cudnn.allow_tf32 = before[1]
+
+
+def test_deterministic_runs_get_the_cublas_workspace(monkeypatch):
+    """torch.use_deterministic_algorithms(True), which mmengine's
+    randomness.deterministic sets, makes every CUDA matmul raise unless
+    CUBLAS_WORKSPACE_CONFIG is set before cuBLAS starts."""
+    import os
+
+    from mmengine.config import Config
+
+    from mmssr.utils import prepare_runner_cfg
+    monkeypatch.setenv('CUBLAS_WORKSPACE_CONFIG', '')
+    monkeypatch.delenv('CUBLAS_WORKSPACE_CONFIG')
+    prepare_runner_cfg(Config(dict(randomness=dict(seed=0))))
+    assert 'CUBLAS_WORKSPACE_CONFIG' not in os.environ
+    prepare_runner_cfg(
+        Config(dict(randomness=dict(seed=0, deterministic=True))))
+    assert os.environ['CUBLAS_WORKSPACE_CONFIG'] == ':4096:8'
+    monkeypatch.setenv('CUBLAS_WORKSPACE_CONFIG', ':16:8')  # the user's
+    prepare_runner_cfg(
+        Config(dict(randomness=dict(seed=0, deterministic=True))))
+    assert os.environ['CUBLAS_WORKSPACE_CONFIG'] == ':16:8'

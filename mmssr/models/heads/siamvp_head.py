@@ -16,6 +16,29 @@ from mmssr.models.utils.precision import (autocast_context,
 from mmssr.registry import MODELS
 
 
+class GridAvgPool2d(nn.AdaptiveAvgPool2d):
+    """``AdaptiveAvgPool2d`` whose backward stays usable in deterministic
+    mode.
+
+    CUDA has no deterministic backward of adaptive average pooling, so under
+    ``torch.use_deterministic_algorithms(True)`` (mmengine's
+    ``randomness.deterministic=True``) it raises. When the input divides
+    into the output grid the windows are those of a plain average pool,
+    which has one; that is used then. Otherwise, and outside deterministic
+    mode, this is the adaptive pool (the same numbers, its usual speed).
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.output_size
+        out = (out, out) if isinstance(out, int) else tuple(out)
+        h, w = x.shape[-2:]
+        if (torch.are_deterministic_algorithms_enabled() and None not in out
+                and h % out[0] == 0 and w % out[1] == 0):
+            kernel = (h // out[0], w // out[1])
+            return nn.functional.avg_pool2d(x, kernel, kernel)
+        return super().forward(x)
+
+
 @MODELS.register_module()
 class SiamVPHead(BaseModule):
     """Siamese viewpoint network of SSR.
@@ -54,7 +77,7 @@ class SiamVPHead(BaseModule):
                 nn.MaxPool2d(2)
             ]
             prev = ch
-        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4))
+        self.features = nn.Sequential(*layers, GridAvgPool2d(4))
         if self.channels_last:
             self.features.to(memory_format=torch.channels_last)
         self.embed = nn.Linear(prev * 16, embed_dim)
