@@ -67,6 +67,24 @@ def warn_if_degenerate(path: str, images: np.ndarray) -> Optional[str]:
     return message
 
 
+def _local_processes() -> int:
+    """Processes of the distributed run on this machine (1 outside one).
+
+    Read from the launchers' variables: mmengine's local process group
+    exists only where its ``init_dist`` started the run.
+    """
+    import torch.distributed as torch_dist
+
+    from mmssr.utils.dist_env import launcher_env
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return 1
+    sizes = [
+        launcher_env(launcher).local_world_size
+        for launcher in ('pytorch', 'slurm', 'mpi')
+    ]
+    return max([s for s in sizes if s] or [1])
+
+
 def warn_if_shared_copies(images: np.ndarray,
                           min_bytes: int = 1 << 28) -> Optional[str]:
     """Warn when several processes of this machine each hold ``images``.
@@ -75,8 +93,7 @@ def warn_if_shared_copies(images: np.ndarray,
     ``cache_dir`` each keeps its own copy. Returns the message, or ``None``
     (one process, or less than ``min_bytes``).
     """
-    from mmengine.dist import get_local_size
-    local = get_local_size()
+    local = _local_processes()
     if local <= 1 or images.nbytes < min_bytes:
         return None
     message = (f'each of the {local} processes on this machine holds its own '

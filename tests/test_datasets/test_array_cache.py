@@ -98,3 +98,18 @@ def test_processes_arriving_together_build_once(tmp_path):
         np.testing.assert_array_equal(array, np.arange(12).reshape(3, 4))
         assert meta == dict(n=3)
     assert not [n for n in os.listdir(tmp_path) if '.tmp-' in n]
+
+
+def test_several_local_copies_are_named(monkeypatch):
+    import torch.distributed as torch_dist
+
+    from mmssr.datasets.loading import warn_if_shared_copies
+    images = np.zeros((2, 24, 4, 8, 8), np.uint8)
+    assert warn_if_shared_copies(images, min_bytes=1) is None  # one process
+    monkeypatch.setattr(torch_dist, 'is_initialized', lambda: True)
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '8')
+    monkeypatch.setenv('WORLD_SIZE', '16')
+    with pytest.warns(UserWarning, match='each of the 8 processes') as rec:
+        warn_if_shared_copies(images, min_bytes=1)
+    assert 'cache_dir' in str(rec[0].message)
+    assert warn_if_shared_copies(images) is None  # small: not worth a word

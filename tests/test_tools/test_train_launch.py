@@ -46,45 +46,69 @@ def test_eight_processes_at_the_paper_batch_each_are_refused(tmp_path):
         'error: train_dataloader.batch_size: 64 per process x 8 processes')
 
 
-def test_two_srun_processes_train_with_one_lock(tmp_path, tiny_synthetic_root):
-    """mmengine's slurm launcher path on a CPU (gloo), as tools/slurm_train.sh
-    starts it: SLURM_* variables only, no RANK. Every process used to take
-    the work-dir lock as rank 0, and all but one stopped."""
+FAKE_SRUN = """#!/usr/bin/env bash
+# a stand-in for srun on one machine: --ntasks copies of the command, each
+# with the SLURM_* variables srun sets (and no RANK)
+n=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --ntasks=*) n=${1#*=} ;;
+        -p) shift ;;
+        -*) ;;
+        *) break ;;
+    esac
+    shift
+done
+pids=()
+for ((i = 0; i < n; i++)); do
+    SLURM_PROCID=$i SLURM_LOCALID=$i SLURM_NTASKS=$n SLURM_NODELIST=localhost \
+        "$@" &
+    pids+=($!)
+done
+rc=0
+for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+exit $rc
+"""
+
+
+def test_slurm_train_sh_runs_two_tasks_with_one_lock(tmp_path,
+                                                     tiny_synthetic_root):
+    """tools/slurm_train.sh under srun (a stand-in here), on a CPU: the
+    tasks know their rank only from SLURM_PROCID. Every task used to take
+    the work-dir lock as rank 0, and all but one stopped; mmengine's slurm
+    path needs a GPU (gloo is started here instead)."""
     cfg = write_config(
         tmp_path, 'configs/softras/softras_synthetic_n2.py', SOFTRAS_MODEL +
         'train_cfg = dict(max_iters=1, val_interval=100)\n'
         'val_dataloader = None\nval_cfg = None\nval_evaluator = None\n'
         'auto_scale_lr = dict(base_batch_size=8)\n', tiny_synthetic_root,
         'srun_cfg')
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    (bin_dir / 'srun').write_text(FAKE_SRUN)
+    (bin_dir / 'srun').chmod(0o755)
     work = str(tmp_path / 'work')
-    procs = []
-    for rank in range(2):
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR')
-        }
-        env.update(
-            PYTHONPATH=REPO_ROOT,
-            OMP_NUM_THREADS='1',
-            SLURM_PROCID=str(rank),
-            SLURM_LOCALID=str(rank),
-            SLURM_NTASKS='2',
-            SLURM_NODELIST='localhost',
-            MASTER_PORT='29547')
-        procs.append(
-            subprocess.Popen([
-                sys.executable, 'tools/train.py', cfg, '--launcher', 'slurm',
-                '--work-dir', work
-            ],
-                             cwd=REPO_ROOT,
-                             env=env,
-                             stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE,
-                             text=True))
-    outputs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
-        assert proc.returncode == 0, err[-3000:]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR')
+    }
+    env.update(
+        PATH=f'{bin_dir}{os.pathsep}{env.get("PATH", "")}',
+        PYTHONPATH=REPO_ROOT,
+        OMP_NUM_THREADS='1',
+        MASTER_PORT='29547',
+        GPUS='2',
+        GPUS_PER_NODE='2',
+        CPUS_PER_TASK='1')
+    proc = subprocess.run(
+        ['bash', 'tools/slurm_train.sh', 'dev', 'mmssr', cfg, work],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(work, 'iter_1.pth'))
     assert not osp.exists(osp.join(work, '.lock'))  # released by rank 0
     logs = [

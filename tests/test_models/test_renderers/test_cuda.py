@@ -18,13 +18,14 @@ pytestmark = [
 
 def sphere(batch, dtype, device):
     verts, faces = icosphere(3)
-    verts = torch.as_tensor(verts, dtype=dtype) * 0.4
+    verts = torch.as_tensor(verts, dtype=torch.float64) * 0.4
     gen = torch.Generator().manual_seed(0)
-    verts = verts[None] * (1 + 0.2 * torch.rand(batch, 1, 3, generator=gen,
-                                                dtype=dtype))
-    eyes = view_ids_to_eyes(torch.arange(batch) * 5 % 24).to(dtype)
-    return (verts.to(device), torch.as_tensor(faces).to(device),
-            eyes.to(device))
+    # drawn in float64 whatever the dtype: the same meshes in both
+    verts = verts[None] * (1 + 0.2 * torch.rand(
+        batch, 1, 3, generator=gen, dtype=torch.float64))
+    eyes = view_ids_to_eyes(torch.arange(batch) * 5 % 24).double()
+    return (verts.to(device, dtype), torch.as_tensor(faces).to(device),
+            eyes.to(device, dtype))
 
 
 def alpha_and_grad(renderer, verts, faces, eyes):
