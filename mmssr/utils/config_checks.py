@@ -84,9 +84,10 @@ def check_total_batch_size(cfg, world_size: int) -> None:
         if _is_int(unlabeled) and unlabeled:
             options.append('train_dataloader.sampler.num_unlabeled='
                            f'{max(1, unlabeled * per // per_process)}')
-        fixes.append(f'for the total batch of {base} pass --cfg-options '
+        fixes.append(f'For the total batch of {base} pass --cfg-options '
                      f'{" ".join(options)}')
-    fixes.append(f'to train with {total} at a learning rate scaled by '
+    fixes.append(f'{"to" if fixes else "To"} train with {total} at a '
+                 'learning rate scaled by '
                  f'{total}/{base} pass --auto-scale-lr')
     fixes.append('to keep both, state the total batch the learning rate is '
                  f'for: --cfg-options auto_scale_lr.base_batch_size={total}')
