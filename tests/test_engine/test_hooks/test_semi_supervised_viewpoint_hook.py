@@ -164,7 +164,6 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
     import numpy as np
 
     from mmssr.datasets.categories import resolve_categories
-    from mmssr.models.reconstructors.pseudo_labeling import objects_per_call
     rng = np.random.default_rng(0)
     for synset, _ in resolve_categories(TINY_CATEGORIES):
         np.savez(tmp_path / f'{synset}_train_images.npz',
@@ -192,6 +191,7 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
     dataset = runner.train_dataloader.dataset
     # 2 x 40 x 24 query views, and 2 x 2 x 24 reference views once each
     assert sum(embedded) == 2 * 40 * NUM_VIEWS + 2 * 2 * NUM_VIEWS
+    from mmssr.models.reconstructors.pseudo_labeling import objects_per_call
     assert objects_per_call(model.semi_train_cfg) == 48  # one call each
     assert max(embedded) == 256  # full SiamVP batches
 

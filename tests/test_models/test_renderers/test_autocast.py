@@ -63,15 +63,16 @@ def test_half_inputs_render_in_float32():
     assert not torch.equal(out[:, 3], plain[:, 3])  # the inputs were rounded
 
 
-def test_functional_rasterize_under_autocast():
+@pytest.mark.parametrize('backend', ['torch', 'fused'])
+def test_functional_rasterize_promotes_half_screen_triangles(backend):
     verts, faces, eyes, _ = inputs()
     renderer = SoftRasterizer(image_size=32, backend='torch')
-    screen = renderer.project(verts, eyes)
-    face_vertices = screen[:, faces]
-    plain = rasterize(face_vertices, 32, 1e-4, backend='torch')
+    half = renderer.project(verts, eyes)[:, faces].bfloat16()
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        amp = rasterize(face_vertices, 32, 1e-4, backend='torch')
-    assert amp.dtype == torch.float32 and torch.equal(plain, amp)
+        out = rasterize(half, 32, 1e-4, backend=backend)
+    assert out.dtype == torch.float32
+    assert torch.equal(out, rasterize(half.float(), 32, 1e-4,
+                                      backend=backend))
 
 
 def test_the_camera_matmul_never_uses_tf32(monkeypatch):
