@@ -67,9 +67,10 @@ def _save_json(path: str, meta: dict) -> None:
         os.fsync(f.fileno())
 
 
-def cached_array(cache_dir: str, key: str,
-                 build: Callable[[], Tuple[np.ndarray, Dict]]
-                 ) -> Tuple[np.ndarray, Dict]:
+def cached_array(
+        cache_dir: str, key: str,
+        build: Callable[[], Tuple[np.ndarray,
+                                  Dict]]) -> Tuple[np.ndarray, Dict]:
     """The array and metadata ``build()`` returns, stored once in
     ``cache_dir`` under ``key`` and memory-mapped read-only.
 

@@ -255,8 +255,7 @@ class ShapeNetDataset(BaseDataset):
 
         def build():
             images, data_list, file_counts = self._read_images()
-            return images, dict(
-                data_list=data_list, file_counts=file_counts)
+            return images, dict(data_list=data_list, file_counts=file_counts)
 
         self.images, meta = cached_array(self.cache_dir, key, build)
         return meta['data_list'], meta['file_counts']

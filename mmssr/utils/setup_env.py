@@ -85,8 +85,7 @@ def prepare_runner_cfg(cfg: Config) -> Config:
         export_torch_env(info)
         kwargs = {}
         if dist_cfg.get('timeout') is not None:
-            kwargs['timeout'] = datetime.timedelta(
-                seconds=dist_cfg['timeout'])
+            kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
         torch_dist.init_process_group(
             backend=dist_cfg['backend'],
             rank=info.rank,

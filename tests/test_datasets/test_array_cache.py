@@ -49,13 +49,14 @@ def test_cached_views_equal_the_loaded_ones_and_are_mapped_read_only(
         build(tiny_synthetic_root, cache, image_size=8)
 
 
-def test_a_changed_source_file_makes_a_new_entry(tiny_synthetic_root,
-                                                 tmp_path, monkeypatch):
+def test_a_changed_source_file_makes_a_new_entry(tiny_synthetic_root, tmp_path,
+                                                 monkeypatch):
     cache = str(tmp_path / 'cache')
     build(tiny_synthetic_root, cache)
     entries = {n for n in os.listdir(cache) if n.endswith('.npy')}
-    name = sorted(n for n in os.listdir(tiny_synthetic_root)
-                  if n.endswith('_test_images.npz'))[0]
+    name = sorted(
+        n for n in os.listdir(tiny_synthetic_root)
+        if n.endswith('_test_images.npz'))[0]
     path = os.path.join(tiny_synthetic_root, name)
     stat = os.stat(path)
     reads = []

@@ -4,8 +4,8 @@ import re
 
 from .test_train_test_resume import run_tool
 
-SECTIONS = ('Environment', 'CUDA tests', 'Renderer', 'Training step',
-            '--amp', '--resume', 'Pseudo-labelling')
+SECTIONS = ('Environment', 'CUDA tests', 'Renderer', 'Training step', '--amp',
+            '--resume', 'Pseudo-labelling')
 
 
 def test_dry_run_writes_every_section(tmp_path):

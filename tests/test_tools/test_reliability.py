@@ -75,13 +75,14 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(
 
 
 def test_two_process_ddp_keeps_ranks_identical(tmp_path, tiny_synthetic_root):
-    extra = ("custom_imports = dict(imports=["
-             "'tests.test_tools.rank_dump_hook'])\n"
-             "custom_hooks = [dict(type='SemiSupervisedViewpointHook', "
-             "interval=2), "
-             "dict(type='RankStateDumpHook')]\n"
-             # 2 processes x batch 4: the learning rate is for that total
-             'auto_scale_lr = dict(base_batch_size=8)\n')
+    extra = (
+        "custom_imports = dict(imports=["
+        "'tests.test_tools.rank_dump_hook'])\n"
+        "custom_hooks = [dict(type='SemiSupervisedViewpointHook', "
+        "interval=2), "
+        "dict(type='RankStateDumpHook')]\n"
+        # 2 processes x batch 4: the learning rate is for that total
+        'auto_scale_lr = dict(base_batch_size=8)\n')
     cfg = ssr_config(tmp_path, tiny_synthetic_root, 'ssr_ddp', extra)
     work = str(tmp_path / 'ddp')
     env = dict(

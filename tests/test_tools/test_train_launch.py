@@ -15,8 +15,13 @@ from .test_train_test_resume import SOFTRAS_MODEL, run_tool, write_config
 def test_amp_on_a_cpu_is_a_clean_error_naming_what_to_do(tmp_path):
     if torch.cuda.is_available():
         pytest.skip('--amp works where CUDA is')
-    proc = run_tool('tools/train.py', 'configs/softras/softras_synthetic_n2.py',
-                    '--amp', '--work-dir', str(tmp_path / 'w'), check=False)
+    proc = run_tool(
+        'tools/train.py',
+        'configs/softras/softras_synthetic_n2.py',
+        '--amp',
+        '--work-dir',
+        str(tmp_path / 'w'),
+        check=False)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert 'Traceback' not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -28,8 +33,13 @@ def test_amp_on_a_cpu_is_a_clean_error_naming_what_to_do(tmp_path):
 def test_eight_processes_at_the_paper_batch_each_are_refused(tmp_path):
     """srun -n 8 ... --launcher slurm: every process checks before the
     process group starts."""
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, SLURM_PROCID='0',
-               SLURM_NTASKS='8', SLURM_LOCALID='0', SLURM_NODELIST='node1')
+    env = dict(
+        os.environ,
+        PYTHONPATH=REPO_ROOT,
+        SLURM_PROCID='0',
+        SLURM_NTASKS='8',
+        SLURM_LOCALID='0',
+        SLURM_NODELIST='node1')
     proc = subprocess.run([
         sys.executable, 'tools/train.py', 'configs/ssr/ssr_shapenet_n2.py',
         '--launcher', 'slurm', '--work-dir',
@@ -78,8 +88,8 @@ def test_slurm_train_sh_runs_two_tasks_with_one_lock(tmp_path,
     the work-dir lock as rank 0, and all but one stopped; mmengine's slurm
     path needs a GPU (gloo is started here instead)."""
     cfg = write_config(
-        tmp_path, 'configs/softras/softras_synthetic_n2.py', SOFTRAS_MODEL +
-        'train_cfg = dict(max_iters=1, val_interval=100)\n'
+        tmp_path, 'configs/softras/softras_synthetic_n2.py',
+        SOFTRAS_MODEL + 'train_cfg = dict(max_iters=1, val_interval=100)\n'
         'val_dataloader = None\nval_cfg = None\nval_evaluator = None\n'
         'auto_scale_lr = dict(base_batch_size=8)\n', tiny_synthetic_root,
         'srun_cfg')

@@ -30,12 +30,18 @@ def test_more_processes_than_gpus_use_gloo_on_shared_gpus(monkeypatch):
     monkeypatch.setattr(torch_dist, 'is_initialized', lambda: False)
     monkeypatch.setattr(torch_dist, 'init_process_group',
                         lambda **kw: calls.setdefault('group', kw))
-    for key, value in dict(RANK='1', WORLD_SIZE='2', LOCAL_RANK='1',
-                           LOCAL_WORLD_SIZE='2', MASTER_PORT='29999').items():
+    for key, value in dict(
+            RANK='1',
+            WORLD_SIZE='2',
+            LOCAL_RANK='1',
+            LOCAL_WORLD_SIZE='2',
+            MASTER_PORT='29999').items():
         monkeypatch.setenv(key, value)
     cfg = prepare_runner_cfg(
-        Config(dict(launcher='pytorch', env_cfg=dict(
-            dist_cfg=dict(backend='nccl', timeout=60)))))
+        Config(
+            dict(
+                launcher='pytorch',
+                env_cfg=dict(dist_cfg=dict(backend='nccl', timeout=60)))))
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert calls['device'] == 0  # the one GPU, shared
     group = calls['group']
@@ -48,8 +54,10 @@ def test_more_processes_than_gpus_use_gloo_on_shared_gpus(monkeypatch):
     calls.clear()
     monkeypatch.setattr(torch.cuda, 'device_count', lambda: 2)
     cfg = prepare_runner_cfg(
-        Config(dict(launcher='pytorch', env_cfg=dict(
-            dist_cfg=dict(backend='nccl')))))
+        Config(
+            dict(
+                launcher='pytorch',
+                env_cfg=dict(dist_cfg=dict(backend='nccl')))))
     assert cfg.env_cfg.dist_cfg.backend == 'nccl' and not calls
     assert 'model_wrapper_cfg' not in cfg
 
@@ -63,10 +71,17 @@ def test_slurm_and_mpi_start_a_gloo_group_without_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     monkeypatch.setattr(torch_dist, 'is_initialized', lambda: False)
     for launcher, env in (
-        ('slurm', dict(SLURM_PROCID='3', SLURM_NTASKS='4', SLURM_LOCALID='1',
-                       SLURM_NODELIST='node7')),
-        ('mpi', dict(OMPI_COMM_WORLD_RANK='3', OMPI_COMM_WORLD_SIZE='4',
-                     OMPI_COMM_WORLD_LOCAL_RANK='1')),
+        ('slurm',
+         dict(
+             SLURM_PROCID='3',
+             SLURM_NTASKS='4',
+             SLURM_LOCALID='1',
+             SLURM_NODELIST='node7')),
+        ('mpi',
+         dict(
+             OMPI_COMM_WORLD_RANK='3',
+             OMPI_COMM_WORLD_SIZE='4',
+             OMPI_COMM_WORLD_LOCAL_RANK='1')),
     ):
         calls = {}
         monkeypatch.setattr(torch_dist, 'init_process_group',
@@ -83,8 +98,8 @@ def test_slurm_and_mpi_start_a_gloo_group_without_cuda(monkeypatch):
         import os
         assert (os.environ['RANK'], os.environ['WORLD_SIZE'],
                 os.environ['LOCAL_RANK']) == ('3', '4', '1')
-        assert os.environ['MASTER_ADDR'] == (
-            'node7' if launcher == 'slurm' else '127.0.0.1')
+        assert os.environ['MASTER_ADDR'] == ('node7' if launcher == 'slurm'
+                                             else '127.0.0.1')
         assert cfg.model_wrapper_cfg.device_ids is None
         for key in env:
             monkeypatch.delenv(key)

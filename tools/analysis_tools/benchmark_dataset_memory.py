@@ -85,21 +85,21 @@ def main() -> None:
         s = args.image_size
         rng = np.random.default_rng(0)
         images = rng.integers(0, 256, (args.objects, 24, 4, s, s), np.uint8)
-        np.savez_compressed(osp.join(tmp, '03001627_train_images.npz'),
-                            images)
+        np.savez_compressed(osp.join(tmp, '03001627_train_images.npz'), images)
         del images
         print(f'{args.procs} processes, {args.objects} objects x 24 views '
               f'x 4 x {s} x {s} uint8, {os.cpu_count()} cores')
         print('| images | process | images MiB | RSS growth MiB | '
               'PSS growth MiB |')
         print('|---|---|---|---|---|')
-        for label, cache in (('own copy', None),
-                             ('cache_dir (mmap)', osp.join(tmp, 'cache'))):
+        for label, cache in (('own copy', None), ('cache_dir (mmap)',
+                                                  osp.join(tmp, 'cache'))):
             rows = run(tmp, cache, args.procs)
             for i, (rss, pss, size, _) in enumerate(rows):
                 pss = '-' if pss is None else f'{pss:.0f}'
-                print(f'| {label} | {i} | {size:.0f} | {rss:.0f} | {pss} |',
-                      flush=True)
+                print(
+                    f'| {label} | {i} | {size:.0f} | {rss:.0f} | {pss} |',
+                    flush=True)
 
 
 if __name__ == '__main__':

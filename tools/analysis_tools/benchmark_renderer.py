@@ -16,9 +16,10 @@ backend ('torch': binned fragments + blend; 'fused': the numba kernels), at
 fused over torch and, per backend, the 4x-faces and 128x128 ratios.
 ``--pairs-per-chunk`` adds a row per chunk size to each torch case
 (``torch (chunk N)``): the sweep of the renderer's ``pairs_per_chunk``
-setting, whose default is 2**18 on a CPU and 2**23 on a GPU. Each case runs in a fresh process so that peak
-memory (RSS on CPU, allocator peak on CUDA) is its own; a small warm-up render
-runs before the RSS baseline, so JIT memory is not counted as the renderer's.
+setting, whose default is 2**18 on a CPU and 2**23 on a GPU. Each case runs
+in a fresh process so that peak memory (RSS on CPU, allocator peak on CUDA)
+is its own; a small warm-up render runs before the RSS baseline, so JIT
+memory is not counted as the renderer's.
 """
 import argparse
 import multiprocessing as mp
@@ -31,8 +32,16 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _case(queue, method, device, batch, size, subdivisions, repeat, threads,
-          dist_eps, pairs_per_chunk=None):
+def _case(queue,
+          method,
+          device,
+          batch,
+          size,
+          subdivisions,
+          repeat,
+          threads,
+          dist_eps,
+          pairs_per_chunk=None):
     import torch
     torch.set_num_threads(threads)
     import warnings

@@ -42,13 +42,12 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
 # import name -> what pip installs; what mmssr and its tests import
-REQUIRED = [('torch', 'torch'), ('mmengine', 'mmengine'),
-            ('mmcv', 'mmcv-lite'), ('numpy', 'numpy'), ('cv2',
-                                                        'opencv-python'),
-            ('numba', 'numba'), ('matplotlib', 'matplotlib'),
-            ('addict', 'addict'), ('yapf', 'yapf'), ('termcolor',
-                                                     'termcolor'),
-            ('pytest', 'pytest'), ('open3d', 'open3d-cpu')]
+REQUIRED = [
+    ('torch', 'torch'), ('mmengine', 'mmengine'), ('mmcv', 'mmcv-lite'),
+    ('numpy', 'numpy'), ('cv2', 'opencv-python'), ('numba', 'numba'),
+    ('matplotlib', 'matplotlib'), ('addict', 'addict'), ('yapf', 'yapf'),
+    ('termcolor', 'termcolor'), ('pytest', 'pytest'), ('open3d', 'open3d-cpu')
+]
 # open3d (mesh I/O, voxelization of meshes, some CPU tests) is not needed
 # here, and its wheels are too large to carry.
 OPTIONAL = {'open3d'}
@@ -74,8 +73,9 @@ class Check:
             self.repeat = 1
         else:
             self.render_cases = [(256, 64), (64, 256)]
-            self.chunks = [1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 23,
-                           1 << 24]
+            self.chunks = [
+                1 << 16, 1 << 18, 1 << 20, 1 << 22, 1 << 23, 1 << 24
+            ]
             self.repeat = 5
 
     def elapsed(self) -> float:
@@ -100,8 +100,10 @@ class Check:
 
 def run(cmd, timeout, env=None):
     """(return code, stdout + stderr) of a command in the repo root."""
-    full_env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep +
-                    os.environ.get('PYTHONPATH', ''), PYTHONUNBUFFERED='1')
+    full_env = dict(
+        os.environ,
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''),
+        PYTHONUNBUFFERED='1')
     full_env.update(env or {})
     try:
         proc = subprocess.run(
@@ -125,8 +127,10 @@ def tail(text: str, lines: int = 15) -> str:
 # -- sections -------------------------------------------------------------
 def environment(check: Check) -> str:
     import torch
-    rows = [f'- python {platform.python_version()}, torch {torch.__version__}'
-            f', CUDA {torch.version.cuda}, {os.cpu_count()} CPU cores']
+    rows = [
+        f'- python {platform.python_version()}, torch {torch.__version__}'
+        f', CUDA {torch.version.cuda}, {os.cpu_count()} CPU cores'
+    ]
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(0)
         rows.append(f'- GPU: {props.name}, {props.total_memory / 2**30:.0f} '
@@ -134,7 +138,8 @@ def environment(check: Check) -> str:
                     f'{_driver()}')
     try:
         commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
-                                cwd=ROOT, capture_output=True,
+                                cwd=ROOT,
+                                capture_output=True,
                                 text=True).stdout.strip()
     except OSError:
         commit = ''
@@ -155,10 +160,12 @@ def environment(check: Check) -> str:
 
 def _driver() -> str:
     try:
-        return subprocess.run(
-            ['nvidia-smi', '--query-gpu=driver_version',
-             '--format=csv,noheader'],
-            capture_output=True, text=True, timeout=20).stdout.strip()
+        return subprocess.run([
+            'nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader'
+        ],
+                              capture_output=True,
+                              text=True,
+                              timeout=20).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return 'unknown'
 
@@ -183,10 +190,11 @@ def cuda_tests(check: Check) -> str:
     rc, out = run([
         sys.executable, '-m', 'pytest', '-q', '-m', 'cuda', '-p',
         'no:cacheprovider', *target
-    ], timeout=240)
+    ],
+                  timeout=240)
     summary = [
-        line for line in out.splitlines()
-        if any(w in line for w in ('passed', 'failed', 'skipped', 'error'))
+        line for line in out.splitlines() if any(
+            w in line for w in ('passed', 'failed', 'skipped', 'error'))
     ]
     return (f'`pytest -m cuda {" ".join(target)}`: exit {rc}, '
             f'{summary[-1].strip("= ") if summary else "no summary"}\n\n' +
@@ -222,8 +230,8 @@ def _sphere(batch, dtype, device):
     verts = torch.as_tensor(verts, dtype=torch.float64) * 0.4
     gen = torch.Generator().manual_seed(0)
     # drawn in float64 whatever the dtype: the same meshes in both
-    verts = verts[None] * (1 + 0.2 * torch.rand(
-        batch, 1, 3, generator=gen, dtype=torch.float64))
+    verts = verts[None] * (
+        1 + 0.2 * torch.rand(batch, 1, 3, generator=gen, dtype=torch.float64))
     eyes = view_ids_to_eyes(torch.arange(batch) * 5 % 24).double()
     return (verts.to(device, dtype), torch.as_tensor(faces).to(device),
             eyes.to(device, dtype))
@@ -303,8 +311,7 @@ def _synthetic_root(check: Check) -> str:
 
 def _synthetic_cfg(check: Check) -> dict:
     if check.dry:
-        return dict(num_train=4, num_val=1, num_test=1, seed=0,
-                    image_size=32)
+        return dict(num_train=4, num_val=1, num_test=1, seed=0, image_size=32)
     return dict(num_train=16, num_val=2, num_test=2, seed=0, image_size=64)
 
 
@@ -315,23 +322,31 @@ def _options(check: Check, splits=('train', )):
     syn = _synthetic_cfg(check)
     data = []
     for key in splits:
-        data += [f'{key}_dataloader.dataset.data_root={root}',
-                 f'{key}_dataloader.dataset.categories=[chair,car]']
-        data += [f'{key}_dataloader.dataset.synthetic_cfg.{k}={v}'
-                 for k, v in syn.items()]
+        data += [
+            f'{key}_dataloader.dataset.data_root={root}',
+            f'{key}_dataloader.dataset.categories=[chair,car]'
+        ]
+        data += [
+            f'{key}_dataloader.dataset.synthetic_cfg.{k}={v}'
+            for k, v in syn.items()
+        ]
     if check.dry:
-        shape = ['model.reconstructor.image_size=32',
-                 'model.reconstructor.decoder.subdivisions=1',
-                 'model.siamvp.channels=[8,8,8,8]', 'model.siamvp.embed_dim=16',
-                 'train_dataloader.batch_size=4',
-                 'train_dataloader.sampler.num_unlabeled=2',
-                 'auto_scale_lr.base_batch_size=4']
+        shape = [
+            'model.reconstructor.image_size=32',
+            'model.reconstructor.decoder.subdivisions=1',
+            'model.siamvp.channels=[8,8,8,8]', 'model.siamvp.embed_dim=16',
+            'train_dataloader.batch_size=4',
+            'train_dataloader.sampler.num_unlabeled=2',
+            'auto_scale_lr.base_batch_size=4'
+        ]
     else:  # the paper: 64x64, 642 vertices, batch 64 (32 pseudo-labelled)
-        shape = ['model.reconstructor.image_size=64',
-                 'model.reconstructor.decoder.subdivisions=3',
-                 'train_dataloader.batch_size=64',
-                 'train_dataloader.sampler.num_unlabeled=32',
-                 'auto_scale_lr.base_batch_size=64']
+        shape = [
+            'model.reconstructor.image_size=64',
+            'model.reconstructor.decoder.subdivisions=3',
+            'train_dataloader.batch_size=64',
+            'train_dataloader.sampler.num_unlabeled=32',
+            'auto_scale_lr.base_batch_size=64'
+        ]
     return data + shape
 
 
@@ -344,9 +359,10 @@ def training_step(check: Check) -> str:
     rc, out = run([
         sys.executable, 'tools/analysis_tools/benchmark_training.py', CONFIG,
         '--iters', iters, '--warmup', warmup, '--threads',
-        str(min(os.cpu_count() or 1, 16)), '--out', out_json,
-        '--cfg-options', *_options(check)
-    ], timeout=300)
+        str(min(os.cpu_count() or 1,
+                16)), '--out', out_json, '--cfg-options', *_options(check)
+    ],
+                  timeout=300)
     table = [line for line in out.splitlines() if line.startswith('|')]
     return (f'`benchmark_training.py {CONFIG}` at '
             f'{"tiny" if check.dry else "paper"} shape on synthetic data: '
@@ -361,9 +377,10 @@ def _train(check: Check, work: str, iters: int, *extra):
         'default_hooks.logger.interval=1'
     ]
     return run([
-        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work,
-        *extra, '--cfg-options', *options
-    ], timeout=300)
+        sys.executable, 'tools/train.py', CONFIG, '--work-dir', work, *extra,
+        '--cfg-options', *options
+    ],
+               timeout=300)
 
 
 def _last_loss(out: str) -> str:
@@ -425,12 +442,14 @@ def pseudo_labels(check: Check) -> str:
         num_labeled=2)
     runner = type('Runner', (), {})()
     runner.train_dataloader = type('Loader', (), {'dataset': dataset})()
-    lines = ['| semi_train_cfg.batch_size | objects | total s | ms / object |',
-             '|---|---|---|---|']
+    lines = [
+        '| semi_train_cfg.batch_size | objects | total s | ms / object |',
+        '|---|---|---|---|'
+    ]
     for batch_size in ([4, 64] if check.dry else [256, 1024]):
         model_cfg = cfg.model.copy()
-        model_cfg.semi_train_cfg = dict(model_cfg.semi_train_cfg,
-                                        batch_size=batch_size)
+        model_cfg.semi_train_cfg = dict(
+            model_cfg.semi_train_cfg, batch_size=batch_size)
         model = MODELS.build(model_cfg).to(check.device)
         hook = SemiSupervisedViewpointHook()
         num = dataset.unlabeled.num_objects
@@ -458,7 +477,8 @@ SECTIONS = [('Environment', environment), ('CUDA tests', cuda_tests),
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        '--out', default='work_dirs/gpu_check/report.md',
+        '--out',
+        default='work_dirs/gpu_check/report.md',
         help='the Markdown report')
     parser.add_argument(
         '--work-dir',

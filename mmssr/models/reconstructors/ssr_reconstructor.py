@@ -304,8 +304,7 @@ class SSRReconstructor(BaseModel):
                 references.num_views if isinstance(
                     references, ReferenceEmbeddings) else references.shape[1])
             views = torch.randint(
-                num_views, (len(views), ),
-                generator=self._pseudo_generator())
+                num_views, (len(views), ), generator=self._pseudo_generator())
             conf = torch.ones(len(views))
         elif cfg.viewpoints == 'free':
             # every view is drawn; the loss ignores the (SiamVP) view ids

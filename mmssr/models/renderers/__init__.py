@@ -13,8 +13,8 @@ __all__ = [
     'SoftRasterizer', 'rasterize', 'influence_radius',
     'LookAtPerspectiveCameras', 'RasterizationSettings', 'BlendParams',
     'SoftMeshRasterizer', 'Fragments', 'PairChunk', 'PAIRS_PER_CHUNK',
-    'PAIRS_PER_CHUNK_GPU', 'default_pairs_per_chunk',
-    'gather_face_vertices', 'soft_silhouette_blend', 'hard_rgb_blend',
-    'softmax_rgb_blend', 'face_normals', 'lambertian_face_colors',
-    'fused_available', 'fused_silhouette', 'fused_soft_silhouette'
+    'PAIRS_PER_CHUNK_GPU', 'default_pairs_per_chunk', 'gather_face_vertices',
+    'soft_silhouette_blend', 'hard_rgb_blend', 'softmax_rgb_blend',
+    'face_normals', 'lambertian_face_colors', 'fused_available',
+    'fused_silhouette', 'fused_soft_silhouette'
 ]

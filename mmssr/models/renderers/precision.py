@@ -24,8 +24,7 @@ def _promote(tensor: Optional[Tensor]) -> Optional[Tensor]:
 
 
 @contextlib.contextmanager
-def full_precision(
-        like: Tensor) -> Iterator[Callable[[Optional[Tensor]], Optional[Tensor]]]:
+def full_precision(like: Tensor) -> Iterator[Callable]:
     """Autocast off for ``like``'s device and float32 matmuls in full
     precision (no TF32); yields the promotion of half tensors (float16,
     bfloat16) to float32 (others pass unchanged)."""

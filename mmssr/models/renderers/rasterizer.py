@@ -6,7 +6,7 @@ influence radius ``sqrt(sigma * ln(1/eps - 1))``, covers, and only those
 (triangle, pixel) pairs get a distance, an inside test and the closest-point
 data of the analytic silhouette backward.
 """
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -90,8 +90,11 @@ class _FaceBins:
                 for (f0, n0), (f1, n1) in zip(bounds[:-1], bounds[1:])
                 if f1 > f0]
 
-    def pairs(self, f0: int, f1: int,
-              num_pairs: Optional[int] = None) -> Tuple[Tensor, Tensor, Tensor]:
+    def pairs(
+            self,
+            f0: int,
+            f1: int,
+            num_pairs: Optional[int] = None) -> Tuple[Tensor, Tensor, Tensor]:
         """(face, row, col) int32 of the pixels of faces ``f0..f1``.
 
         ``num_pairs``, the sum of their counts, spares a host sync.

@@ -171,8 +171,7 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
     model = MODELS.build(
         dict(
             TINY_SSR,
-            siamvp=dict(type='SiamVPHead', channels=(4, 4, 4, 4),
-                        embed_dim=8),
+            siamvp=dict(type='SiamVPHead', channels=(4, 4, 4, 4), embed_dim=8),
             # random views and network: about 1 in 24 views agree; the gate
             # keeps some groups of 16 objects and refuses others
             semi_train_cfg=dict(

@@ -62,8 +62,8 @@ def test_one_host_to_device_copy_per_batch():
             if isinstance(out, torch.Tensor) and out.device.type == 'meta' \
                     and isinstance(args[0], torch.Tensor) \
                     and args[0].device.type == 'cpu':
-                self.copies.append((getattr(func, '__name__', func),
-                                    args[0].dtype))
+                self.copies.append((getattr(func, '__name__',
+                                            func), args[0].dtype))
             return out
 
     pre = MeshDataPreprocessor()

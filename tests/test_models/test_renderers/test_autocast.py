@@ -12,8 +12,8 @@ def inputs():
     verts, faces = icosphere_mesh(dtype=torch.float32)
     verts = (verts[None] * torch.tensor([[1.0], [0.8]])[..., None]).clone()
     eyes = view_ids_to_eyes(torch.tensor([3, 17])).float()
-    textures = torch.rand(2, faces.shape[0], 3,
-                          generator=torch.Generator().manual_seed(0))
+    textures = torch.rand(
+        2, faces.shape[0], 3, generator=torch.Generator().manual_seed(0))
     return verts, faces, eyes, textures
 
 
@@ -71,8 +71,7 @@ def test_functional_rasterize_promotes_half_screen_triangles(backend):
     with torch.autocast('cpu', dtype=torch.bfloat16):
         out = rasterize(half, 32, 1e-4, backend=backend)
     assert out.dtype == torch.float32
-    assert torch.equal(out, rasterize(half.float(), 32, 1e-4,
-                                      backend=backend))
+    assert torch.equal(out, rasterize(half.float(), 32, 1e-4, backend=backend))
 
 
 def test_the_camera_matmul_never_uses_tf32(monkeypatch):

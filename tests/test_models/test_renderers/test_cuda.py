@@ -21,8 +21,8 @@ def sphere(batch, dtype, device):
     verts = torch.as_tensor(verts, dtype=torch.float64) * 0.4
     gen = torch.Generator().manual_seed(0)
     # drawn in float64 whatever the dtype: the same meshes in both
-    verts = verts[None] * (1 + 0.2 * torch.rand(
-        batch, 1, 3, generator=gen, dtype=torch.float64))
+    verts = verts[None] * (
+        1 + 0.2 * torch.rand(batch, 1, 3, generator=gen, dtype=torch.float64))
     eyes = view_ids_to_eyes(torch.arange(batch) * 5 % 24).double()
     return (verts.to(device, dtype), torch.as_tensor(faces).to(device),
             eyes.to(device, dtype))
@@ -31,8 +31,9 @@ def sphere(batch, dtype, device):
 def alpha_and_grad(renderer, verts, faces, eyes):
     verts = verts.clone().requires_grad_(True)
     alpha = renderer(verts, faces, eyes)[:, 3]
-    weight = torch.linspace(0, 1, alpha.numel(), dtype=alpha.dtype,
-                            device=alpha.device).view_as(alpha)
+    weight = torch.linspace(
+        0, 1, alpha.numel(), dtype=alpha.dtype,
+        device=alpha.device).view_as(alpha)
     (alpha * weight).sum().backward()
     return alpha.detach(), verts.grad
 
@@ -55,12 +56,11 @@ def test_chunk_sizes_and_autocast_agree_on_cuda():
     ref = SoftRasterizer(image_size=64, backend='torch')(verts, faces, eyes)
     for chunk in (1 << 12, 1 << 16, 1 << 24):
         out = SoftRasterizer(
-            image_size=64, backend='torch',
-            pairs_per_chunk=chunk)(verts, faces, eyes)
+            image_size=64, backend='torch', pairs_per_chunk=chunk)(verts,
+                                                                   faces, eyes)
         torch.testing.assert_close(out, ref, atol=1e-6, rtol=1e-5)
     with torch.autocast('cuda', dtype=torch.float16):
-        amp = SoftRasterizer(image_size=64, backend='auto')(verts, faces,
-                                                            eyes)
+        amp = SoftRasterizer(image_size=64, backend='auto')(verts, faces, eyes)
     assert amp.dtype == torch.float32 and torch.equal(amp, ref)
 
 
@@ -93,17 +93,21 @@ def test_siamvp_trains_in_deterministic_mode():
 
 def test_resume_hook_restores_cuda_tensors():
     import numpy as np
+    from mmengine.logging import HistoryBuffer
 
     from mmssr.engine.hooks.weights_only_checkpoint_hook import (
         from_weights_only, to_weights_only)
-    from mmengine.logging import HistoryBuffer
     plain = to_weights_only(
         dict(buf=HistoryBuffer([1.0, 2.0], [1, 1]), arr=np.arange(3)))
     on_gpu = dict(
-        buf={k: (v.cuda() if torch.is_tensor(v) else v)
-             for k, v in plain['buf'].items()},
-        arr={k: (v.cuda() if torch.is_tensor(v) else v)
-             for k, v in plain['arr'].items()})
+        buf={
+            k: (v.cuda() if torch.is_tensor(v) else v)
+            for k, v in plain['buf'].items()
+        },
+        arr={
+            k: (v.cuda() if torch.is_tensor(v) else v)
+            for k, v in plain['arr'].items()
+        })
     back = from_weights_only(on_gpu)
     assert back['buf'].data[0].tolist() == [1.0, 2.0]
     assert back['arr'].tolist() == [0, 1, 2]

@@ -48,8 +48,8 @@ def count_chunks(monkeypatch):
 
 
 @pytest.mark.parametrize('pairs_per_chunk', [None, 1000])
-def test_host_syncs_per_render_do_not_grow_with_chunks(
-        monkeypatch, pairs_per_chunk):
+def test_host_syncs_per_render_do_not_grow_with_chunks(monkeypatch,
+                                                       pairs_per_chunk):
     verts, faces, eyes, _ = inputs()
     verts = verts.requires_grad_(True)
     renderer = SoftRasterizer(
