@@ -13,8 +13,11 @@ from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
                          close_process_group, prepare_runner_cfg,
                          refuse_unsafe_checkpoints, register_all_modules,
                          remove_stale_temp_files, resolve_resume_checkpoint)
+from mmssr.utils.amp import enable_amp
 from mmssr.utils.checkpoint import MatchWrapperKeysHook
+from mmssr.utils.config_checks import check_total_batch_size
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
+from mmssr.utils.dist_env import launcher_env
 from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
 from mmssr.utils.per_category import (check_per_category_resume,
                                       format_table, per_category_configs)
@@ -32,12 +35,16 @@ def parse_args() -> argparse.Namespace:
         help='resume from the given checkpoint, or without a value from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (float16 autocast and a loss scaler; '
+        'needs a GPU)')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the learning rates by the total batch size over '
-        'auto_scale_lr.base_batch_size of the config')
+        help='scale the learning rates by the total batch size (processes x '
+        'train_dataloader.batch_size) over auto_scale_lr.base_batch_size of '
+        'the config')
     parser.add_argument(
         '--test',
         action='store_true',
@@ -79,13 +86,7 @@ def main() -> None:
                                 osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper
-        if optim_wrapper.get('constructor') == 'MultiOptimWrapperConstructor':
-            for key, sub in optim_wrapper.items():
-                if isinstance(sub, dict) and 'optimizer' in sub:
-                    sub['type'] = 'AmpOptimWrapper'
-        else:
-            optim_wrapper['type'] = 'AmpOptimWrapper'
+        enable_amp(cfg)
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
@@ -94,12 +95,14 @@ def main() -> None:
         cfg.auto_scale_lr.enable = True
 
     check_train_cfg(cfg)
+    dist = launcher_env(args.launcher)
+    check_total_batch_size(cfg, dist.world_size)
     # train_per_category: one training per category (SSR's Table 2)
     parts = per_category_configs(cfg)
     check_per_category_resume(parts, args.resume)
     results = {}
     for category, part in parts:
-        metrics = train(part, args)
+        metrics = train(part, args, dist.rank)
         if category is not None and metrics:
             results[category] = metrics
     if len(results) > 1:
@@ -110,12 +113,14 @@ def main() -> None:
     close_process_group()
 
 
-def train(cfg: Config, args: argparse.Namespace) -> Optional[dict]:
+def train(cfg: Config, args: argparse.Namespace,
+          rank: int) -> Optional[dict]:
     """Train one model; its test metrics with ``--test``."""
     metrics = None
     # one training per work dir (rank 0 holds WORK_DIR/.lock); the lock is
-    # taken before the runner creates its log in the work dir
-    with WorkDirLock(cfg.work_dir) as lock:
+    # taken before the runner creates its log in the work dir, so before
+    # mmengine sets RANK from srun's or mpirun's variables
+    with WorkDirLock(cfg.work_dir, rank=rank) as lock:
         # --resume without a value: the checkpoint WORK_DIR/last_checkpoint
         # names (none: train from scratch); checked before training starts
         resume_from = resolve_resume_checkpoint(cfg.work_dir, args.resume)

@@ -73,6 +73,44 @@ def warn_if_degenerate(path: str, images: np.ndarray) -> Optional[str]:
     return message
 
 
+def _local_processes() -> int:
+    """Processes of the distributed run on this machine (1 outside one).
+
+    Read from the launchers' variables: mmengine's local process group
+    exists only where its ``init_dist`` started the run.
+    """
+    import torch.distributed as torch_dist
+
+    from mmssr.utils.dist_env import launcher_env
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return 1
+    sizes = [
+        launcher_env(launcher).local_world_size
+        for launcher in ('pytorch', 'slurm', 'mpi')
+    ]
+    return max([s for s in sizes if s] or [1])
+
+
+def warn_if_shared_copies(images: np.ndarray,
+                          min_bytes: int = 1 << 28) -> Optional[str]:
+    """Warn when several processes of this machine each hold ``images``.
+
+    A distributed run has one process per GPU; without a dataset
+    ``cache_dir`` each keeps its own copy. Returns the message, or ``None``
+    (one process, or less than ``min_bytes``).
+    """
+    local = _local_processes()
+    if local <= 1 or images.nbytes < min_bytes:
+        return None
+    message = (f'each of the {local} processes on this machine holds its own '
+               f'{images.nbytes / 2**30:.1f} GiB copy of the dataset images; '
+               'set the dataset\'s cache_dir (e.g. --cfg-options '
+               'train_dataloader.dataset.cache_dir=data/cache) to share one '
+               'memory-mapped copy')
+    warnings.warn(message, stacklevel=2)
+    return message
+
+
 def load_single_array(path: str) -> np.ndarray:
     """The one array of an ``.npz`` file, whatever its key."""
     try:

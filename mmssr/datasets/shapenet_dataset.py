@@ -1,6 +1,6 @@
 """The SoftRas / NMR ShapeNet renders, with the splits of SSR."""
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -12,10 +12,11 @@ from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
 from mmssr.structures.color import (COLOR_CONVENTIONS, MODEL_COLOR_CONVENTION,
                                     to_model_colors)
 from mmssr.utils.errors import DataError
+from .array_cache import cache_key, cached_array, source_stamp
 from .categories import resolve_categories
 from .loading import (check_files, detect_color_convention, downsample_views,
                       load_images, load_points, load_voxels,
-                      warn_if_degenerate)
+                      warn_if_degenerate, warn_if_shared_copies)
 
 
 @DATASETS.register_module()
@@ -54,7 +55,10 @@ class ShapeNetDataset(BaseDataset):
 
     The arrays are read once at construction (forked dataloader workers
     share them copy-on-write; the pseudo-label table lives in shared
-    memory), never per item.
+    memory), never per item. With ``cache_dir`` the views are stored there
+    once as an uncompressed array and memory-mapped, so that the processes
+    of a distributed run on one machine share one copy
+    (:mod:`mmssr.datasets.array_cache`).
 
     Args:
         data_root: folder of the npz files.
@@ -72,6 +76,9 @@ class ShapeNetDataset(BaseDataset):
             stored size must be a multiple of it). ``None`` keeps the stored
             size; the model's data preprocessor resizes to its own input
             size anyway, so this only saves memory.
+        cache_dir: a folder for the memory-mapped copy of the views (on a
+            local disk, with room for them uncompressed: N x 24 x 4 x S x S
+            bytes); ``None`` keeps them in this process's memory.
         pipeline: transforms applied to each item.
     """
 
@@ -89,6 +96,7 @@ class ShapeNetDataset(BaseDataset):
                  max_objects: Optional[int] = None,
                  image_size: Optional[int] = None,
                  color_convention: str = 'auto',
+                 cache_dir: Optional[str] = None,
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
@@ -128,6 +136,7 @@ class ShapeNetDataset(BaseDataset):
             raise DataError(f"color_convention must be 'auto' or one of "
                             f'{COLOR_CONVENTIONS}, got {color_convention!r}')
         self.file_color_convention = color_convention
+        self.cache_dir = cache_dir
         metainfo = dict(
             categories=tuple(name for _, name in self.categories),
             synsets=tuple(synset for synset, _ in self.categories),
@@ -195,33 +204,24 @@ class ShapeNetDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         self._check_files()
-        images, voxels, data_list, points = [], [], [], []
-        for synset, name in self.categories:
-            prefix = osp.join(self.data_root, f'{synset}_{self.file_split}')
-            img_path = prefix + '_images.npz'
-            imgs = load_images(img_path)
-            warn_if_degenerate(img_path, imgs)
-            sel = self._select(len(imgs), name, img_path)
-            images.append(np.ascontiguousarray(imgs[sel]))
-            if self.mode == 'view':
-                vox = load_voxels(prefix + '_voxels.npz', len(imgs))
-                voxels.append(np.ascontiguousarray(vox[sel]))
-                pts = load_points(prefix + '_points.npz', len(imgs))
-                points += [
-                    None if pts is None else pts[i]
-                    for i in range(sel.start, sel.stop)
+        if self.cache_dir is None:
+            self.images, data_list, file_counts = self._read_images()
+            warn_if_shared_copies(self.images)
+        else:
+            data_list, file_counts = self._map_cached_images()
+        voxels, points = [], []
+        if self.mode == 'view':
+            for synset, _ in self.categories:
+                objects = [
+                    d['obj_index'] for d in data_list if d['synset'] == synset
                 ]
-            for obj in range(sel.start, sel.stop):
-                data_list.append(
-                    dict(category=name, synset=synset, obj_index=obj))
-        sizes = {im.shape[-1] for im in images}
-        if len(sizes) != 1:
-            raise DataError(f'image sizes differ across categories in '
-                            f'{self.data_root}: {sorted(sizes)}')
-        self.images = downsample_views(
-            to_model_colors(
-                np.concatenate(images), self.file_color_convention),
-            sizes.pop(), self.target_size, self.data_root)
+                prefix = osp.join(self.data_root,
+                                  f'{synset}_{self.file_split}')
+                num = file_counts[synset]
+                vox = load_voxels(prefix + '_voxels.npz', num)
+                voxels.append(np.ascontiguousarray(vox[objects]))
+                pts = load_points(prefix + '_points.npz', num)
+                points += [None if pts is None else pts[i] for i in objects]
         self.voxels = np.concatenate(voxels) if voxels else None
         # surface points (P, 6) of each object, None where no points file
         self.object_points = points
@@ -231,6 +231,58 @@ class ShapeNetDataset(BaseDataset):
                                         -1,
                                         dtype=torch.long).share_memory_()
         return data_list
+
+    def _read_images(self) -> Tuple[np.ndarray, List[dict], Dict[str, int]]:
+        """The split's views of every category, the data list and the
+        number of objects in each category's file."""
+        images, data_list, file_counts = [], [], {}
+        for synset, name in self.categories:
+            img_path = osp.join(self.data_root,
+                                f'{synset}_{self.file_split}_images.npz')
+            imgs = load_images(img_path)
+            warn_if_degenerate(img_path, imgs)
+            sel = self._select(len(imgs), name, img_path)
+            images.append(np.ascontiguousarray(imgs[sel]))
+            file_counts[synset] = len(imgs)
+            del imgs
+            for obj in range(sel.start, sel.stop):
+                data_list.append(
+                    dict(category=name, synset=synset, obj_index=obj))
+        sizes = {im.shape[-1] for im in images}
+        if len(sizes) != 1:
+            raise DataError(f'image sizes differ across categories in '
+                            f'{self.data_root}: {sorted(sizes)}')
+        images = downsample_views(
+            to_model_colors(
+                np.concatenate(images), self.file_color_convention),
+            sizes.pop(), self.target_size, self.data_root)
+        return images, data_list, file_counts
+
+    def _map_cached_images(self) -> Tuple[List[dict], Dict[str, int]]:
+        """:meth:`_read_images` through the machine's cache in
+        ``cache_dir``: ``self.images`` becomes a read-only memory map that
+        every process of the machine shares."""
+        paths = [
+            osp.join(self.data_root, name) for name in self.expected_files()
+            if name.endswith('_images.npz')
+        ]
+        key = cache_key(
+            kind='shapenet_images',
+            sources=source_stamp(paths),
+            split=self.split,
+            num_labeled=self.num_labeled,
+            test_source=self.test_source,
+            val_ratio=self.val_ratio,
+            max_objects=self.max_objects,
+            image_size=self.target_size,
+            color_convention=self.file_color_convention)
+
+        def build():
+            images, data_list, file_counts = self._read_images()
+            return images, dict(data_list=data_list, file_counts=file_counts)
+
+        self.images, meta = cached_array(self.cache_dir, key, build)
+        return meta['data_list'], meta['file_counts']
 
     # -- items ------------------------------------------------------------
     @property

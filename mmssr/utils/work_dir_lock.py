@@ -8,7 +8,10 @@ removes it when the run ends (context manager, and ``atexit`` as a
 fallback). A second run into a held work dir raises
 :class:`WorkDirLockedError`, a user error naming the holder. A lock left by
 a dead process on this host is taken over with a warning. In distributed
-runs only the process with ``RANK`` 0 takes the lock.
+runs only the process of rank 0 takes the lock: ``tools/train.py`` reads
+the rank from the launcher's own variables (``SLURM_PROCID`` under srun,
+``OMPI_COMM_WORLD_RANK`` under mpirun, see :mod:`mmssr.utils.dist_env`),
+since the lock is taken before the process group exists.
 """
 import atexit
 import datetime
@@ -60,7 +63,8 @@ class WorkDirLock:
         command: what the holder runs, for the message of a refused run
             (default: this process's command line).
         rank: the process rank; only rank 0 takes the lock (default: the
-            ``RANK`` environment variable, 0 without it).
+            ``RANK`` environment variable of torchrun, 0 without it; other
+            launchers pass ``launcher_env(launcher).rank``).
         wait_unreadable: seconds to wait for a lock file that is still
             being written before calling it unreadable.
     """

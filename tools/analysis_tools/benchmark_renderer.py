@@ -2,7 +2,8 @@
 
     python tools/analysis_tools/benchmark_renderer.py [--batch 256]
         [--repeat 3] [--threads 1] [--backends torch fused] [--no-dense]
-        [--dist-eps 1e-10]
+        [--dist-eps 1e-10] [--devices cpu cuda] [--sizes 64 128]
+        [--pairs-per-chunk N [N ...]]
 
 Prints a table: milliseconds forward, milliseconds forward+backward (silhouette
 loss), per-render cost, (triangle, pixel) pairs per second of fwd+bwd (the
@@ -11,10 +12,14 @@ rasterizer), peak memory and the first call (numba JIT compile or cache load
 for the fused backend), for the dense oracle of the tests and each renderer
 backend ('torch': binned fragments + blend; 'fused': the numba kernels), at
 64x64 with the 642-vertex template sphere (1280 faces), at 128x128, and with
-4x the faces; then the speed-up of fused over torch and, per backend, the
-4x-faces and 128x128 ratios. Each case runs in a fresh process so that peak
-memory (RSS on CPU, allocator peak on CUDA) is its own; a small warm-up render
-runs before the RSS baseline, so JIT memory is not counted as the renderer's.
+4x the faces (``--sizes`` chooses the image sizes); then the speed-up of
+fused over torch and, per backend, the 4x-faces and 128x128 ratios.
+``--pairs-per-chunk`` adds a row per chunk size to each torch case
+(``torch (chunk N)``): the sweep of the renderer's ``pairs_per_chunk``
+setting, whose default is 2**18 on a CPU and 2**23 on a GPU. Each case runs
+in a fresh process so that peak memory (RSS on CPU, allocator peak on CUDA)
+is its own; a small warm-up render runs before the RSS baseline, so JIT
+memory is not counted as the renderer's.
 """
 import argparse
 import multiprocessing as mp
@@ -27,8 +32,16 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _case(queue, method, device, batch, size, subdivisions, repeat, threads,
-          dist_eps):
+def _case(queue,
+          method,
+          device,
+          batch,
+          size,
+          subdivisions,
+          repeat,
+          threads,
+          dist_eps,
+          pairs_per_chunk=None):
     import torch
     torch.set_num_threads(threads)
     import warnings
@@ -57,7 +70,10 @@ def _case(queue, method, device, batch, size, subdivisions, repeat, threads,
             if not fused_available():
                 raise SystemExit('fused backend unavailable (numba?)')
         renderer = SoftRasterizer(
-            image_size=size, dist_eps=dist_eps, backend=method).to(device)
+            image_size=size,
+            dist_eps=dist_eps,
+            backend=method,
+            pairs_per_chunk=pairs_per_chunk).to(device)
 
         def render(v):
             return renderer(v, faces, eyes)[:, 3]
@@ -161,19 +177,35 @@ def main() -> None:
         '--no-dense',
         action='store_true',
         help='skip the (slow) dense oracle row')
+    parser.add_argument(
+        '--sizes',
+        nargs='+',
+        type=int,
+        default=[64, 128],
+        help='image sizes of the 1280-face cases (the 4x-faces case is 64)')
+    parser.add_argument(
+        '--pairs-per-chunk',
+        nargs='+',
+        type=int,
+        default=None,
+        help='time the torch path at each of these chunk sizes (default: '
+        'the renderer\'s device default only)')
     args = parser.parse_args()
     import torch
     devices = args.devices or (['cpu'] +
                                (['cuda'] if torch.cuda.is_available() else []))
     cases = []
+    chunk_sizes = args.pairs_per_chunk or [None]
     for device in devices:
         if not args.no_dense:
-            cases.append(('dense', device, args.dense_batch, 64, 3))
-        for size, sub in ((64, 3), (128, 3), (64, 4)):
+            cases.append(('dense', device, args.dense_batch, 64, 3, None))
+        for size, sub in [(size, 3) for size in args.sizes] + [(64, 4)]:
             for backend in args.backends:
                 if backend == 'fused' and device != 'cpu':
                     continue  # numba kernels are CPU-only
-                cases.append((backend, device, args.batch, size, sub))
+                for chunk in (chunk_sizes if backend == 'torch' else [None]):
+                    cases.append(
+                        (backend, device, args.batch, size, sub, chunk))
     print(f'torch {torch.__version__}, {args.threads} CPU threads, '
           f'{os.cpu_count()} cores' +
           (f', {torch.cuda.get_device_name()}' if torch.cuda.is_available(
@@ -185,21 +217,23 @@ def main() -> None:
     print('|' + '---|' * 11)
     per_render = {}
     pair_counts = {}
-    for method, device, batch, size, sub in cases:
+    for method, device, batch, size, sub, chunk in cases:
         result = run_case(method, device, batch, size, sub, args.repeat,
-                          args.threads, args.dist_eps)
+                          args.threads, args.dist_eps, chunk)
+        label = method if chunk is None else f'{method} (chunk {chunk})'
         if result is None:
-            print(f'| {method} | {device} | {batch} | {size} | - | failed '
+            print(f'| {label} | {device} | {batch} | {size} | - | failed '
                   '(out of memory? numba missing?) | | | | | |')
             continue
         fwd, both, peak, nfaces, pairs, first = result
-        per_render[(method, device, size, nfaces)] = both / batch
+        if chunk is None:
+            per_render[(method, device, size, nfaces)] = both / batch
         if pairs:
             pair_counts[(device, size, nfaces)] = pairs
         rate = f'{pairs / both / 1e3:.1f}' if pairs else '-'
         first = f'{first:.0f}' if method != 'dense' else '-'
         print(
-            f'| {method} | {device} | {batch} | {size}x{size} | {nfaces} | '
+            f'| {label} | {device} | {batch} | {size}x{size} | {nfaces} | '
             f'{fwd:.1f} | {both:.1f} | {both / batch:.2f} | {rate} | '
             f'{peak:.0f} | {first} |',
             flush=True)

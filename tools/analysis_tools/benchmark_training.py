@@ -128,6 +128,9 @@ def measure(config: str, options: Sequence[str], iters: int, warmup: int,
         if pseudo_labels == 'true':
             set_true_pseudo_labels(loader.dataset)
         model.train()
+        # CUDA runs asynchronously: wait for it before reading a clock
+        sync = torch.cuda.synchronize if torch.cuda.is_available() else (
+            lambda: None)
         t0 = time.perf_counter()
         batches, it = [], iter(loader)
         for _ in range(warmup + 2 * iters):
@@ -135,13 +138,16 @@ def measure(config: str, options: Sequence[str], iters: int, warmup: int,
         data_ms = (time.perf_counter() - t0) * 1e3 / len(batches)
         t0 = time.perf_counter()
         model.train_step(batches[0], optim_wrapper)  # JIT compile, caches
+        sync()
         first_ms = (time.perf_counter() - t0) * 1e3
         for batch in batches[1:warmup]:
             model.train_step(batch, optim_wrapper)
         timed = batches[warmup:warmup + iters]
+        sync()
         t0 = time.perf_counter()
         for batch in timed:
             model.train_step(batch, optim_wrapper)
+        sync()
         step_ms = (time.perf_counter() - t0) * 1e3 / iters
         profiled = batches[warmup + iters:]
         with torch.profiler.profile(
@@ -149,6 +155,7 @@ def measure(config: str, options: Sequence[str], iters: int, warmup: int,
             t0 = time.perf_counter()
             for batch in profiled:
                 model.train_step(batch, optim_wrapper)
+            sync()
             prof_ms = (time.perf_counter() - t0) * 1e3
         totals = breakdown(prof.events())
     shares = {k: v / 1e3 / prof_ms for k, v in totals.items()}

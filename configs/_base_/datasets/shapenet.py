@@ -13,6 +13,9 @@ test_pipeline = [dict(type='PackMeshInputs')]
 
 # SoftRas baseline: labeled pairs only. Training counts iterations, so the
 # sampler never ends (no "reach the end of the dataloader" restarts).
+# batch_size is per process (GPU); the paper's 64 is the total, so with N
+# GPUs pass train_dataloader.batch_size=64/N (tools/train.py refuses a
+# total that differs from auto_scale_lr.base_batch_size unless told).
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,

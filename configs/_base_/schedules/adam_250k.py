@@ -9,6 +9,8 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=250000,
                  val_interval=5000)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-# tools/train.py --auto-scale-lr scales the learning rates linearly by
-# (GPUs x batch size) / base_batch_size.
+# base_batch_size: the total batch (all GPUs together) the learning rate is
+# set for. tools/train.py --auto-scale-lr scales the learning rates linearly
+# by (GPUs x batch size per GPU) / base_batch_size; without it a
+# multi-process run must have that total.
 auto_scale_lr = dict(base_batch_size=64, enable=False)

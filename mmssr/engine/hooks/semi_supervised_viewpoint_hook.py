@@ -8,6 +8,8 @@ from mmengine.dist import all_reduce, get_dist_info
 from mmengine.hooks import Hook
 from torch import Tensor
 
+from mmssr.models.reconstructors.pseudo_labeling import (AGREEMENT_GROUP,
+                                                         objects_per_call)
 from mmssr.registry import HOOKS
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils import get_ori_model
@@ -109,15 +111,31 @@ class SemiSupervisedViewpointHook(Hook):
     def compute_table(self, model, dataset) -> Tensor:
         """The table; each rank labels its share. Keeps, per category, the
         reference objects' agreement on this rank's share (an estimate over
-        every ``world_size``-th object) in ``self.agreement``."""
+        every ``world_size``-th object) in ``self.agreement``.
+
+        The model gets the views of several agreement groups per call
+        (:func:`objects_per_call`: about four SiamVP batches) and embeds a
+        category's reference views once per pass.
+        """
         rank, world_size = get_dist_info()
         table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS), -1)
         agree = defaultdict(list)
-        for query in dataset.pseudo_label_queries(rank, world_size):
-            found = model.pseudo_label(query.images, query.references,
-                                       query.stored_views)
+        embedded = {}
+        queries = dataset.pseudo_label_queries(
+            rank, world_size, objects_per_call(model.semi_train_cfg))
+        for query in queries:
+            if query.category not in embedded:  # a category's first call
+                embedded = {
+                    query.category: model.embed_references(query.references)
+                }
+            found = model.pseudo_label(
+                query.images,
+                embedded[query.category],
+                query.stored_views,
+                group_size=AGREEMENT_GROUP * NUM_VIEWS)
             table[query.objects] = found.views.view(-1, NUM_VIEWS)
-            agree[query.category] += [found.agreement] * len(query.objects)
+            agree[query.category] += found.agreement.repeat_interleave(
+                AGREEMENT_GROUP)[:len(query.objects)].tolist()
         self.agreement = {
             k: float(np.nanmean(v))
             for k, v in agree.items() if not np.isnan(v).all()

@@ -46,14 +46,17 @@ def to_weights_only(obj: Any) -> Any:
 
 
 def from_weights_only(obj: Any) -> Any:
-    """Inverse of :func:`to_weights_only`."""
+    """Inverse of :func:`to_weights_only`.
+
+    The tensors may live on a GPU: mmengine's resume loads a checkpoint onto
+    the training device, so they are brought to the CPU before numpy.
+    """
     if isinstance(obj, dict):
         if obj.get(_BUFFER_TAG) is True:
-            return HistoryBuffer(obj['log'].numpy().tolist(),
-                                 obj['count'].numpy().tolist(),
+            return HistoryBuffer(obj['log'].tolist(), obj['count'].tolist(),
                                  obj['max_length'])
         if obj.get(_ARRAY_TAG) is True:
-            return obj['data'].numpy()
+            return obj['data'].cpu().numpy()
         return type(obj)((k, from_weights_only(v)) for k, v in obj.items())
     if isinstance(obj, (list, tuple)):
         return type(obj)(from_weights_only(x) for x in obj)

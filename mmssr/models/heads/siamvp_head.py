@@ -17,6 +17,29 @@ from mmssr.registry import MODELS
 from mmssr.utils.errors import ConfigError
 
 
+class GridAvgPool2d(nn.AdaptiveAvgPool2d):
+    """``AdaptiveAvgPool2d`` whose backward stays usable in deterministic
+    mode.
+
+    CUDA has no deterministic backward of adaptive average pooling, so under
+    ``torch.use_deterministic_algorithms(True)`` (mmengine's
+    ``randomness.deterministic=True``) it raises. When the input divides
+    into the output grid the windows are those of a plain average pool,
+    which has one; that is used then. Otherwise, and outside deterministic
+    mode, this is the adaptive pool (the same numbers, its usual speed).
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.output_size
+        out = (out, out) if isinstance(out, int) else tuple(out)
+        h, w = x.shape[-2:]
+        if (torch.are_deterministic_algorithms_enabled() and None not in out
+                and h % out[0] == 0 and w % out[1] == 0):
+            kernel = (h // out[0], w // out[1])
+            return nn.functional.avg_pool2d(x, kernel, kernel)
+        return super().forward(x)
+
+
 @MODELS.register_module()
 class SiamVPHead(BaseModule):
     """Siamese viewpoint network of SSR.
@@ -62,7 +85,7 @@ class SiamVPHead(BaseModule):
                 nn.MaxPool2d(2)
             ]
             prev = ch
-        features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4))
+        features = nn.Sequential(*layers, GridAvgPool2d(4))
         return features, nn.Linear(prev * 16, embed_dim), nn.Linear(
             embed_dim, 1)
 
@@ -113,7 +136,8 @@ class SiamVPHead(BaseModule):
         Args:
             images: (N, C, S, S) float in [0, 1].
             reference_images: (R, V, C, S, S) or (V, C, S, S): V reference
-                viewpoints of R reference objects.
+                viewpoints of R reference objects, or their embeddings
+                (R, V, D) from :meth:`embed_references`.
             batch_size: images per forward pass.
 
         Returns:
@@ -131,22 +155,44 @@ class SiamVPHead(BaseModule):
         return view, conf, probs
 
     @torch.no_grad()
+    def embed_references(self,
+                         reference_images: Tensor,
+                         batch_size: int = 256) -> Tensor:
+        """Embeddings (R, V, D) of reference views (R, V, C, S, S) (or
+        (V, C, S, S): R = 1), in eval mode, ``batch_size`` at a time; for
+        :meth:`reference_probabilities` of many query batches."""
+        if reference_images.dim() == 4:
+            reference_images = reference_images[None]
+        num_refs, num_views = reference_images.shape[:2]
+        was_training = self.training
+        self.eval()  # batch statistics must not depend on the batching
+        try:
+            return torch.cat([
+                self.embed_images(chunk)
+                for chunk in reference_images.flatten(0, 1).split(batch_size)
+            ]).view(num_refs, num_views, -1)
+        finally:
+            self.train(was_training)
+
+    @torch.no_grad()
     def reference_probabilities(self,
                                 images: Tensor,
                                 reference_images: Tensor,
                                 batch_size: int = 256) -> Tensor:
         """Same-viewpoint probabilities (N, R, V) of every image against
-        every view of every reference object, in eval mode."""
-        if reference_images.dim() == 4:
-            reference_images = reference_images[None]
+        every view of every reference object, in eval mode.
+
+        ``reference_images`` are views (R, V, C, S, S) or (V, C, S, S), or
+        their embeddings (R, V, D) from :meth:`embed_references`.
+        """
+        if reference_images.dim() == 3:
+            ref_emb = reference_images
+        else:
+            ref_emb = self.embed_references(reference_images, batch_size)
+        num_refs, num_views = ref_emb.shape[:2]
         was_training = self.training
         self.eval()  # batch statistics must not depend on the batching
         try:
-            num_refs, num_views = reference_images.shape[:2]
-            ref_emb = torch.cat([
-                self.embed_images(chunk)
-                for chunk in reference_images.flatten(0, 1).split(batch_size)
-            ]).view(num_refs, num_views, -1)
             probs = [
                 torch.sigmoid(
                     self.pair_logits(

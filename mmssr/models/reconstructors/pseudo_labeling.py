@@ -4,15 +4,18 @@
 it only decides when.
 """
 from dataclasses import dataclass, fields
-from typing import Mapping, NamedTuple, Optional, Tuple
+from typing import Mapping, NamedTuple, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 
 from mmssr.models.utils import rotate_images
+from mmssr.structures import NUM_VIEWS
 from mmssr.utils.errors import ConfigError, did_you_mean
 
 VIEWPOINT_SOURCES = ('pseudo', 'oracle', 'random', 'free')
+# Objects whose views share one agreement estimate (the min_agreement gate).
+AGREEMENT_GROUP = 16
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,9 @@ class SemiTrainConfig:
         rotation_check: also require the same answer on a copy of query and
             references rotated in-plane by ``rotation_angle`` degrees.
         rotation_angle: degrees.
-        batch_size: images per SiamVP forward pass while pseudo-labelling.
+        batch_size: images per SiamVP forward pass while pseudo-labelling
+            (a pass sends about four such batches of queries per call, see
+            :func:`objects_per_call`; on a GPU larger is faster).
         viewpoints: where the unlabeled pairs' viewpoints come from:
             ``'pseudo'`` (SiamVP, the method), or, for ablations,
             ``'oracle'`` (the true viewpoints, an upper bound),
@@ -44,9 +49,11 @@ class SemiTrainConfig:
             viewpoint: every unlabeled view is drawn, and its loss is its
             own mesh's best silhouette match over all viewpoints, see
             ``SoftRasReconstructor.viewpoint_free_losses``).
-        min_agreement: a chunk of queries keeps its pseudo-labels only when
-            the reference objects agree on at least this share of its views
-            (see :meth:`SSRReconstructor.pseudo_label`); 0 accepts all.
+        min_agreement: a group of queries (the views of
+            :data:`AGREEMENT_GROUP` = 16 unlabeled objects of a category in
+            a pass) keeps its pseudo-labels only when the reference objects
+            agree on at least this share of its views (see
+            :meth:`SSRReconstructor.pseudo_label`); 0 accepts all.
         keep_previous: a view that a pass does not accept keeps the label an
             earlier pass gave it, as in the reference (which writes accepted
             entries only, ``src/losses.py`` ``add_pseudo_labels``); by
@@ -97,32 +104,109 @@ class SemiTrainConfig:
 
 
 class PseudoLabels(NamedTuple):
-    """What :meth:`SSRReconstructor.pseudo_label` returns."""
+    """What :meth:`SSRReconstructor.pseudo_label` returns.
+
+    ``agreement`` is a float for one group of queries, and the (G,) tensor
+    of the groups' agreements when the queries come in groups.
+    """
     views: Tensor
     confidence: Tensor
-    agreement: float
+    agreement: Union[float, Tensor]
+
+
+@dataclass
+class ReferenceEmbeddings:
+    """SiamVP embeddings of a category's reference views, made once per
+    pseudo-labelling pass instead of once per call.
+
+    Attributes:
+        plain: (R, V, D) embeddings of the R reference objects' V views.
+        rotated: (R', V, D) of the references the rule uses (R' = 1 for
+            ``reference='first'``) rotated in-plane, for the rotation check.
+    """
+    plain: Tensor
+    rotated: Optional[Tensor] = None
+
+    @property
+    def num_views(self) -> int:
+        return self.plain.shape[1]
+
+
+def objects_per_call(cfg: SemiTrainConfig) -> int:
+    """Unlabeled objects a pseudo-labelling pass hands to the model at once:
+    about four SiamVP batches of queries, in whole agreement groups."""
+    groups = round(4 * cfg.batch_size / (AGREEMENT_GROUP * NUM_VIEWS))
+    return AGREEMENT_GROUP * max(1, groups)
+
+
+def _used(references, cfg: SemiTrainConfig):
+    return references[:1] if cfg.reference == 'first' else references
+
+
+def _rotated(references: Tensor, cfg: SemiTrainConfig) -> Tensor:
+    size = references.shape[-3:]
+    return rotate_images(references.reshape(-1, *size),
+                         cfg.rotation_angle).view_as(references)
 
 
 @torch.no_grad()
-def viewpoint_confidence(siamvp, queries: Tensor, references: Tensor,
-                         cfg: SemiTrainConfig) -> Tuple[Tensor, Tensor, float]:
+def embed_references(siamvp, references: Tensor,
+                     cfg: SemiTrainConfig) -> ReferenceEmbeddings:
+    """SiamVP's embeddings of reference views (R, V, C, S, S), float at the
+    model's size, with those the rotation check needs."""
+    rotated = None
+    if cfg.rotation_check:
+        rotated = siamvp.embed_references(
+            _rotated(_used(references, cfg), cfg), cfg.batch_size)
+    return ReferenceEmbeddings(
+        siamvp.embed_references(references, cfg.batch_size), rotated)
+
+
+def _group_agreement(per_ref: Tensor, group_size: Optional[int]) -> Tensor:
+    """Per group of ``group_size`` queries (one group: all), the share on
+    which each reference object alone names the same view; NaN with one
+    reference object."""
+    n = len(per_ref)
+    size = group_size or max(n, 1)
+    num_groups = -(-n // size) if group_size else 1
+    if per_ref.shape[1] <= 1 or not n:
+        return torch.full((num_groups, ), float('nan'))
+    answers = per_ref.argmax(-1)
+    same = (answers == answers[:, :1]).all(1).float().cpu()
+    group = torch.arange(n) // size
+    counts = torch.zeros(num_groups).index_add_(0, group, torch.ones(n))
+    return torch.zeros(num_groups).index_add_(0, group, same) / counts
+
+
+@torch.no_grad()
+def viewpoint_confidence(
+        siamvp,
+        queries: Tensor,
+        references: Union[Tensor, ReferenceEmbeddings],
+        cfg: SemiTrainConfig,
+        group_size: Optional[int] = None) -> Tuple[Tensor, Tensor, Tensor]:
     """SiamVP's best reference view of every query and its confidence.
 
-    ``queries`` (N, C, S, S) and ``references`` (R, V, C, S, S) are float
-    images at the model's size. Also returns the reference objects'
-    agreement: the share of queries on which each reference object alone
+    ``queries`` (N, C, S, S) are float images at the model's size;
+    ``references`` the views (R, V, C, S, S) of R labeled objects, or their
+    :class:`ReferenceEmbeddings`. Also returns the reference objects'
+    agreement per group of ``group_size`` queries (G,) (one group when
+    ``None``): the share of queries on which each reference object alone
     names the same view (NaN with one reference object). It reads no hidden
     view id: when viewpoints transfer between objects of a category, the
     labeled objects agree; when they cannot, they disagree.
     """
-    per_ref = siamvp.reference_probabilities(queries, references,
+    if isinstance(references, ReferenceEmbeddings):
+        refs, rotated = references.plain, references.rotated
+    else:
+        refs = references
+        rotated = _rotated(_used(refs, cfg), cfg) if cfg.rotation_check \
+            else None
+    per_ref = siamvp.reference_probabilities(queries, refs,
                                              cfg.batch_size)  # (N, R, V)
-    agreement = float('nan')
-    if per_ref.shape[1] > 1 and len(per_ref):
-        answers = per_ref.argmax(-1)
-        agreement = float((answers == answers[:, :1]).all(1).float().mean())
+    agreement = _group_agreement(per_ref, group_size)
     if cfg.reference == 'first':
-        references, per_ref = references[:1], per_ref[:, :1]
+        per_ref = per_ref[:, :1]
     probs = per_ref.mean(1)
     if not len(probs):
         return (torch.zeros(0, dtype=torch.long), torch.zeros(0), agreement)
@@ -131,10 +215,6 @@ def viewpoint_confidence(siamvp, queries: Tensor, references: Tensor,
         top2 = probs.topk(2, dim=1).values
         conf = top2[:, 0] - top2[:, 1]
     if cfg.rotation_check:
-        size = references.shape[-3:]
-        rotated = rotate_images(
-            references.reshape(-1, *size),
-            cfg.rotation_angle).view_as(references)
         rot_views, _, _ = siamvp.predict_viewpoints(
             rotate_images(queries, cfg.rotation_angle),
             rotated,

@@ -11,7 +11,8 @@ from torch import Tensor
 from mmssr.registry import MODELS
 from mmssr.structures import MeshDataSample
 from mmssr.utils.misc import get_ori_model
-from .pseudo_labeling import (PseudoLabels, SemiTrainConfig,
+from .pseudo_labeling import (PseudoLabels, ReferenceEmbeddings,
+                              SemiTrainConfig, embed_references,
                               viewpoint_confidence)
 
 # SiamVPHead arguments of the first version, and where they live now.
@@ -273,31 +274,53 @@ class SSRReconstructor(BaseModel):
         return flat.reshape(*lead, *flat.shape[-3:])
 
     @torch.no_grad()
+    def embed_references(
+            self, references: Union[Tensor,
+                                    np.ndarray]) -> ReferenceEmbeddings:
+        """SiamVP's embeddings of a category's reference views
+        (R, V, C, S, S), uint8 or [0, 1]: computed once, they serve every
+        :meth:`pseudo_label` call of the category in a pass."""
+        return embed_references(self.siamvp_module,
+                                self._as_model_images(references),
+                                self.semi_train_cfg)
+
+    @torch.no_grad()
     def pseudo_label(self,
                      queries: Union[Tensor, np.ndarray],
-                     references: Union[Tensor, np.ndarray],
-                     stored_views: Optional[Tensor] = None) -> PseudoLabels:
+                     references: Union[Tensor, np.ndarray,
+                                       ReferenceEmbeddings],
+                     stored_views: Optional[Tensor] = None,
+                     group_size: Optional[int] = None) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
 
         Args:
             queries: views (N, C, S, S) of unlabeled objects, uint8 or
                 float in [0, 1].
             references: views (R, V, C, S, S) of R labeled objects of the
-                queries' category, view v seen from view id v.
+                queries' category, view v seen from view id v, or their
+                :meth:`embed_references`.
             stored_views: the queries' stored view ids, the hidden truth;
                 read only by the ``'oracle'`` ablation.
+            group_size: queries per agreement group (consecutive queries;
+                ``None``: all of them form one group).
 
         Returns:
             :class:`PseudoLabels`: view ids (N,), -1 where the confidence
             does not exceed the threshold (or the reference objects agree
-            on fewer than ``min_agreement`` of the views), the confidence
-            (N,), and ``agreement``: the share of queries on which every
-            reference object alone names the same view, an estimate of
-            whether viewpoints transfer between objects of the category
-            that reads no hidden view id (NaN with one reference object).
+            on fewer than ``min_agreement`` of the views of the query's
+            group), the confidence (N,), and ``agreement``: the share of
+            queries on which every reference object alone names the same
+            view, an estimate of whether viewpoints transfer between
+            objects of the category that reads no hidden view id (NaN with
+            one reference object); a float for one group, a (G,) tensor
+            with ``group_size``.
         """
         cfg = self.semi_train_cfg
-        views, conf, agreement = self.viewpoint_confidence(queries, references)
+        if not isinstance(references, ReferenceEmbeddings):
+            references = self._as_model_images(references)
+        views, conf, agreement = viewpoint_confidence(
+            self.siamvp_module, self._as_model_images(queries), references,
+            cfg, group_size)
         if cfg.viewpoints == 'oracle':
             if stored_views is None:
                 raise ValueError("semi_train_cfg.viewpoints='oracle' needs "
@@ -305,17 +328,24 @@ class SSRReconstructor(BaseModel):
             views = torch.as_tensor(stored_views).long().cpu()
             conf = torch.ones(len(views))
         elif cfg.viewpoints == 'random':
+            num_views = (
+                references.num_views if isinstance(
+                    references, ReferenceEmbeddings) else references.shape[1])
             views = torch.randint(
-                references.shape[1], (len(views), ),
-                generator=self._pseudo_generator())
+                num_views, (len(views), ), generator=self._pseudo_generator())
             conf = torch.ones(len(views))
         elif cfg.viewpoints == 'free':
             # every view is drawn; the loss ignores the (SiamVP) view ids
             conf = torch.ones(len(views))
         accept = conf > cfg.threshold
-        if cfg.min_agreement > 0 and not agreement >= cfg.min_agreement:
-            accept[:] = False
+        if cfg.min_agreement > 0 and len(views):
+            size = group_size or len(views)
+            per_query = agreement.repeat_interleave(size)[:len(views)]
+            # NaN (one reference object) never passes the gate
+            accept &= per_query >= cfg.min_agreement
         views = torch.where(accept, views, torch.full_like(views, -1))
+        if group_size is None:
+            agreement = float(agreement[0])
         return PseudoLabels(views, conf, agreement)
 
     def merge_pseudo_labels(self, previous: Tensor, new: Tensor) -> Tensor:
@@ -340,7 +370,7 @@ class SSRReconstructor(BaseModel):
         """SiamVP's best reference view of every query, its confidence and
         the reference objects' agreement (see :meth:`pseudo_label`), before
         the threshold."""
-        return viewpoint_confidence(self.siamvp_module,
-                                    self._as_model_images(queries),
-                                    self._as_model_images(references),
-                                    self.semi_train_cfg)
+        views, conf, agreement = viewpoint_confidence(
+            self.siamvp_module, self._as_model_images(queries),
+            self._as_model_images(references), self.semi_train_cfg)
+        return views, conf, float(agreement[0])

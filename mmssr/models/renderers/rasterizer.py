@@ -6,7 +6,7 @@ influence radius ``sqrt(sigma * ln(1/eps - 1))``, covers, and only those
 (triangle, pixel) pairs get a distance, an inside test and the closest-point
 data of the analytic silhouette backward.
 """
-from typing import Iterator, Tuple
+from typing import List, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -15,9 +15,21 @@ from .cameras import LookAtPerspectiveCameras
 from .fragments import Fragments, PairChunk
 from .settings import RasterizationSettings
 
-# Pairs evaluated per chunk: small enough for the intermediates of the
-# per-pair formula to stay in cache, large enough to amortise dispatch.
+# Pairs evaluated per chunk on a CPU: small enough for the intermediates of
+# the per-pair formula to stay in cache, large enough to amortise dispatch.
 PAIRS_PER_CHUNK = 1 << 18
+# On a GPU each chunk is ~180 kernel launches whatever its size, so chunks
+# are as large as memory allows: 8M pairs take ~1.5 GB of intermediates,
+# one chunk for a batch of 256 renders at 64x64 (benchmark_renderer.py
+# --device cuda --pairs-per-chunk sweeps it).
+PAIRS_PER_CHUNK_GPU = 1 << 23
+
+
+def default_pairs_per_chunk(device: Union[str, torch.device]) -> int:
+    """The chunk size for tensors on ``device``: cache-sized on a CPU,
+    launch-amortising elsewhere."""
+    return PAIRS_PER_CHUNK if torch.device(
+        device).type == 'cpu' else PAIRS_PER_CHUNK_GPU
 
 
 class _FaceBins:
@@ -52,27 +64,47 @@ class _FaceBins:
         self.counts = counts.long()
         self.image_size = s
 
-    def chunks(self,
-               budget: int = PAIRS_PER_CHUNK) -> Iterator[Tuple[int, int]]:
-        """Yield face ranges ``(f0, f1)`` holding about ``budget`` pairs."""
+    def chunks(self, budget: int) -> List[Tuple[int, int, int]]:
+        """Face ranges ``(f0, f1, pairs)`` holding about ``budget`` pairs.
+
+        One host synchronisation reads the total (and, when it exceeds the
+        budget, a second reads the cuts): the pair counts of the chunks are
+        then known on the host, so nothing later waits for the device.
+        """
         cum = torch.cumsum(self.counts, 0)
-        total = int(cum[-1]) if cum.numel() else 0
+        if not cum.numel():
+            return []
+        total = int(cum[-1])
         if total == 0:
-            return
-        cuts = []
+            return []
+        bounds = [(0, 0), (cum.numel(), total)]
         if total > budget:
             marks = torch.arange(budget, total, budget, device=cum.device)
-            cuts = torch.searchsorted(cum, marks, right=True).tolist()
-        bounds = sorted(set([0] + cuts + [cum.numel()]))
-        for f0, f1 in zip(bounds[:-1], bounds[1:]):
-            yield f0, f1
+            cuts = torch.searchsorted(cum, marks, right=True)
+            # pairs before each cut: cum[cut - 1] (0 for a cut at 0)
+            before = torch.where(cuts > 0, cum[(cuts - 1).clamp(min=0)],
+                                 torch.zeros_like(cuts))
+            bounds += zip(*torch.stack([cuts, before]).tolist())
+        bounds = sorted(set(bounds))
+        return [(f0, f1, n1 - n0)
+                for (f0, n0), (f1, n1) in zip(bounds[:-1], bounds[1:])
+                if f1 > f0]
 
-    def pairs(self, f0: int, f1: int) -> Tuple[Tensor, Tensor, Tensor]:
-        """(face, row, col) int32 of the pixels of faces ``f0..f1``."""
+    def pairs(
+            self,
+            f0: int,
+            f1: int,
+            num_pairs: Optional[int] = None) -> Tuple[Tensor, Tensor, Tensor]:
+        """(face, row, col) int32 of the pixels of faces ``f0..f1``.
+
+        ``num_pairs``, the sum of their counts, spares a host sync.
+        """
         counts = self.counts[f0:f1]
         device = counts.device
         local_face = torch.repeat_interleave(
-            torch.arange(f1 - f0, device=device, dtype=torch.int32), counts)
+            torch.arange(f1 - f0, device=device, dtype=torch.int32),
+            counts,
+            output_size=num_pairs)
         starts = (torch.cumsum(counts, 0) - counts).int()
         local = torch.arange(
             local_face.numel(), device=device,
@@ -173,14 +205,20 @@ class SoftMeshRasterizer:
 
     Args:
         raster_settings: image size, sharpness and clipping range.
-        pairs_per_chunk: pairs evaluated at once (a cache-size trade-off).
+        pairs_per_chunk: pairs evaluated at once; ``None`` is
+            :func:`default_pairs_per_chunk` of the faces' device (cache-sized
+            on a CPU, large on a GPU, where each chunk costs kernel launches).
     """
 
     def __init__(self,
                  raster_settings: RasterizationSettings,
-                 pairs_per_chunk: int = PAIRS_PER_CHUNK) -> None:
+                 pairs_per_chunk: Optional[int] = None) -> None:
         self.raster_settings = raster_settings
-        self.pairs_per_chunk = int(pairs_per_chunk)
+        if pairs_per_chunk is not None and int(pairs_per_chunk) < 1:
+            raise ValueError('pairs_per_chunk must be positive, got '
+                             f'{pairs_per_chunk}')
+        self.pairs_per_chunk = (None if pairs_per_chunk is None else
+                                int(pairs_per_chunk))
 
     def __call__(self,
                  vertices: Tensor,
@@ -210,18 +248,19 @@ class SoftMeshRasterizer:
         depth = flat[..., 2].detach()
         valid = ((depth >= settings.near) & (depth <= settings.far)).all(1)
         valid &= torch.isfinite(flat.detach()).all(dim=2).all(dim=1)
-        face_xy = flat[..., :2]
-        if not torch.isfinite(face_xy.detach()).all():
-            # Keep dropped triangles from poisoning the bins with NaN/inf.
-            face_xy = torch.where(valid[:, None, None], face_xy,
-                                  torch.zeros_like(face_xy))
+        # Dropped triangles are zeroed, so that NaN/inf cannot poison the
+        # bins (always, rather than after a host-synchronising test).
+        face_xy = torch.where(valid[:, None, None], flat[..., :2],
+                              torch.zeros_like(flat[..., :2]))
         xy = face_xy.detach()
         bins = _FaceBins(xy, valid, s, settings.radius)
         threshold = settings.threshold
         coords = xy.reshape(-1, 6).t().contiguous()
+        budget = self.pairs_per_chunk or default_pairs_per_chunk(
+            face_vertices.device)
         chunks = []
-        for f0, f1 in bins.chunks(self.pairs_per_chunk):
-            face, row, col = bins.pairs(f0, f1)
+        for f0, f1, num_pairs in bins.chunks(budget):
+            face, row, col = bins.pairs(f0, f1, num_pairs)
             px, py = pixel_xy(row, col, s, dtype)
             geo = _pair_geometry(px, py, coords[:, face])
             inside, d2 = geo['inside'], geo['d2']

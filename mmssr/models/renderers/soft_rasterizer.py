@@ -18,6 +18,7 @@ from .blend import (background_rgb, hard_rgb_blend, soft_silhouette_blend,
 from .cameras import LookAtPerspectiveCameras
 from .fused import (BACKENDS, fused_silhouette, fused_soft_silhouette,
                     resolve_backend)
+from .precision import full_precision
 from .rasterizer import SoftMeshRasterizer, gather_face_vertices
 from .settings import BlendParams, RasterizationSettings
 
@@ -47,6 +48,16 @@ class SoftRasterizer(nn.Module):
             (the default: fused on CPU tensors when numba is installed,
             torch otherwise, e.g. on CUDA). Colour (``textures``) always
             takes the torch path.
+        pairs_per_chunk: (triangle, pixel) pairs the torch path evaluates at
+            once. ``None`` (the default) picks by device: 2**18 on a CPU
+            (cache-sized), 2**23 on a GPU (each chunk costs ~180 kernel
+            launches, so fewer, larger chunks; ~1.5 GB of intermediates).
+            Results do not depend on it beyond rounding.
+
+    The renderer computes in the precision of its inputs, float32 or
+    float64, also under ``torch.autocast`` (``--amp``): half-precision inputs
+    are promoted to float32 and autocast is off inside, since screen
+    distances of order ``sigma = 1e-4`` do not survive float16 or bfloat16.
 
     Call ``renderer(vertices, faces, eyes, textures=None)`` with vertices
     (B, V, 3), faces (F, 3) or (B, F, 3) long, eyes (B, 3) and optional
@@ -68,8 +79,14 @@ class SoftRasterizer(nn.Module):
                  fill_back: bool = True,
                  background_color: Sequence[float] = (0.0, 0.0, 0.0),
                  bg_eps: float = 1e-3,
-                 backend: str = 'auto') -> None:
+                 backend: str = 'auto',
+                 pairs_per_chunk: Optional[int] = None) -> None:
         super().__init__()
+        if pairs_per_chunk is not None and not int(pairs_per_chunk) >= 1:
+            raise ValueError('pairs_per_chunk must be a positive integer or '
+                             f'None, got {pairs_per_chunk!r}')
+        self.pairs_per_chunk = (None if pairs_per_chunk is None else
+                                int(pairs_per_chunk))
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got '
                              f'{backend!r}')
@@ -103,7 +120,8 @@ class SoftRasterizer(nn.Module):
         return (f'image_size={self.image_size}, sigma_val={self.sigma_val}, '
                 f'viewing_angle={self.viewing_angle}, '
                 f'aggr_func_rgb={self.aggr_func_rgb!r}, '
-                f'backend={self.backend!r}')
+                f'backend={self.backend!r}, '
+                f'pairs_per_chunk={self.pairs_per_chunk}')
 
     def project(self, vertices: Tensor, eyes: Tensor) -> Tensor:
         """World vertices (B, V, 3) -> screen (x', y', z) (B, V, 3)."""
@@ -133,7 +151,9 @@ class SoftRasterizer(nn.Module):
         """RGBA (B, 4, S, S) of meshes seen from ``eyes``."""
         # a named scope, so that profiles (benchmark_training.py) can tell
         # the renderer's share of a step
-        with torch.profiler.record_function('mmssr.renderer'):
+        with torch.profiler.record_function('mmssr.renderer'), \
+                full_precision(vertices) as promote:
+            vertices, textures = promote(vertices), promote(textures)
             vertices, faces, eyes = self._check_inputs(
                 vertices, faces, eyes, textures)
             screen = self.project(vertices, eyes)
@@ -144,7 +164,8 @@ class SoftRasterizer(nn.Module):
                                      self.sigma_val), self.blend_params)
             return _render(
                 gather_face_vertices(screen, faces), self.raster_settings,
-                self.blend_params, textures, self.aggr_func_rgb)
+                self.blend_params, textures, self.aggr_func_rgb,
+                self.pairs_per_chunk)
 
     @staticmethod
     def _check_inputs(vertices, faces, eyes, textures):
@@ -162,10 +183,12 @@ class SoftRasterizer(nn.Module):
                 faces.dim() == 3 and faces.shape[0] != batch):
             raise ValueError('faces must be (F, 3) or (B, F, 3), got '
                              f'{tuple(faces.shape)}')
-        if faces.numel() and (faces.min() < 0
-                              or faces.max() >= vertices.shape[1]):
-            raise IndexError('faces index vertices outside [0, '
-                             f'{vertices.shape[1]})')
+        if faces.numel():
+            # one host sync for both bounds (each is one on a GPU)
+            low, high = torch.stack([faces.min(), faces.max()]).tolist()
+            if low < 0 or high >= vertices.shape[1]:
+                raise IndexError('faces index vertices outside [0, '
+                                 f'{vertices.shape[1]})')
         if textures is not None and textures.shape != (batch, faces.shape[-2],
                                                        3):
             raise ValueError('textures must be per-face RGB (B, F, 3) = '
@@ -174,11 +197,15 @@ class SoftRasterizer(nn.Module):
         return vertices, faces, eyes.to(vertices)
 
 
-def _render(face_vertices: Tensor, raster_settings: RasterizationSettings,
-            blend_params: BlendParams, textures: Optional[Tensor],
-            aggr_func_rgb: str) -> Tensor:
+def _render(face_vertices: Tensor,
+            raster_settings: RasterizationSettings,
+            blend_params: BlendParams,
+            textures: Optional[Tensor],
+            aggr_func_rgb: str,
+            pairs_per_chunk: Optional[int] = None) -> Tensor:
     """Screen triangles (B, F, 3, 3) -> RGBA (B, 4, S, S)."""
-    fragments = SoftMeshRasterizer(raster_settings).rasterize_faces(
+    fragments = SoftMeshRasterizer(
+        raster_settings, pairs_per_chunk).rasterize_faces(
         face_vertices, with_barycentrics=textures is not None)
     alpha = soft_silhouette_blend(fragments, blend_params.sigma)
     if textures is None:
@@ -213,7 +240,8 @@ def rasterize(face_vertices: Tensor,
               fill_back: bool = True,
               background_color: Union[Sequence[float], Tensor] = (0., 0., 0.),
               bg_eps: float = 1e-3,
-              backend: str = 'auto') -> Tensor:
+              backend: str = 'auto',
+              pairs_per_chunk: Optional[int] = None) -> Tensor:
     """Soft-rasterize projected triangles (B, F, 3, 3) -> (B, 4, S, S).
 
     ``face_vertices[..., :2]`` are screen coordinates and ``[..., 2]`` the
@@ -223,6 +251,16 @@ def rasterize(face_vertices: Tensor,
     if aggr_func_rgb not in ('hard', 'softmax'):
         raise ValueError("aggr_func_rgb must be 'hard' or 'softmax', "
                          f'got {aggr_func_rgb!r}')
+    with full_precision(face_vertices) as promote:
+        return _rasterize(
+            promote(face_vertices), image_size, sigma, dist_eps, near, far,
+            promote(textures), aggr_func_rgb, gamma, fill_back,
+            background_color, bg_eps, backend, pairs_per_chunk)
+
+
+def _rasterize(face_vertices, image_size, sigma, dist_eps, near, far,
+               textures, aggr_func_rgb, gamma, fill_back, background_color,
+               bg_eps, backend, pairs_per_chunk) -> Tensor:
     raster_settings = RasterizationSettings(
         int(image_size), float(sigma), float(dist_eps), float(near),
         float(far))
@@ -234,4 +272,4 @@ def rasterize(face_vertices: Tensor,
             fused_soft_silhouette(face_vertices, raster_settings),
             blend_params)
     return _render(face_vertices, raster_settings, blend_params, textures,
-                   aggr_func_rgb)
+                   aggr_func_rgb, pairs_per_chunk)

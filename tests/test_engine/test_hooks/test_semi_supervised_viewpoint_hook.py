@@ -20,6 +20,11 @@ class OracleSiamVP(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(1))
         self.num_queries = 0
+        self.num_references = 0
+
+    def embed_references(self, refs, batch_size=256):
+        self.num_references += refs.shape[0] * refs.shape[1]
+        return torch.zeros(refs.shape[0], refs.shape[1], 1)
 
     def reference_probabilities(self, images, refs, batch_size=256):
         n = images.shape[0]
@@ -151,3 +156,50 @@ def test_settings_of_the_rule_are_refused_with_their_new_home():
         SemiSupervisedViewpointHook(accuracy_gate=0.5)
     with pytest.raises(ValueError, match='interval'):
         SemiSupervisedViewpointHook(interval=0)
+
+
+def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
+    """40 unlabeled objects per category: the pass used to call SiamVP per
+    16 objects and embed the reference views again each time."""
+    import numpy as np
+
+    from mmssr.datasets.categories import resolve_categories
+    rng = np.random.default_rng(0)
+    for synset, _ in resolve_categories(TINY_CATEGORIES):
+        np.savez(tmp_path / f'{synset}_train_images.npz',
+                 rng.integers(0, 256, (42, NUM_VIEWS, 4, 32, 32), np.uint8))
+    model = MODELS.build(
+        dict(
+            TINY_SSR,
+            siamvp=dict(type='SiamVPHead', channels=(4, 4, 4, 4), embed_dim=8),
+            # random views and network: about 1 in 24 views agree; the gate
+            # keeps some groups of 16 objects and refuses others
+            semi_train_cfg=dict(
+                gate=0.0, threshold=0.0, reference='all',
+                min_agreement=0.045)))
+    embedded = []
+    embed_images = model.siamvp.embed_images
+
+    def counting(images):
+        embedded.append(len(images))
+        return embed_images(images)
+
+    model.siamvp.embed_images = counting
+    runner = make_runner(str(tmp_path), model)
+    table = SemiSupervisedViewpointHook().update(runner)
+    dataset = runner.train_dataloader.dataset
+    # 2 x 40 x 24 query views, and 2 x 2 x 24 reference views once each
+    assert sum(embedded) == 2 * 40 * NUM_VIEWS + 2 * 2 * NUM_VIEWS
+    from mmssr.models.reconstructors.pseudo_labeling import objects_per_call
+    assert objects_per_call(model.semi_train_cfg) == 48  # one call each
+    assert max(embedded) == 256  # full SiamVP batches
+
+    # the same table as one call per agreement group of 16 objects
+    expected = torch.full_like(table, -1)
+    agreements = []
+    for query in dataset.pseudo_label_queries(objects_per_call=16):
+        found = model.pseudo_label(query.images, query.references)
+        expected[query.objects] = found.views.view(-1, NUM_VIEWS)
+        agreements.append(found.agreement)
+    assert torch.equal(table, expected)
+    assert min(agreements) < 0.045 <= max(agreements)  # the gate did both

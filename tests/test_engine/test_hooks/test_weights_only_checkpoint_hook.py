@@ -115,3 +115,57 @@ def test_crafted_checkpoint_with_callable_is_refused(tmp_path):
     torch.save({'state_dict': {}, 'meta': Evil()}, path)
     with pytest.raises(pickle.UnpicklingError, match='os.system|posix'):
         torch.load(path, weights_only=True)
+
+
+class DeviceTensor(torch.Tensor):
+    """A tensor that behaves like one on a GPU where numpy is concerned:
+    ``.numpy()`` refuses it, ``.cpu()`` brings back a plain CPU tensor.
+    (The ``meta`` device cannot stand in: it refuses ``.cpu()`` too.)"""
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is torch.Tensor.numpy:
+            raise TypeError("can't convert cuda:0 device type tensor to "
+                            'numpy. Use Tensor.cpu() to copy the tensor to '
+                            'host memory first.')
+        out = super().__torch_function__(func, types, args, kwargs or {})
+        if func is torch.Tensor.cpu:
+            return out.as_subclass(torch.Tensor)
+        return out
+
+
+def to_device(obj):
+    """Every tensor of a loaded checkpoint as if mapped onto a GPU."""
+    if isinstance(obj, torch.Tensor):
+        return obj.as_subclass(DeviceTensor)
+    if isinstance(obj, dict):
+        return type(obj)((k, to_device(v)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(x) for x in obj)
+    return obj
+
+
+def test_resume_restores_a_checkpoint_loaded_onto_a_gpu(tmp_path):
+    """mmengine's resume maps the checkpoint onto the training device; the
+    hook used to call .numpy() on those tensors."""
+    from mmssr.engine.hooks.weights_only_checkpoint_hook import \
+        WeightsOnlyCheckpointHook
+    runner = make_runner(str(tmp_path), 2)
+    runner.train()
+    runner.message_hub.update_info('arr', np.arange(3))
+    checkpoint = dict(message_hub=runner.message_hub.state_dict())
+    hook = WeightsOnlyCheckpointHook()
+    hook.before_save_checkpoint(runner, checkpoint)
+    checkpoint = to_device(checkpoint)
+    assert isinstance(
+        checkpoint['message_hub']['log_scalars']['train/loss']['log'],
+        DeviceTensor)
+    hook.after_load_checkpoint(runner, checkpoint)
+    restored = checkpoint['message_hub']
+    loss = restored['log_scalars']['train/loss']
+    assert isinstance(loss, HistoryBuffer)
+    np.testing.assert_array_equal(
+        loss.data[0],
+        runner.message_hub.get_scalar('train/loss').data[0])
+    np.testing.assert_array_equal(restored['runtime_info']['arr'],
+                                  np.arange(3))

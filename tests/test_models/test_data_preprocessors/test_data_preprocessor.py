@@ -40,3 +40,47 @@ def test_resizes_to_the_model_input_by_area_means():
     assert torch.equal(pre.resize(same), same)
     upsized = MeshDataPreprocessor(image_size=16).resize(same)
     assert upsized.shape == (1, 4, 16, 16)
+
+
+def test_one_host_to_device_copy_per_batch():
+    """Per-sample copies were B transfers of inputs plus one per field of
+    every data sample. The model's device is 'meta' here, so that the
+    copies can be counted on a CPU."""
+    from torch.overrides import TorchFunctionMode
+
+    from mmssr.structures import MeshDataSample
+
+    class CountCopies(TorchFunctionMode):
+
+        def __init__(self):
+            super().__init__()
+            self.copies = []
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            out = func(*args, **kwargs)
+            if isinstance(out, torch.Tensor) and out.device.type == 'meta' \
+                    and isinstance(args[0], torch.Tensor) \
+                    and args[0].device.type == 'cpu':
+                self.copies.append((getattr(func, '__name__',
+                                            func), args[0].dtype))
+            return out
+
+    pre = MeshDataPreprocessor()
+    pre._device = torch.device('meta')  # what .to(device) would set
+    samples = [
+        MeshDataSample(
+            eyes=torch.zeros(2, 3),
+            view_ids=torch.tensor([0, 1]),
+            gt_voxels=torch.zeros(32, 32, 32, dtype=torch.bool))
+        for _ in range(8)
+    ]
+    views = [torch.zeros(2, 4, 8, 8, dtype=torch.uint8)] * 8
+    with CountCopies() as counter:
+        out = pre(dict(inputs=views, data_samples=samples))
+    assert counter.copies == [('to', torch.uint8)]  # uint8, one transfer
+    assert out['inputs'].device.type == 'meta'
+    assert out['inputs'].shape == (8, 2, 4, 8, 8)
+    assert out['inputs'].dtype == torch.float32
+    assert out['data_samples'] is samples
+    assert samples[0].gt_voxels.device.type == 'cpu'

@@ -167,3 +167,39 @@ def test_reference_network_has_the_reference_layers():
     assert ((emb > 0) & (emb < 1)).all()
     with pytest.raises(ConfigError, match='too small'):
         ReferenceSiamVP(image_size=32)
+
+
+def test_deterministic_mode_trains_without_adaptive_pooling():
+    """randomness.deterministic=True on a GPU: CUDA has no deterministic
+    backward of adaptive average pooling, so SiamVP's pool must avoid it
+    there (counted on the CPU) and give the same numbers."""
+    from torch.overrides import TorchFunctionMode
+
+    class CountAdaptive(TorchFunctionMode):
+
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if 'adaptive_avg_pool' in getattr(func, '__name__', ''):
+                self.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    torch.manual_seed(0)
+    head = SiamVPHead(channels=(4, 4, 4, 4), embed_dim=8)
+    images = torch.rand(4, 3, 64, 64)
+    plain = head(images)
+    was = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        with CountAdaptive() as counter:
+            logits = head(images)
+            logits.sum().backward()
+        # a 60x60 input does not divide into 4x4: the adaptive pool, as ever
+        with CountAdaptive() as odd:
+            head(torch.rand(2, 3, 60, 60))
+    finally:
+        torch.use_deterministic_algorithms(was)
+    assert counter.calls == 0 and odd.calls == 1
+    torch.testing.assert_close(logits, plain, rtol=1e-5, atol=1e-6)

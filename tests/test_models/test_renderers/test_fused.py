@@ -333,6 +333,7 @@ def test_auto_and_fused_take_torch_off_cpu(monkeypatch):
         assert fused.resolve_backend('fused', meta) == 'torch'
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_auto_renders_cuda_with_torch():
     verts, faces = icosphere_mesh(subdivisions=1)
