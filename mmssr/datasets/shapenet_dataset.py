@@ -62,6 +62,9 @@ class ShapeNetDataset(BaseDataset):
             size; the model's data preprocessor resizes to its own input
             size anyway, so this only saves memory.
         pipeline: transforms applied to each item.
+        max_array_bytes: the largest array a data file may hold, checked
+            from its header before it is read (default
+            :data:`~mmssr.datasets.loading.DEFAULT_MAX_ARRAY_BYTES`, 4 GiB).
     """
 
     SPLITS = ('labeled', 'unlabeled', 'train', 'val', 'test')
@@ -80,7 +83,9 @@ class ShapeNetDataset(BaseDataset):
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
+                 max_array_bytes: Optional[int] = None,
                  **kwargs) -> None:
+        self.max_array_bytes = max_array_bytes
         if split not in self.SPLITS:
             raise DataError(f'split must be one of {self.SPLITS}, got '
                             f'{split!r}')
@@ -177,14 +182,16 @@ class ShapeNetDataset(BaseDataset):
         for synset, name in self.categories:
             prefix = osp.join(self.data_root, f'{synset}_{self.file_split}')
             img_path = prefix + '_images.npz'
-            imgs = load_images(img_path)
+            imgs = load_images(img_path, self.max_array_bytes)
             warn_if_degenerate(img_path, imgs)
             sel = self._select(len(imgs), name, img_path)
             images.append(np.ascontiguousarray(imgs[sel]))
             if self.mode == 'view':
-                vox = load_voxels(prefix + '_voxels.npz', len(imgs))
+                vox = load_voxels(prefix + '_voxels.npz', len(imgs),
+                                  self.max_array_bytes)
                 voxels.append(np.ascontiguousarray(vox[sel]))
-                pts = load_points(prefix + '_points.npz', len(imgs))
+                pts = load_points(prefix + '_points.npz', len(imgs),
+                                  self.max_array_bytes)
                 points += [
                     None if pts is None else pts[i]
                     for i in range(sel.start, sel.stop)
