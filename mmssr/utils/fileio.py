@@ -78,8 +78,8 @@ def atomic_write(path: str,
         os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=suffix, prefix=prefix, dir=folder)
         os.close(fd)
-    except OSError as err:
-        raise _as_output_error(path, err) from None
+    except OSError as err:  # the destination cannot take a file
+        raise output_error(path, err) from None
     try:
         yield tmp
         os.chmod(tmp, default_file_mode())
