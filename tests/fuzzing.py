@@ -25,12 +25,13 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MiB = 2**20
 
 
-def mutations(seeds: Dict[str, bytes],
-              count: int,
-              seed: int = 0,
-              header_edits: Tuple[Callable[[bytes, np.random.Generator],
-                                           bytes], ...] = ()
-              ) -> Iterator[Tuple[str, bytes]]:
+def mutations(
+    seeds: Dict[str, bytes],
+    count: int,
+    seed: int = 0,
+    header_edits: Tuple[Callable[[bytes, np.random.Generator], bytes],
+                        ...] = ()
+) -> Iterator[Tuple[str, bytes]]:
     """``count`` (name, bytes) cases from the good files ``seeds``
     (name -> bytes; the extension is kept): random bytes, a truncation,
     flipped bytes, or one of ``header_edits``."""
@@ -42,8 +43,8 @@ def mutations(seeds: Dict[str, bytes],
         data = seeds[name]
         kind = kinds[int(rng.integers(len(kinds)))]
         if kind == 'random':
-            out = rng.integers(0, 256, int(rng.integers(0, 2048)),
-                               dtype=np.uint8).tobytes()
+            out = rng.integers(
+                0, 256, int(rng.integers(0, 2048)), dtype=np.uint8).tobytes()
             if rng.random() < 0.5:  # a valid magic, garbage after it
                 out = data[:8] + out
         elif kind == 'truncate':

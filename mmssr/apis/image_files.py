@@ -102,15 +102,15 @@ def decode_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
     than ``max_pixels`` (checked from the header, before decoding), or is
     truncated or corrupt.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import ImageOps, UnidentifiedImageError
     if not osp.isfile(path):
         raise FileNotFoundError(f'image not found: {path}')
     limit = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
     try:
         image = _open(path, limit)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
-        raise DataError(f'{path}: not a readable image file ({_why(err)})'
-                        ) from None
+        raise DataError(
+            f'{path}: not a readable image file ({_why(err)})') from None
     with image:
         check_pixel_count(image.width, image.height, path, limit)
         try:
@@ -119,9 +119,9 @@ def decode_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
             return _to_array(upright)
         except Exception as err:  # noqa: BLE001 - any decoder failure
             if isinstance(err, MemoryError):
-                raise DataError(f'{path}: not enough memory to decode '
-                                f'{image.width}x{image.height} pixels'
-                                ) from None
+                raise DataError(
+                    f'{path}: not enough memory to decode '
+                    f'{image.width}x{image.height} pixels') from None
             raise DataError(f'{path}: truncated or corrupt image file '
                             f'({_why(err)})') from None
 

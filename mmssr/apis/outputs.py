@@ -69,8 +69,8 @@ def _check_written_mesh(o3d, tmp: str, path: str, num_vertices: int,
             int.from_bytes(header[8:12], 'little') == osp.getsize(tmp)
     else:
         back = o3d.io.read_triangle_mesh(tmp)
-        whole = len(back.triangles) == num_faces and (
-            ext == '.stl' or len(back.vertices) == num_vertices)
+        whole = len(back.triangles) == num_faces and (ext == '.stl' or len(
+            back.vertices) == num_vertices)
     if not whole:
         raise OutputError(
             f'{path}: cannot write this file (the written file is '
@@ -80,8 +80,10 @@ def _check_written_mesh(o3d, tmp: str, path: str, num_vertices: int,
 
 def input_sources(inputs: List[object]) -> List[str]:
     """File names of the inputs, ``'<array i>'`` for arrays."""
-    return [x if isinstance(x, str) else f'<array {i}>'
-            for i, x in enumerate(inputs)]
+    return [
+        x if isinstance(x, str) else f'<array {i}>'
+        for i, x in enumerate(inputs)
+    ]
 
 
 def output_names(sources: List[str]) -> List[str]:
@@ -97,8 +99,8 @@ def output_names(sources: List[str]) -> List[str]:
     taken, names = set(), []
     for stem in stems:
         name, count = stem, 0
-        while name.casefold() in taken or (count and
-                                           name.casefold() in natural):
+        while name.casefold() in taken or (count
+                                           and name.casefold() in natural):
             count += 1
             name = f'{stem}_{count}'
         taken.add(name.casefold())
@@ -120,7 +122,8 @@ def output_paths(mesh_path: str) -> List[str]:
     return [mesh_path, osp.splitext(mesh_path)[0] + PREVIEW_SUFFIX]
 
 
-def check_outputs_free(paths: List[str], overwrite: bool,
+def check_outputs_free(paths: List[str],
+                       overwrite: bool,
                        inputs: Sequence[str] = ()) -> None:
     """Refuse to replace an input, or (without ``overwrite``) any file."""
     own = {osp.realpath(x) for x in inputs if isinstance(x, str)}
@@ -159,8 +162,8 @@ def plan_outputs(items: List[object],
         for name in output_names(input_sources(items))
     ]
     files = [x for x in items if isinstance(x, str)]
-    check_outputs_free([p for m in meshes for p in output_paths(m)],
-                       overwrite, files)
+    check_outputs_free([p for m in meshes for p in output_paths(m)], overwrite,
+                       files)
     return meshes
 
 

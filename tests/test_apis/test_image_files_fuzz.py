@@ -44,8 +44,7 @@ def _seeds() -> dict:
 def _png_size(data, rng):
     if not data.startswith(b'\x89PNG'):
         return data
-    w, h = (int(x) for x in rng.choice(
-        [0, 1, 30000, 65535, 2**31 - 1], 2))
+    w, h = (int(x) for x in rng.choice([0, 1, 30000, 65535, 2**31 - 1], 2))
     ihdr = data[16:29]
     body = struct.pack('>II', w, h) + ihdr[8:]
     crc = struct.pack('>I', zlib.crc32(b'IHDR' + body) & 0xffffffff)
@@ -75,8 +74,8 @@ def _tiff_size(data, rng):
     for tag in (256, 257):
         at = bytes(buf).find(struct.pack('<H', tag))
         if at > 0:
-            buf[at + 8:at + 12] = struct.pack('<I', int(
-                rng.choice([0, 40000, 2**31])))
+            buf[at + 8:at + 12] = struct.pack(
+                '<I', int(rng.choice([0, 40000, 2**31])))
     return bytes(buf)
 
 

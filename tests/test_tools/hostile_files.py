@@ -29,34 +29,36 @@ def npz_bomb(path: str, shape, dtype=np.uint8) -> None:
     import io
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(
-        header, dict(descr=np.dtype(dtype).str, fortran_order=False,
-                     shape=tuple(shape)))
+        header,
+        dict(
+            descr=np.dtype(dtype).str, fortran_order=False,
+            shape=tuple(shape)))
     header = header.getvalue()
     size = len(header) + int(np.prod(shape)) * np.dtype(dtype).itemsize
     packer = zlib.compressobj(9, zlib.DEFLATED, -15)
     data = packer.compress(header + b'\0' * 4096) + packer.flush()
     name = b'arr_0.npy'
     local_extra = struct.pack('<HHQQ', 1, 16, size, len(data))
-    local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 45, 0, 8, 0, 0x21, 0,
-                        0xffffffff, 0xffffffff, len(name),
+    local = struct.pack('<IHHHHHIIIHH', 0x04034b50, 45, 0, 8, 0,
+                        0x21, 0, 0xffffffff, 0xffffffff, len(name),
                         len(local_extra)) + name + local_extra
     central_extra = struct.pack('<HHQQQ', 1, 24, size, len(data), 0)
-    central = struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 45, 45, 0, 8,
-                          0, 0x21, 0, 0xffffffff, 0xffffffff, len(name),
+    central = struct.pack('<IHHHHHHIIIHHHHHII', 0x02014b50, 45, 45, 0, 8, 0,
+                          0x21, 0, 0xffffffff, 0xffffffff, len(name),
                           len(central_extra), 0, 0, 0, 0,
                           0xffffffff) + name + central_extra
     cd_offset = len(local) + len(data)
     end64 = struct.pack('<IQHHIIQQQQ', 0x06064b50, 44, 45, 45, 0, 0, 1, 1,
                         len(central), cd_offset)
-    locator = struct.pack('<IIQI', 0x07064b50, 0, cd_offset + len(central),
-                          1)
+    locator = struct.pack('<IIQI', 0x07064b50, 0, cd_offset + len(central), 1)
     end = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 1, 1, len(central),
                       0xffffffff, 0)
     with open(path, 'wb') as f:
         f.write(local + data + central + end64 + locator + end)
 
 
-def photo_on_background(rgba: np.ndarray, size=(160, 120),
+def photo_on_background(rgba: np.ndarray,
+                        size=(160, 120),
                         background=(200, 205, 210)) -> np.ndarray:
     """An RGBA render pasted, scaled up, on a plain background: RGB uint8
     (H, W, 3) of ``size`` (W, H), the object in the left half."""

@@ -22,7 +22,7 @@ from mmssr.utils.errors import UserError
 from ..conftest import REPO_ROOT, TINY_CATEGORIES
 from .hostile_files import npz_bomb, photo_on_background, png_bomb
 from .test_operations import one_error_line
-from .test_train_test_resume import SSR_MODEL, run_tool, write_config
+from .test_train_test_resume import SSR_MODEL, write_config
 
 SSR = 'configs/ssr/ssr_synthetic_n2.py'
 CONVERTER = 'tools/dataset_converters/meshes_to_shapenet.py'
@@ -363,8 +363,8 @@ CASES.update({
         ['x.OBJ', 'x.obj', 'x.ply', 'share a model id']),
     # 4: a re-conversion leaves no stale split to evaluate
     'test on a folder converted again with fewer meshes': case(
-        lambda s: ['tools/test.py', converted(s, 'again', [(3, (1, 1, 1)),
-                                                       (1, (1, 1, 1))]),
+        lambda s: ['tools/test.py',
+                   converted(s, 'again', [(3, (1, 1, 1)), (1, (1, 1, 1))]),
                    s['plain_untrained'], '--work-dir', str(s['tmp'] / 't')],
         ['90000001_test_images.npz', 'no test objects', 'train 1'],
         without=['Download']),

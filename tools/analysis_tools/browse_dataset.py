@@ -13,6 +13,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
+from mmssr.apis.image_files import write_image
 from mmssr.datasets import load_single_array, resolve_categories
 from mmssr.visualization import image_grid, rgba_to_rgb
 
@@ -57,7 +58,7 @@ def main() -> None:
             label = label_tile(f'{name} #{obj}', size)
             rows.append([label[:, :size], label[:, size:]] + views)
     sheet = image_grid(rows)
-    cv2.imwrite(args.out, sheet[..., ::-1])
+    write_image(args.out, sheet)  # whole or not at all
     print(f'wrote {args.out}: {len(rows)} objects x {len(args.views)} views')
 
 

@@ -17,6 +17,7 @@ import os.path as osp
 
 import numpy as np
 
+from mmssr.apis.image_files import write_image
 from mmssr.datasets.categories import resolve_categories
 from mmssr.datasets.loading import load_images
 from mmssr.utils.errors import UserError, cli_main
@@ -88,7 +89,6 @@ def make_photo(view: np.ndarray,
 
 @cli_main
 def main() -> int:
-    import cv2
     args = parse_args()
     if osp.splitext(args.out)[1].lower() not in ('.jpg', '.jpeg', '.png'):
         raise UserError(f'{args.out}: expected a .jpg, .jpeg or .png file')
@@ -106,8 +106,7 @@ def main() -> int:
     photo = make_photo(images[args.obj, args.view], args.size, args.scale,
                        args.centre, args.background, args.noise, args.seed)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    if not cv2.imwrite(args.out, photo[..., ::-1]):
-        raise UserError(f'{args.out}: cannot write this file')
+    write_image(args.out, photo)  # whole or not at all
     print(f'photo: {args.out} ({args.size[1]}x{args.size[0]}, '
           f'{args.category} object {args.obj}, view {args.view})')
     return 0

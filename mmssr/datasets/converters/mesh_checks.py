@@ -12,9 +12,22 @@ import os.path as osp
 from typing import List, Tuple
 
 _PLY_TYPE_BYTES = {
-    'char': 1, 'uchar': 1, 'int8': 1, 'uint8': 1, 'short': 2, 'ushort': 2,
-    'int16': 2, 'uint16': 2, 'int': 4, 'uint': 4, 'int32': 4, 'uint32': 4,
-    'float': 4, 'float32': 4, 'double': 8, 'float64': 8
+    'char': 1,
+    'uchar': 1,
+    'int8': 1,
+    'uint8': 1,
+    'short': 2,
+    'ushort': 2,
+    'int16': 2,
+    'uint16': 2,
+    'int': 4,
+    'uint': 4,
+    'int32': 4,
+    'uint32': 4,
+    'float': 4,
+    'float32': 4,
+    'double': 8,
+    'float64': 8
 }
 _MAX_HEADER = 65536
 
@@ -47,8 +60,8 @@ def _ply_need(head: bytes) -> Tuple[int, str]:
     if not head.startswith(b'ply') or end < 0:
         return 0, ''
     lines = head[:end].decode('ascii', errors='replace').splitlines()
-    ascii_format = any(
-        line.split()[:2] == ['format', 'ascii'] for line in lines)
+    ascii_format = any(line.split()[:2] == ['format', 'ascii']
+                       for line in lines)
     elements: List[List] = []  # [name, count, min bytes per element]
     for line in lines:
         words = line.split()

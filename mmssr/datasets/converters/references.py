@@ -12,6 +12,7 @@ import os.path as osp
 import re
 from typing import List
 
+
 def source_files(path: str) -> List[str]:
     """The mesh file and every file it makes the reader open: .mtl files,
     textures, glTF buffers (for the cache key)."""
@@ -61,9 +62,7 @@ def _obj_material_libraries(path: str) -> List[str]:
     with open(path, 'rb') as f:
         for line in f:
             if line.startswith(b'mtllib'):
-                libs += [
-                    x.decode(errors='replace') for x in line.split()[1:]
-                ]
+                libs += [x.decode(errors='replace') for x in line.split()[1:]]
     return libs
 
 

@@ -24,9 +24,9 @@ def _seeds(tmp) -> dict:
         np.random.default_rng(0).random((8, 3)))
     mesh.compute_triangle_normals()
     files = {}
-    for name, kwargs in (('ascii.ply', dict(write_ascii=True)),
-                         ('binary.ply', {}), ('box.off', {}),
-                         ('box.stl', {}), ('box.obj', {})):
+    for name, kwargs in (('ascii.ply', dict(write_ascii=True)), ('binary.ply',
+                                                                 {}),
+                         ('box.off', {}), ('box.stl', {}), ('box.obj', {})):
         path = str(tmp / name)
         o3d.io.write_triangle_mesh(path, mesh, **kwargs)
         with open(path, 'rb') as f:
@@ -38,10 +38,12 @@ def _counts(data, rng):
     """Huge or wrong element counts in a PLY / OFF / binary STL header."""
     value = int(rng.choice([0, 7, 10**6, 2**31 - 1, 2**32 - 1]))
     if data.startswith(b'ply'):
-        return re.sub(rb'element (vertex|face) \d+',
-                      lambda m: m.group(0).split()[0] + b' ' +
-                      m.group(1) + b' ' + str(value).encode(), data, count=1
-                      if rng.random() < 0.5 else 0)
+        return re.sub(
+            rb'element (vertex|face) \d+',
+            lambda m: m.group(0).split()[0] + b' ' + m.group(1) + b' ' + str(
+                value).encode(),
+            data,
+            count=1 if rng.random() < 0.5 else 0)
     if data.startswith(b'OFF'):
         lines = data.split(b'\n')
         lines[1] = f'{value} {value} 0'.encode()
