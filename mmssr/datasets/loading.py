@@ -13,8 +13,7 @@ import json
 import os
 import os.path as osp
 import warnings
-import zipfile
-from typing import Callable, List, NamedTuple, Optional, Tuple
+from typing import Callable, List, Optional
 
 import numpy as np
 import torch
@@ -22,12 +21,9 @@ import torch.nn.functional as F
 
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils.errors import DataError, UserError
+from .npz_headers import DEFAULT_MAX_ARRAY_BYTES, ArrayHeader, read_npz_headers
 
 VOXEL_SHAPE = (32, 32, 32)
-# 4 GiB: above the largest file of the SoftRas renders (a category's train
-# images at 64x64, 24 views, 393 kB per object: about 2.3 GB for the
-# 5958 train tables); raise it with the dataset's max_array_bytes.
-DEFAULT_MAX_ARRAY_BYTES = 4 * 2**30
 CONVERT_META = 'convert_meta.json'
 
 
@@ -78,47 +74,6 @@ def warn_if_degenerate(path: str, images: np.ndarray) -> Optional[str]:
     _WARNED.add(key)
     warnings.warn(message, DegenerateDataWarning, stacklevel=2)
     return message
-
-
-class ArrayHeader(NamedTuple):
-    """What an npz member declares: its name, shape, dtype and data size."""
-    name: str
-    shape: Tuple[int, ...]
-    dtype: np.dtype
-    nbytes: int
-
-
-def read_npz_headers(path: str) -> List[ArrayHeader]:
-    """The npy headers of the members of an ``.npz`` file, read without
-    decompressing their data; a member whose data size disagrees with its
-    zip entry's declared size is a :class:`DataError`."""
-    headers = []
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            if not info.filename.endswith('.npy'):
-                raise DataError(f'{path}: {info.filename} is not an array '
-                                '(.npy) member')
-            with zf.open(info) as member:
-                version = np.lib.format.read_magic(member)
-                if version == (1, 0):
-                    shape, _, dtype = \
-                        np.lib.format.read_array_header_1_0(member)
-                else:
-                    shape, _, dtype = \
-                        np.lib.format.read_array_header_2_0(member)
-                start = member.tell()
-            if dtype.hasobject:
-                raise DataError(f'{path}: {info.filename} holds Python '
-                                'objects; only plain number arrays are read')
-            nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-            if info.file_size != start + nbytes:
-                raise DataError(
-                    f'{path}: {info.filename} declares {shape} {dtype} '
-                    f'({nbytes} bytes) but its zip entry holds '
-                    f'{info.file_size - start} bytes: a corrupted file')
-            headers.append(
-                ArrayHeader(info.filename[:-4], tuple(shape), dtype, nbytes))
-    return headers
 
 
 def _gb(nbytes: int) -> str:

@@ -38,15 +38,14 @@ from mmssr.utils.errors import DataError
 from mmssr.utils.fileio import output_error, sha256_file
 from .files import save_json, save_npz
 from .mesh_io import axis_rotation, discover
+from .output_folder import (CACHE_DIR, CONVERTER, META_FILE, previous_files,
+                            remove_stale_files)
 from .references import outside_files
 from .splits import (SPLITS, check_ratios, file_split, ratio_split,
                      read_split_file)
 from .worker import (SETTING_KEYS, VERSION, init_worker, load_cached,
                      object_key, process_object)
 
-CONVERTER = 'mmssr.datasets.converters'
-CACHE_DIR = '.convert-cache'
-META_FILE = 'convert_meta.json'
 DEFAULT_SETTINGS = dict(
     image_size=64,
     supersample=4,
@@ -192,13 +191,14 @@ def convert_meshes(input_dir: str,
     ]
     outside = [(s, files) for s, files in outside if files]
     sources = [s for s in sources if s not in {o[0] for o in outside}]
+    previous_files(out_dir, sources, overwrite)  # refused: nothing made
     cache_dir = osp.join(out_dir, CACHE_DIR)
     try:
         os.makedirs(cache_dir, exist_ok=True)
     except OSError as err:
         raise output_error(out_dir, err) from None
     with _CacheLock(cache_dir):
-        previous = _previous_files(out_dir, sources, overwrite)
+        previous = previous_files(out_dir, sources, overwrite)
         for tmp in glob.glob(osp.join(glob.escape(cache_dir), '*.tmp')):
             os.remove(tmp)
         keys = [object_key(s, settings) for s in sources]
@@ -275,43 +275,10 @@ def convert_meshes(input_dir: str,
             },
             run=run)
         save_json(osp.join(out_dir, META_FILE), meta)
-        for name in sorted(set(previous) - set(files)):  # the old dataset's
-            path = osp.join(out_dir, name)
-            if osp.isfile(path):
-                os.remove(path)
+        remove_stale_files(out_dir, previous, files)
     if not keep_cache:
         shutil.rmtree(cache_dir, ignore_errors=True)
     return meta
-
-
-def _previous_files(out_dir: str, sources, overwrite: bool) -> List[str]:
-    """The data files of the conversion recorded in ``out_dir``; refuses
-    (unless ``overwrite``) to replace files the converter did not write."""
-    record = osp.join(out_dir, META_FILE)
-    previous, foreign = [], []
-    if osp.isfile(record):
-        try:
-            import json
-            with open(record) as f:
-                meta = json.load(f)
-            assert meta.get('converter') == CONVERTER
-            previous = [n for n in meta['files'] if '/' not in n]
-        except (OSError, ValueError, AssertionError, KeyError, TypeError,
-                AttributeError):
-            foreign.append(META_FILE)
-    for synset in sorted({s.synset for s in sources}):
-        for split in SPLITS:
-            for kind in ('images', 'voxels', 'points'):
-                name = f'{synset}_{split}_{kind}.npz'
-                if name not in previous and \
-                        osp.lexists(osp.join(out_dir, name)):
-                    foreign.append(name)
-    if foreign and not overwrite:
-        raise DataError(
-            f'--out {out_dir}: holds files this converter did not write '
-            f'({", ".join(foreign[:4])}{", ..." if len(foreign) > 4 else ""}'
-            '); give an empty folder, or pass --overwrite to replace them')
-    return previous
 
 
 def _exts():
