@@ -38,8 +38,10 @@ def output_error(path: str, err: OSError) -> OutputError:
     reason = err.strerror or str(err)
     if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         reason += ': the file system (or the file size limit) is full'
-    return OutputError(err.errno, f'{path}: cannot write this file '
-                       f'({reason}); nothing was written under this name')
+    error = OutputError(err.errno, f'{path}: cannot write this file '
+                        f'({reason}); nothing was written under this name')
+    error.reason = err.strerror or str(err)  # the system's words alone
+    return error
 
 
 def current_umask() -> int:
