@@ -2,7 +2,7 @@
 
     python tools/demo.py IMAGE|FOLDER|GLOB CONFIG CHECKPOINT --out FILE_OR_DIR
         [--mask FILE] [--background auto|alpha|mask|grabcut]
-        [--framing-ratio R] [--view V]
+        [--framing-ratio R] [--view V] [--max-pixels N] [--overwrite]
 
 One image and ``--out mesh.ply`` writes that file; a folder or a glob (or an
 ``--out`` folder) writes one ``<image name>.<--format>`` per image there.
@@ -13,17 +13,26 @@ the alpha channel, ``--mask``, is estimated from a plain background
 textured or gradient background (mmssr/apis/foreground.py); the object is
 cropped, centred and resized to the framing of the training renders
 (``--framing-ratio``).
+
+Existing files are not replaced without ``--overwrite``, and ``--out`` may
+not be the input folder. Images larger than ``--max-pixels`` are refused
+from their header. An image that cannot be used (unreadable, truncated, no
+object) does not stop the others: their meshes are written, and the tool
+ends with one error line naming the images left out (exit status 2).
 """
 import argparse
 import glob
 import os.path as osp
 
+from mmssr.apis.image_files import DEFAULT_MAX_PIXELS
 from mmssr.apis.image_io import (BACKGROUND_MODES, FRAMING_RATIO,
                                  check_framing_ratio)
 from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer, list_inputs,
                                    save_prediction)
+from mmssr.apis.outputs import check_outputs_free, output_paths, plan_outputs
 from mmssr.structures import NUM_VIEWS
-from mmssr.utils.errors import UserError, add_debug_argument, cli_main
+from mmssr.utils.errors import (DataError, UserError, add_debug_argument,
+                                cli_main)
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,6 +84,16 @@ def parse_args() -> argparse.Namespace:
         default=[0, 3, 6, 9, 12, 18],
         help='dataset view ids to render the mesh from')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--max-pixels',
+        type=int,
+        default=DEFAULT_MAX_PIXELS,
+        help='refuse images with more pixels than this (read from the '
+        f'header, before decoding; default {DEFAULT_MAX_PIXELS})')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace output files that exist already')
     add_debug_argument(parser)
     return parser.parse_args()
 
@@ -109,6 +128,8 @@ def check_args(args: argparse.Namespace) -> bool:
     check_framing_ratio(args.framing_ratio)
     if args.batch_size < 1:
         raise UserError(f'--batch-size {args.batch_size}: expected >= 1')
+    if args.max_pixels < 1:
+        raise UserError(f'--max-pixels {args.max_pixels}: expected >= 1')
     return to_file
 
 
@@ -116,13 +137,24 @@ def check_args(args: argparse.Namespace) -> bool:
 def main() -> int:
     args = parse_args()
     to_file = check_args(args)
-    inputs = list_inputs(args.image)  # a clear error before loading
-    inferencer = MeshInferencer(args.config, args.checkpoint, args.device)
+    inputs = list_inputs(args.image)  # clear errors before loading
+    if to_file:
+        check_outputs_free(output_paths(args.out), args.overwrite, inputs)
+    else:
+        plan_outputs(inputs, args.out, args.format, args.overwrite,
+                     args.image)
+    inferencer = MeshInferencer(
+        args.config,
+        args.checkpoint,
+        args.device,
+        max_pixels=args.max_pixels)
     result = inferencer(
         inputs,
         batch_size=args.batch_size,
         out_dir=None if to_file else args.out,
         mesh_format=args.format,
+        overwrite=args.overwrite,
+        skip_unreadable=True,
         mask=args.mask,
         background=args.background,
         framing_ratio=args.framing_ratio,
@@ -130,11 +162,21 @@ def main() -> int:
         preview_views=args.views)
     for pred, preview in zip(result['predictions'], result['visualization']):
         if to_file:
-            pred.update(save_prediction(pred, args.out, preview))
-        print(f'mesh: {pred["mesh_path"]} ({len(pred["vertices"])} '
-              f'vertices, {len(pred["faces"])} faces, silhouette from '
-              f'{pred["silhouette_from"]})')
+            pred.update(
+                save_prediction(pred, args.out, preview, args.overwrite))
+        print(f'mesh: {pred["mesh_path"]} (from {pred["source"]}: '
+              f'{len(pred["vertices"])} vertices, {len(pred["faces"])} '
+              f'faces, silhouette from {pred["silhouette_from"]})')
         print(f'preview: {pred["preview_path"]}')
+    failed = result['failed']
+    if failed and len(inputs) == 1:
+        raise DataError(failed[0]['error'])
+    if failed:
+        shown = '; '.join(f['error'] for f in failed[:3])
+        more = f'; ... ({len(failed)} in all)' if len(failed) > 3 else ''
+        done = len(result['predictions'])
+        raise DataError(f'{len(failed)} of {len(inputs)} image(s) left out, '
+                        f'{done} mesh(es) written: {shown}{more}')
     return 0
 
 

@@ -120,8 +120,9 @@ def dump_json(data: dict, path: str) -> None:
                  file_format='json',
                  indent=2)
     except OSError as err:
+        reason = getattr(err, 'reason', None) or err.strerror or err
         raise UserError(f'--out {path}: cannot write the metrics '
-                        f'({err.strerror or err})') from None
+                        f'({reason})') from None
 
 
 if __name__ == '__main__':

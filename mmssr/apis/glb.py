@@ -15,7 +15,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from mmssr.utils.fileio import atomic_write
+from mmssr.utils.fileio import write_bytes_atomic
 
 GLB_MAGIC = b'glTF'
 CHUNK_JSON = 0x4E4F534A
@@ -130,11 +130,8 @@ def write_glb(path: str,
               vertices: np.ndarray,
               faces: np.ndarray,
               vertex_colors: Optional[np.ndarray] = None) -> None:
-    """Write :func:`glb_bytes` to ``path`` atomically."""
-    data = glb_bytes(vertices, faces, vertex_colors)
-    with atomic_write(path, suffix='.glb') as tmp:
-        with open(tmp, 'wb') as f:
-            f.write(data)
+    """Write :func:`glb_bytes` to ``path``, whole or not at all."""
+    write_bytes_atomic(path, glb_bytes(vertices, faces, vertex_colors))
 
 
 def read_glb(path: str) -> Dict[str, np.ndarray]:

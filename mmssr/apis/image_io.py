@@ -1,7 +1,11 @@
 """Photos of any kind -> RGBA model inputs framed like the training renders.
 
 An input image may be RGBA, RGB, grayscale (with or without alpha), 8- or
-16-bit, PNG or JPEG (anything cv2 reads), of any size. Its silhouette comes
+16-bit, PNG, JPEG, BMP, TIFF or WebP, up to ``max_pixels`` pixels (see
+:mod:`.image_files`: checked from the header, EXIF orientation applied,
+truncated files refused). An image whose longer side exceeds
+:data:`MAX_WORKING_SIDE` is first shrunk to it with uint8 area averaging,
+so no full-size float copy of a large photo is made. Its silhouette comes
 from (``background=``):
 
 - ``'alpha'``: the alpha channel;
@@ -24,6 +28,7 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 from mmssr.utils.errors import DataError, UserError
+from .image_files import check_pixel_count, decode_image
 
 # Mean over the 3744 val + test views of the synthetic dataset (data/
 # synthetic, 64x64, 13 categories) of (longer side of the silhouette's
@@ -32,6 +37,10 @@ from mmssr.utils.errors import DataError, UserError
 FRAMING_RATIO = 0.65
 
 BACKGROUND_MODES = ('auto', 'alpha', 'mask', 'grabcut')
+# Longer side of the image the silhouette and the framing are computed on:
+# the model sees 64x64 and vertex colours sample the framed crop, so more
+# pixels only cost memory.
+MAX_WORKING_SIDE = 2048
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
 
@@ -50,6 +59,9 @@ class PreparedImage:
         silhouette_from: ``'alpha'``, ``'mask'``, ``'estimated'``,
             ``'grabcut'`` or ``'as-is'`` (an RGBA render of the model's
             size, used unchanged).
+        scale: size of the processed image over the original's (1.0, or
+            less when the image was shrunk to :data:`MAX_WORKING_SIDE`);
+            ``mask`` and ``bbox`` are in the processed image.
     """
 
     inputs: np.ndarray
@@ -58,6 +70,7 @@ class PreparedImage:
     bbox: Tuple[int, int, int, int]
     source: str
     silhouette_from: str
+    scale: float = 1.0
 
 
 def to_uint8(image: np.ndarray, where: str) -> np.ndarray:
@@ -65,38 +78,39 @@ def to_uint8(image: np.ndarray, where: str) -> np.ndarray:
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.uint16:
-        return (image.astype(np.float32) / 257.0).round().astype(np.uint8)
+        # round(x / 257) in 16-bit integers (no float copy of a large image)
+        return ((image - (image >> 8) + 128) >> 8).astype(np.uint8)
     if np.issubdtype(image.dtype, np.floating):
         return (np.clip(image, 0, 1) * 255).round().astype(np.uint8)
     raise DataError(f'{where}: unsupported pixel type {image.dtype} '
                     '(expected 8- or 16-bit integers or floats in [0, 1])')
 
 
-def read_image(path: str) -> np.ndarray:
-    """An image file as (H, W, 3) RGB or (H, W, 4) RGBA uint8."""
-    import cv2
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'image not found: {path}')
-    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise DataError(f'{path}: not a readable image file')
-    image = to_uint8(image, path)
+def read_image(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
+    """An image file as (H, W, 3) RGB or (H, W, 4) RGBA uint8, upright.
+
+    Raises :class:`DataError` naming the file when it is not an image, has
+    more than ``max_pixels`` pixels (default
+    :data:`~.image_files.DEFAULT_MAX_PIXELS`) or is truncated or corrupt.
+    """
+    image = to_uint8(decode_image(path, max_pixels), path)
     if image.ndim == 2 or image.shape[2] == 1:
-        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2RGB)
+        gray = image.reshape(image.shape[:2])
+        return np.dstack([gray, gray, gray])
     if image.shape[2] == 2:  # gray + alpha
         gray, alpha = image[..., 0], image[..., 1]
         return np.dstack([gray, gray, gray, alpha])
-    if image.shape[2] == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
+    if image.shape[2] in (3, 4):
+        return np.ascontiguousarray(image)
     raise DataError(f'{path}: expected 1 to 4 channels, got '
                     f'{image.shape[2]}')
 
 
-def array_to_image(array: np.ndarray, where: str) -> np.ndarray:
+def array_to_image(array: np.ndarray,
+                   where: str,
+                   max_pixels: Optional[int] = None) -> np.ndarray:
     """An array (H, W), (H, W, 1|3|4) or channel-first (1|3|4, H, W), RGB(A)
-    order, as (H, W, 3|4) uint8."""
+    order, as (H, W, 3|4) uint8; empty or too large arrays are refused."""
     image = np.asarray(array)
     if image.ndim == 3 and image.shape[0] in (1, 3, 4) and \
             image.shape[-1] not in (1, 3, 4):
@@ -108,20 +122,38 @@ def array_to_image(array: np.ndarray, where: str) -> np.ndarray:
     if image.ndim != 3 or image.shape[-1] not in (3, 4):
         raise DataError(f'{where}: expected an image array (H, W), '
                         f'(H, W, 3|4) or (3|4, H, W), got {image.shape}')
+    check_pixel_count(image.shape[1], image.shape[0], where, max_pixels)
     return np.ascontiguousarray(to_uint8(image, where))
 
 
-def read_mask(path: str) -> np.ndarray:
-    """A mask file as (H, W) bool: non-zero (any channel) is the object."""
-    import cv2
+def read_mask(path: str, max_pixels: Optional[int] = None) -> np.ndarray:
+    """A mask file as (H, W) bool: non-zero (any channel; the alpha channel
+    when there is one) is the object."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'mask not found: {path}')
-    mask = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if mask is None:
-        raise DataError(f'{path}: not a readable mask image')
+    mask = decode_image(path, max_pixels)
     if mask.ndim == 3:
-        mask = mask[..., 3] if mask.shape[2] == 4 else mask.max(axis=2)
+        mask = mask[..., -1] if mask.shape[2] in (2, 4) else mask.max(axis=2)
     return mask > 0
+
+
+def shrink_to_working_size(image: np.ndarray, mask: Optional[np.ndarray],
+                           side: int = MAX_WORKING_SIDE):
+    """``(image, mask, scale)``: a uint8 image (and its bool mask) shrunk
+    so that the longer side is at most ``side``, by area averaging in
+    OpenCV's uint8 arithmetic (nearest neighbour for the mask)."""
+    import cv2
+    h, w = image.shape[:2]
+    if max(h, w) <= side:
+        return image, mask, 1.0
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    if mask is not None:
+        mask = cv2.resize(
+            mask.astype(np.uint8), size,
+            interpolation=cv2.INTER_NEAREST).astype(bool)
+    return image, mask, scale
 
 
 def estimate_silhouette(rgb: np.ndarray,
@@ -143,7 +175,16 @@ def estimate_silhouette(rgb: np.ndarray,
     and objects of nearly the background colour (parts of them vanish).
     """
     import cv2
-    rgb = np.asarray(rgb, dtype=np.float32)[..., :3]
+    full = np.asarray(rgb)
+    if max(full.shape[:2]) > MAX_WORKING_SIDE:  # no full-size float copy
+        small = shrink_to_working_size(
+            np.ascontiguousarray(to_uint8(full[..., :3], '<image>')),
+            None)[0]
+        mask = estimate_silhouette(small, threshold, border).astype(np.uint8)
+        return cv2.resize(
+            mask, (full.shape[1], full.shape[0]),
+            interpolation=cv2.INTER_NEAREST).astype(bool)
+    rgb = full.astype(np.float32)[..., :3]
     h, w = rgb.shape[:2]
     b = border or max(1, int(round(0.02 * min(h, w))))
     frame = np.concatenate([
@@ -225,14 +266,16 @@ def prepare_image(source: Union[str, np.ndarray],
                   mask: Union[str, np.ndarray, None] = None,
                   background: str = 'auto',
                   ratio: float = FRAMING_RATIO,
-                  name: Optional[str] = None) -> PreparedImage:
+                  name: Optional[str] = None,
+                  max_pixels: Optional[int] = None) -> PreparedImage:
     """Read an image (file or array), find the object, frame it.
 
     An RGBA image of exactly ``image_size`` pixels whose alpha is not
     fully opaque is taken as a render in the training framing and used
     unchanged (``background`` 'auto' or 'alpha', no mask). Raises
-    :class:`DataError` naming the image when no object is found, or when a
-    mask's size differs from the image's.
+    :class:`DataError` naming the image when it cannot be read (see
+    :func:`read_image`; ``max_pixels`` applies to files and arrays), when
+    no object is found, or when a mask's size differs from the image's.
     """
     if background not in BACKGROUND_MODES:
         raise UserError(f'--background {background}: expected one of '
@@ -240,22 +283,25 @@ def prepare_image(source: Union[str, np.ndarray],
     check_framing_ratio(ratio)
     if isinstance(source, str):
         where = source
-        image = read_image(source)
+        image = read_image(source, max_pixels)
     else:
         where = name or '<array>'
-        image = array_to_image(source, where)
+        image = array_to_image(source, where, max_pixels)
     h, w = image.shape[:2]
     has_alpha = image.shape[2] == 4 and (image[..., 3] < 255).any()
+    given = None
     if mask is not None:
         mask_where = mask if isinstance(mask, str) else '<mask array>'
-        silhouette = read_mask(mask) if isinstance(mask, str) else \
+        given = read_mask(mask, max_pixels) if isinstance(mask, str) else \
             np.asarray(mask).astype(bool)
-        if silhouette.shape != (h, w):
+        if given.shape != (h, w):
             raise DataError(
-                f'{mask_where}: the mask is {silhouette.shape[1]}x'
-                f'{silhouette.shape[0]} pixels but the image {where} is '
+                f'{mask_where}: the mask is {given.shape[1]}x'
+                f'{given.shape[0]} pixels but the image {where} is '
                 f'{w}x{h}; they must be the same size')
-        origin = 'mask'
+    image, given, scale = shrink_to_working_size(image, given)
+    if given is not None:
+        silhouette, origin = given, 'mask'
     elif background == 'mask':
         raise UserError('--background mask needs --mask FILE')
     elif background == 'grabcut':
@@ -299,7 +345,8 @@ def prepare_image(source: Union[str, np.ndarray],
         mask=silhouette,
         bbox=bbox,
         source=where,
-        silhouette_from=origin)
+        silhouette_from=origin,
+        scale=scale)
 
 
 def measure_framing(images: np.ndarray) -> float:

@@ -68,12 +68,8 @@ def expected_image_size(model: torch.nn.Module) -> int:
 
 def load_rgba_image(path: str, image_size: int) -> np.ndarray:
     """Read an RGBA image as uint8 (4, S, S); alpha is the silhouette."""
-    import cv2
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'image not found: {path}')
-    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise DataError(f'{path}: not a readable image file')
+    from .image_files import decode_image
+    image = decode_image(path)
     if image.ndim != 3 or image.shape[2] != 4:
         channels = 1 if image.ndim == 2 else image.shape[2]
         raise DataError(
@@ -86,8 +82,7 @@ def load_rgba_image(path: str, image_size: int) -> np.ndarray:
         raise DataError(
             f'{path}: expected {image_size}x{image_size} pixels (the '
             f'model\'s input size), got {image.shape[1]}x{image.shape[0]}')
-    rgba = cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA)
-    return np.ascontiguousarray(rgba.transpose(2, 0, 1))
+    return np.ascontiguousarray(image.transpose(2, 0, 1))
 
 
 @torch.no_grad()

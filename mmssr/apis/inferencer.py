@@ -12,6 +12,13 @@ an array (H, W[, C]) or a list of any of these. Each image is prepared by
 reconstructed in batches, and coloured from the image by
 :func:`mmssr.visualization.vertex_colors_from_image` (the image is taken as
 seen from dataset view ``view``, default 0).
+
+Outputs (``out_dir``): one ``<name><mesh_format>`` and ``<name>_views.png``
+per input, the names unique (``a.jpg`` and ``a.png`` give ``a`` and
+``a_1``; see :func:`output_names`). Files that exist already are not
+replaced unless ``overwrite=True``, and ``out_dir`` may not be a folder
+given as input (its previews would be read as photos next time). Every file
+is written whole or not at all.
 """
 import glob
 import os
@@ -24,15 +31,14 @@ from mmengine.infer import BaseInferencer
 
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.structures.color import from_true_colors
-from mmssr.utils.errors import DataError, UserError
-from mmssr.utils.fileio import atomic_write
-from .glb import write_glb
+from mmssr.utils.errors import CheckpointError, DataError, UserError
 from .image_io import (FRAMING_RATIO, IMAGE_EXTENSIONS, PreparedImage,
                        prepare_image)
 from .inference import (expected_image_size, init_model,
                         input_color_convention)
+from .outputs import (MESH_FORMATS, input_sources, mesh_extension,  # noqa
+                      output_names, plan_outputs, save_prediction, write_mesh)
 
-MESH_FORMATS = ('.ply', '.obj', '.glb', '.gltf', '.off', '.stl')
 InputType = Union[str, np.ndarray]
 
 
@@ -62,35 +68,6 @@ def list_inputs(inputs) -> List[InputType]:
     return [inputs]
 
 
-def write_mesh(path: str,
-               vertices: np.ndarray,
-               faces: np.ndarray,
-               vertex_colors: Optional[np.ndarray] = None) -> None:
-    """Write a mesh (with vertex colours), atomically: .glb with
-    :func:`mmssr.apis.glb.write_glb`, other formats with open3d."""
-    if osp.splitext(path)[1].lower() == '.glb':
-        return write_glb(path, vertices, faces, vertex_colors)
-    from mmssr.utils.misc import import_open3d
-    o3d = import_open3d()
-    mesh = o3d.geometry.TriangleMesh(
-        o3d.utility.Vector3dVector(np.asarray(vertices, np.float64)),
-        o3d.utility.Vector3iVector(np.asarray(faces, np.int32)))
-    if vertex_colors is not None:
-        mesh.vertex_colors = o3d.utility.Vector3dVector(
-            np.asarray(vertex_colors, np.float64).clip(0, 1))
-    mesh.compute_vertex_normals()
-    mesh.triangle_normals = o3d.utility.Vector3dVector()  # .obj has none
-    with atomic_write(path, suffix=osp.splitext(path)[1]) as tmp:
-        try:
-            if not o3d.io.write_triangle_mesh(
-                    tmp, mesh, write_vertex_colors=True):
-                raise UserError(f'{path}: open3d could not write this file')
-        finally:
-            mtl = osp.splitext(tmp)[0] + '.mtl'  # .obj writes a material
-            if osp.exists(mtl):
-                os.remove(mtl)
-
-
 class MeshInferencer(BaseInferencer):
     """Single-view reconstruction of coloured meshes from images.
 
@@ -102,6 +79,10 @@ class MeshInferencer(BaseInferencer):
         checkpoint_prefix: e.g. ``'reconstructor.'`` to use the
             reconstructor of an SSR checkpoint with a SoftRas config.
 
+        max_pixels: the largest image (pixels) that is read, checked from
+            the file's header before decoding (default
+            :data:`~mmssr.apis.image_files.DEFAULT_MAX_PIXELS`).
+
     Call keywords: ``batch_size`` (8), ``mask`` (a mask file or array for a
     single input), ``background`` ('auto' | 'alpha' | 'mask' | 'grabcut'),
     ``framing_ratio`` (longer side of the object / side of the model's
@@ -109,22 +90,33 @@ class MeshInferencer(BaseInferencer):
     (dataset view id the images are seen from, 0), ``preview_views``
     (view ids of the preview renders), ``out_dir`` (write
     ``<name>.<mesh_format>`` and ``<name>_views.png`` there),
-    ``mesh_format`` ('.ply'), ``return_silhouette`` (False; True adds
-    ``silhouette``, the (H, W) bool mask used in the original image).
+    ``mesh_format`` ('.ply'), ``overwrite`` (replace existing output files,
+    False), ``skip_unreadable`` (False: an unreadable image or one without
+    an object raises; True: it is left out and listed in the result's
+    ``'failed'``, ``[{'source', 'error'}]``), ``return_silhouette`` (False;
+    True adds ``silhouette``, the (H, W) bool mask used, in the processed
+    image, see :class:`~mmssr.apis.image_io.PreparedImage`).
     """
 
-    preprocess_kwargs = {'mask', 'background', 'framing_ratio'}
+    preprocess_kwargs = {
+        'mask', 'background', 'framing_ratio', 'skip_unreadable'
+    }
     forward_kwargs = {'view'}
     visualize_kwargs = {'preview_views', 'preview_size', 'show'}
-    postprocess_kwargs = {'out_dir', 'mesh_format', 'return_silhouette'}
+    postprocess_kwargs = {'out_dir', 'mesh_format', 'overwrite',
+                          'return_silhouette'}
 
     def __init__(self,
                  model,
                  weights: Optional[str] = None,
                  device: str = 'cpu',
                  checkpoint_prefix: Optional[str] = None,
-                 show_progress: bool = False) -> None:
+                 show_progress: bool = False,
+                 max_pixels: Optional[int] = None) -> None:
         self.checkpoint_prefix = checkpoint_prefix
+        self.max_pixels = max_pixels
+        self.weights = weights
+        self._failed: List[dict] = []
         if isinstance(model, str) and not osp.isfile(model):
             raise FileNotFoundError(f'config file not found: {model}')
         super().__init__(
@@ -159,35 +151,57 @@ class MeshInferencer(BaseInferencer):
                  batch_size: int = 8,
                  out_dir: Optional[str] = None,
                  **kwargs) -> dict:
-        return super().__call__(
+        if out_dir is not None:  # refused before any work
+            plan_outputs(
+                list_inputs(inputs), out_dir, kwargs.get('mesh_format',
+                                                         '.ply'),
+                kwargs.get('overwrite', False), inputs)
+        self._failed = []
+        result = super().__call__(
             inputs, batch_size=batch_size, out_dir=out_dir, **kwargs)
+        result['failed'] = self._failed
+        return result
 
     def preprocess(self,
                    inputs: list,
                    batch_size: int = 8,
                    mask=None,
                    background: str = 'auto',
-                   framing_ratio: float = FRAMING_RATIO):
+                   framing_ratio: float = FRAMING_RATIO,
+                   skip_unreadable: bool = False):
         if mask is not None and len(inputs) != 1:
             raise UserError(f'--mask: one mask is for one image, got '
                             f'{len(inputs)} images')
+        names = output_names(input_sources(inputs))
         for start in range(0, len(inputs), batch_size):
-            prepared = [
-                prepare_image(
-                    x,
-                    self.image_size,
-                    mask,
-                    background,
-                    ratio=framing_ratio,
-                    name=f'<array {start + i}>')
-                for i, x in enumerate(inputs[start:start + batch_size])
-            ]
-            data = dict(inputs=[
-                torch.from_numpy(
-                    from_true_colors(p.inputs, self.color_convention))
-                for p in prepared
-            ])
-            yield data, prepared
+            prepared, kept = [], []
+            for i, x in enumerate(inputs[start:start + batch_size]):
+                try:
+                    prepared.append(
+                        prepare_image(
+                            x,
+                            self.image_size,
+                            mask,
+                            background,
+                            ratio=framing_ratio,
+                            name=f'<array {start + i}>',
+                            max_pixels=self.max_pixels))
+                except UserError as err:
+                    if not skip_unreadable:
+                        raise
+                    source = x if isinstance(x, str) else \
+                        f'<array {start + i}>'
+                    self._failed.append(dict(source=source, error=str(err)))
+                    continue
+                kept.append(names[start + i])
+            if prepared:
+                # photos are true colour; the model sees its checkpoint's
+                data = dict(inputs=[
+                    torch.from_numpy(
+                        from_true_colors(p.inputs, self.color_convention))
+                    for p in prepared
+                ])
+                yield data, prepared, kept
 
     @torch.no_grad()
     def forward(self, data, view: int = 0) -> List[dict]:
@@ -195,13 +209,18 @@ class MeshInferencer(BaseInferencer):
         if not 0 <= int(view) < NUM_VIEWS:
             raise UserError(f'--view {view}: expected a view id in '
                             f'0..{NUM_VIEWS - 1}')
-        batch, prepared = data
+        batch, prepared, names = data
         batch = self.model.data_preprocessor(batch, False)
         vertices, faces = self.model(batch['inputs'], mode='tensor')
+        if not torch.isfinite(vertices).all():
+            raise CheckpointError(
+                f'{self.weights or "the model"}: the model predicts NaN or '
+                'infinite vertices (its weights are not usable)')
         faces = faces.cpu().numpy()
         eye = view_ids_to_eyes([int(view)])[0]
         preds = []
-        for verts, prep in zip(vertices.cpu().numpy(), prepared):
+        for verts, prep, name in zip(vertices.cpu().numpy(), prepared,
+                                     names):
             colors, visible = vertex_colors_from_image(verts, faces,
                                                        prep.framed, eye)
             preds.append(
@@ -211,6 +230,7 @@ class MeshInferencer(BaseInferencer):
                     vertex_colors=colors,
                     visible=visible,
                     prepared=prep,
+                    name=name,
                     view=int(view)))
         return preds
 
@@ -228,10 +248,11 @@ class MeshInferencer(BaseInferencer):
                     return_datasamples: bool = False,
                     out_dir: Optional[str] = None,
                     mesh_format: str = '.ply',
+                    overwrite: bool = False,
                     return_silhouette: bool = False) -> Dict[str, Any]:
         results = []
-        names = output_names([p['prepared'].source for p in preds])
-        for pred, preview, name in zip(preds, visualization, names):
+        for pred, preview in zip(preds, visualization):
+            name = pred.pop('name')
             prep: PreparedImage = pred.pop('prepared')
             pred.update(
                 source=prep.source,
@@ -241,25 +262,12 @@ class MeshInferencer(BaseInferencer):
             if return_silhouette:
                 pred['silhouette'] = prep.mask
             if out_dir is not None:
-                ext = mesh_format if mesh_format.startswith('.') else \
-                    '.' + mesh_format
+                ext = mesh_extension(mesh_format)
                 pred.update(
                     save_prediction(pred, osp.join(out_dir, name + ext),
-                                    preview))
+                                    preview, overwrite))
             results.append(pred)
         return dict(predictions=results, visualization=visualization)
-
-
-def output_names(sources: List[str]) -> List[str]:
-    """File stems for outputs, unique (``name``, ``name_1``, ...)."""
-    names, seen = [], {}
-    for i, src in enumerate(sources):
-        stem = osp.splitext(
-            osp.basename(src))[0] if not src.startswith('<') else f'array_{i}'
-        count = seen.get(stem, 0)
-        seen[stem] = count + 1
-        names.append(stem if count == 0 else f'{stem}_{count}')
-    return names
 
 
 def preview_image(pred: dict,
@@ -282,20 +290,3 @@ def preview_image(pred: dict,
     inp = cv2.resize(
         rgba_to_rgb(inputs), (size, size), interpolation=cv2.INTER_NEAREST)
     return image_grid([[inp] + list(renders)])
-
-
-def save_prediction(pred: dict,
-                    mesh_path: str,
-                    preview: Optional[np.ndarray] = None) -> Dict[str, str]:
-    """Write the coloured mesh and, beside it, ``<stem>_views.png``."""
-    import cv2
-    if osp.splitext(mesh_path)[1].lower() not in MESH_FORMATS:
-        raise UserError(f'{mesh_path}: expected a mesh file ending in one of '
-                        f'{", ".join(MESH_FORMATS)}')
-    write_mesh(mesh_path, pred['vertices'], pred['faces'],
-               pred.get('vertex_colors'))
-    out = dict(mesh_path=mesh_path)
-    if preview is not None:
-        out['preview_path'] = osp.splitext(mesh_path)[0] + '_views.png'
-        cv2.imwrite(out['preview_path'], preview[..., ::-1])
-    return out

@@ -80,6 +80,9 @@ class ShapeNetDataset(BaseDataset):
             local disk, with room for them uncompressed: N x 24 x 4 x S x S
             bytes); ``None`` keeps them in this process's memory.
         pipeline: transforms applied to each item.
+        max_array_bytes: the largest array a data file may hold, checked
+            from its header before it is read (default
+            :data:`~mmssr.datasets.loading.DEFAULT_MAX_ARRAY_BYTES`, 4 GiB).
     """
 
     SPLITS = ('labeled', 'unlabeled', 'train', 'val', 'test')
@@ -100,7 +103,9 @@ class ShapeNetDataset(BaseDataset):
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
+                 max_array_bytes: Optional[int] = None,
                  **kwargs) -> None:
+        self.max_array_bytes = max_array_bytes
         if split not in self.SPLITS:
             raise DataError(f'split must be one of {self.SPLITS}, got '
                             f'{split!r}')
@@ -218,9 +223,11 @@ class ShapeNetDataset(BaseDataset):
                 prefix = osp.join(self.data_root,
                                   f'{synset}_{self.file_split}')
                 num = file_counts[synset]
-                vox = load_voxels(prefix + '_voxels.npz', num)
+                vox = load_voxels(prefix + '_voxels.npz', num,
+                                  self.max_array_bytes)
                 voxels.append(np.ascontiguousarray(vox[objects]))
-                pts = load_points(prefix + '_points.npz', num)
+                pts = load_points(prefix + '_points.npz', num,
+                                  self.max_array_bytes)
                 points += [None if pts is None else pts[i] for i in objects]
         self.voxels = np.concatenate(voxels) if voxels else None
         # surface points (P, 6) of each object, None where no points file
@@ -239,7 +246,7 @@ class ShapeNetDataset(BaseDataset):
         for synset, name in self.categories:
             img_path = osp.join(self.data_root,
                                 f'{synset}_{self.file_split}_images.npz')
-            imgs = load_images(img_path)
+            imgs = load_images(img_path, self.max_array_bytes)
             warn_if_degenerate(img_path, imgs)
             sel = self._select(len(imgs), name, img_path)
             images.append(np.ascontiguousarray(imgs[sel]))

@@ -22,6 +22,8 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmssr.models  # noqa: F401,F403
     import mmssr.structures  # noqa: F401,F403
     import mmssr.visualization  # noqa: F401,F403
+    from mmssr.utils.checkpoint import install_safe_checkpoint_loaders
+    install_safe_checkpoint_loaders()  # also schemes registered since
 
     if not init_default_scope:
         return

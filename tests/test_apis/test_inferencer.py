@@ -98,14 +98,14 @@ def test_folder_of_two_images_gives_two_meshes(inferencer, tmp_path):
         np.asarray(mesh.vertex_colors),
         preds[0]['vertex_colors'],
         atol=1 / 255)
-    # a glob and other formats
+    # a glob and other formats (the previews are replaced: overwrite=True)
     preds = inferencer(
-        str(folder / 'img*.png'), out_dir=str(out),
-        mesh_format='.obj')['predictions']
+        str(folder / 'img*.png'), out_dir=str(out), mesh_format='.obj',
+        overwrite=True)['predictions']
     assert len(preds) == 2 and osp.isfile(out / 'img1.obj')
     preds = inferencer(
-        str(folder / 'img0.png'), out_dir=str(out),
-        mesh_format='glb')['predictions']
+        str(folder / 'img0.png'), out_dir=str(out), mesh_format='glb',
+        overwrite=True)['predictions']
     assert osp.getsize(out / 'img0.glb') > 0
 
 

@@ -71,11 +71,13 @@ def test_show_dir_and_demo_on_photos(tmp_path, tiny_synthetic_root):
         mesh,
         '--mask',
         mask,
+        '--overwrite',
         check=False)
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     assert '30x20' in proc.stderr and '320x240' in proc.stderr
     blank = str(tmp_path / 'blank.png')
     cv2.imwrite(blank, np.full((50, 50, 3), 77, np.uint8))
     proc = run_tool(
-        'tools/demo.py', blank, cfg, ckpt, '--out', mesh, check=False)
+        'tools/demo.py', blank, cfg, ckpt, '--out', mesh, '--overwrite',
+        check=False)
     assert proc.returncode == 2 and 'blank.png' in proc.stderr

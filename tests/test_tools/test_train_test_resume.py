@@ -106,7 +106,8 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
     rgb = str(tmp_path / 'rgb.png')
     cv2.imwrite(rgb, view[:3].transpose(1, 2, 0))
     proc = run_tool(
-        'tools/demo.py', rgb, cfg, ckpt, '--out', mesh, check=False)
+        'tools/demo.py', rgb, cfg, ckpt, '--out', mesh, '--overwrite',
+        check=False)
     # an RGB image on a plain background works: the silhouette is estimated
     assert proc.returncode == 0 and 'silhouette from estimated' in proc.stdout
 

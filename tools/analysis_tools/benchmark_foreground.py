@@ -66,13 +66,13 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 def photos(data_root: str, split: str, objects: int, pattern: str, size,
            background):
     """(photo, true mask) pairs: varied scale, place and view."""
-    from mmssr.datasets.loading import load_images
+    from mmssr.datasets.loading import load_true_color_images
     files = sorted(glob.glob(osp.join(data_root, f'*_{split}_images.npz')))
     if not files:
         raise UserError(f'{data_root}: no *_{split}_images.npz file')
     k = 0
     for path in files:
-        images = load_images(path)
+        images = load_true_color_images(path)
         for obj in range(min(objects, len(images))):
             view = images[obj, (5 * k) % images.shape[1]]
             yield make_photo(

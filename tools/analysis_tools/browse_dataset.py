@@ -13,9 +13,9 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmssr.datasets import load_single_array, resolve_categories
-from mmssr.datasets.loading import detect_color_convention
-from mmssr.structures.color import to_true_colors
+from mmssr.apis.image_files import write_image
+from mmssr.datasets import resolve_categories
+from mmssr.datasets.loading import load_true_color_images
 from mmssr.visualization import image_grid, rgba_to_rgb
 
 
@@ -48,8 +48,7 @@ def main() -> None:
         path = osp.join(args.data_root, f'{synset}_{args.split}_images.npz')
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path} not found')
-        images = to_true_colors(
-            load_single_array(path), detect_color_convention(args.data_root))
+        images = load_true_color_images(path)
         for obj in range(min(args.num_objects, len(images))):
             views = [rgba_to_rgb(images[obj, v]) for v in args.views]
             views = [
@@ -60,7 +59,7 @@ def main() -> None:
             label = label_tile(f'{name} #{obj}', size)
             rows.append([label[:, :size], label[:, size:]] + views)
     sheet = image_grid(rows)
-    cv2.imwrite(args.out, sheet[..., ::-1])
+    write_image(args.out, sheet)  # whole or not at all
     print(f'wrote {args.out}: {len(rows)} objects x {len(args.views)} views')
 
 

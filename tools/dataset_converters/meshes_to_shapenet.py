@@ -4,7 +4,8 @@
         [--layout auto|v1|v2|flat] [--synset ID --name NAME] \
         [--split-ratio 0.7 0.1 0.2 --seed 0 | --split-file all.csv] \
         [--image-size 64] [--supersample 4] [--points 10000] \
-        [--normalized | --up +y --front -z --scale 1.0] [--workers N]
+        [--normalized | --up +y --front -z --scale 1.0] [--workers N] \
+        [--overwrite] [--allow-outside-files]
 
 INPUT: ShapeNetCore v1 (SYNSET/MODEL/model.obj), v2
 (SYNSET/MODEL/models/model_normalized.obj), or a plain folder of meshes of
@@ -13,6 +14,11 @@ and --name). Writes {synset}_{split}_{images,voxels,points}.npz and
 convert_meta.json into OUT; a killed run resumes from OUT/.convert-cache/.
 Train and test on it with a config that inherits a ShapeNet config and sets
 data_root = OUT and categories = ['SYNSET:NAME'].
+
+Converting again into OUT replaces the dataset there whole; files in OUT
+that the converter did not write are not replaced without --overwrite.
+Meshes whose .mtl, textures or glTF buffers lie outside INPUT are skipped
+(and listed) without --allow-outside-files.
 """
 import argparse
 
@@ -76,6 +82,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='keep OUT/.convert-cache after success')
     parser.add_argument('--no-progress', action='store_true')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace files in OUT that the converter did not write')
+    parser.add_argument(
+        '--allow-outside-files',
+        action='store_true',
+        help='read .mtl files, textures and buffers that meshes name '
+        'outside INPUT (skipped otherwise)')
     add_debug_argument(parser)
     return parser.parse_args(argv)
 
@@ -94,6 +109,8 @@ def main(argv=None) -> int:
         workers=args.workers,
         progress=not args.no_progress,
         keep_cache=args.keep_cache,
+        overwrite=args.overwrite,
+        allow_outside=args.allow_outside_files,
         image_size=args.image_size,
         supersample=args.supersample,
         num_points=args.points,

@@ -15,19 +15,22 @@ import numpy as np
 
 from mmssr.datasets.synthetic import synthetic_object_mesh
 from mmssr.utils.errors import UserError, add_debug_argument, cli_main
+from mmssr.utils.fileio import atomic_write
 
 
 def write_obj(path: str, vertices: np.ndarray, faces: np.ndarray,
               colors: np.ndarray) -> None:
-    """An .obj with a sibling .mtl holding one Kd material per colour."""
+    """An .obj with a sibling .mtl holding one Kd material per colour, each
+    written whole or not at all."""
     palette, index = np.unique(
         np.round(colors, 4), axis=0, return_inverse=True)
     index = index.reshape(-1)
     stem = osp.splitext(osp.basename(path))[0]
-    with open(osp.splitext(path)[0] + '.mtl', 'w') as f:
+    mtl = osp.splitext(path)[0] + '.mtl'
+    with atomic_write(mtl) as tmp, open(tmp, 'w') as f:
         for i, (r, g, b) in enumerate(palette):
             f.write(f'newmtl part{i}\nKd {r:.4f} {g:.4f} {b:.4f}\n\n')
-    with open(path, 'w') as f:
+    with atomic_write(path) as tmp, open(tmp, 'w') as f:
         f.write(f'mtllib {stem}.mtl\n')
         f.writelines(f'v {x:.6f} {y:.6f} {z:.6f}\n' for x, y, z in vertices)
         for i in range(len(palette)):

@@ -23,8 +23,9 @@ from typing import Optional
 
 import numpy as np
 
+from mmssr.apis.image_files import write_image
 from mmssr.datasets.categories import resolve_categories
-from mmssr.datasets.loading import load_images
+from mmssr.datasets.loading import load_true_color_images
 from mmssr.utils.errors import UserError, cli_main
 
 BACKGROUND_PATTERNS = ('plain', 'gradient', 'texture')
@@ -143,7 +144,6 @@ def make_photo(view: np.ndarray,
 
 @cli_main
 def main() -> int:
-    import cv2
     args = parse_args()
     if osp.splitext(args.out)[1].lower() not in ('.jpg', '.jpeg', '.png'):
         raise UserError(f'{args.out}: expected a .jpg, .jpeg or .png file')
@@ -151,7 +151,7 @@ def main() -> int:
     path = osp.join(args.data_root, f'{synset}_{args.split}_images.npz')
     if not osp.isfile(path):
         raise FileNotFoundError(f'images file not found: {path}')
-    images = load_images(path)
+    images = load_true_color_images(path)
     if not 0 <= args.obj < len(images):
         raise UserError(f'--obj {args.obj}: {path} has {len(images)} '
                         'objects')
@@ -162,11 +162,9 @@ def main() -> int:
                              args.scale, args.centre, args.background,
                              args.noise, args.seed, args.pattern, True)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    if not cv2.imwrite(args.out, photo[..., ::-1]):
-        raise UserError(f'{args.out}: cannot write this file')
-    if args.mask_out and not cv2.imwrite(args.mask_out,
-                                         mask.astype(np.uint8) * 255):
-        raise UserError(f'--mask-out {args.mask_out}: cannot write this file')
+    write_image(args.out, photo)  # whole or not at all
+    if args.mask_out:
+        write_image(args.mask_out, mask.astype(np.uint8) * 255)
     print(f'photo: {args.out} ({args.size[1]}x{args.size[0]}, '
           f'{args.category} object {args.obj}, view {args.view})')
     return 0

@@ -14,6 +14,13 @@ written with a fixed zip timestamp (:mod:`.files`).
 Splits: by ratio with a seed over the objects that converted, or the
 ``split`` column of a ShapeNet ``all.csv`` (objects not listed there are
 not converted).
+
+Into an existing folder: a conversion replaces the dataset of the previous
+one whole (its files that this one does not write are removed after the
+new record is written); files the converter did not write (not in the
+folder's ``convert_meta.json``) are never replaced unless ``overwrite``.
+A mesh whose .mtl, textures or glTF buffers lie outside the input folder is
+skipped with that reason unless ``allow_outside`` (see :mod:`.references`).
 """
 import fcntl
 import glob
@@ -27,20 +34,19 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from mmssr.datasets.loading import CONVERT_META_FILE
 from mmssr.structures.color import MODEL_COLOR_CONVENTION
 from mmssr.utils.errors import DataError
-from mmssr.utils.fileio import sha256_file
+from mmssr.utils.fileio import output_error, sha256_file
 from .files import save_json, save_npz
 from .mesh_io import axis_rotation, discover
+from .output_folder import (CACHE_DIR, CONVERTER, META_FILE, previous_files,
+                            remove_stale_files)
+from .references import outside_files
 from .splits import (SPLITS, check_ratios, file_split, ratio_split,
                      read_split_file)
 from .worker import (SETTING_KEYS, VERSION, init_worker, load_cached,
                      object_key, process_object)
 
-CONVERTER = 'mmssr.datasets.converters'
-CACHE_DIR = '.convert-cache'
-META_FILE = CONVERT_META_FILE
 DEFAULT_SETTINGS = dict(
     image_size=64,
     supersample=4,
@@ -155,8 +161,15 @@ def convert_meshes(input_dir: str,
                    progress: bool = True,
                    keep_cache: bool = False,
                    info: Callable[[str], None] = print,
+                   overwrite: bool = False,
+                   allow_outside: bool = False,
                    **settings) -> dict:
-    """Convert ``input_dir`` into ``out_dir``; returns the meta written."""
+    """Convert ``input_dir`` into ``out_dir``; returns the meta written.
+
+    ``overwrite``: replace files in ``out_dir`` that the converter did not
+    write; ``allow_outside``: read files that meshes name outside
+    ``input_dir``.
+    """
     settings = check_settings(**settings)
     ratios = check_ratios(split_ratio)
     layout, sources, names = discover(input_dir, layout, synset, name)
@@ -174,10 +187,19 @@ def convert_meshes(input_dir: str,
         if not sources:
             raise DataError(f'{split_file}: lists none of the '
                             f'{not_listed} models found in {input_dir}')
-    os.makedirs(out_dir, exist_ok=True)
+    outside = [] if allow_outside else [
+        (s, outside_files(s.path, input_dir)) for s in sources
+    ]
+    outside = [(s, files) for s, files in outside if files]
+    sources = [s for s in sources if s not in {o[0] for o in outside}]
+    previous_files(out_dir, sources, overwrite)  # refused: nothing made
     cache_dir = osp.join(out_dir, CACHE_DIR)
-    os.makedirs(cache_dir, exist_ok=True)
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+    except OSError as err:
+        raise output_error(out_dir, err) from None
     with _CacheLock(cache_dir):
+        previous = previous_files(out_dir, sources, overwrite)
         for tmp in glob.glob(osp.join(glob.escape(cache_dir), '*.tmp')):
             os.remove(tmp)
         keys = [object_key(s, settings) for s in sources]
@@ -193,6 +215,15 @@ def convert_meshes(input_dir: str,
                 path=s.path,
                 reason=r['reason']) for s, r in zip(sources, results)
             if not r['ok']
+        ] + [
+            dict(
+                synset=s.synset,
+                model=s.model_id,
+                path=s.path,
+                reason='reads files outside the input folder ('
+                f'{", ".join(files[:3])}); ignored: pass '
+                '--allow-outside-files to read them')
+            for s, files in outside
         ]
         good: Dict[str, Dict[str, str]] = {}
         for src, key, res in zip(sources, keys, results):
@@ -202,7 +233,7 @@ def convert_meshes(input_dir: str,
             shown = '; '.join(f"{s['path']}: {s['reason']}"
                               for s in skipped[:3])
             raise DataError(f'{input_dir}: no readable mesh among '
-                            f'{len(sources)} ({shown})')
+                            f'{len(skipped)} ({shown})')
         files, objects, counts = [], {}, {}
         for syn in sorted(good):
             ids = good[syn]
@@ -246,6 +277,7 @@ def convert_meshes(input_dir: str,
             },
             run=run)
         save_json(osp.join(out_dir, META_FILE), meta)
+        remove_stale_files(out_dir, previous, files)
     if not keep_cache:
         shutil.rmtree(cache_dir, ignore_errors=True)
     return meta
@@ -266,6 +298,18 @@ def print_report(meta: dict, out_dir: str, stream=sys.stdout) -> None:
             f"{synset} {name}: train {c['train']}, val {c['val']}, test "
             f"{c['test']}",
             file=stream)
+        ratios = meta['split'].get('ratio') or (1, 1, 1)  # asked for
+        empty = [
+            split for split, ratio in zip(SPLITS, ratios)
+            if ratio and not c[split]
+        ]
+        if empty:
+            print(
+                f'warning: {synset} {name}: no {" and no ".join(empty)} '
+                'objects: training needs train and val objects, testing '
+                'test objects; convert more meshes (or change '
+                '--split-ratio)',
+                file=sys.stderr)
     run = meta['run']
     print(
         f"{run['objects']} objects in {run['seconds']:.1f} s: "

@@ -33,6 +33,7 @@ import numpy as np
 from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
 from mmssr.utils.errors import DataError
 from mmssr.utils.misc import import_open3d
+from .mesh_checks import declared_too_large
 
 MODEL_EXTS = ('.obj', '.gltf', '.glb', '.fbx', '.dae', '.3ds')
 LEGACY_EXTS = ('.ply', '.off', '.stl')
@@ -57,7 +58,7 @@ class SourceMesh(NamedTuple):
     path: str
 
 
-class MeshSkipped(Exception):
+class MeshSkipped(DataError):
     """A mesh that cannot be converted; ``str`` is the reason."""
 
 
@@ -122,6 +123,7 @@ def discover(
                 osp.splitext(osp.relpath(p, root))[0].replace(os.sep, '/'), p)
             for p in _flat_meshes(root)
         ]
+        _refuse_shared_ids(root, meshes)
         return 'flat', meshes, {synset: name}
     synsets = sorted(
         d for d in os.listdir(root)
@@ -151,23 +153,21 @@ def discover(
     return layout, found[layout], names
 
 
-def source_files(path: str) -> List[str]:
-    """The mesh file and the .mtl files it names (for the cache key)."""
-    files = [path]
-    if path.lower().endswith('.obj'):
-        try:
-            with open(path, 'rb') as f:
-                for line in f:
-                    if line.startswith(b'mtllib'):
-                        for lib in line.split()[1:]:
-                            lib = osp.join(
-                                osp.dirname(path),
-                                lib.decode(errors='replace'))
-                            if osp.isfile(lib):
-                                files.append(lib)
-        except OSError:
-            pass
-    return files
+def _refuse_shared_ids(root: str, meshes: List[SourceMesh]) -> None:
+    """Files that differ only by extension (``x.obj``, ``x.OBJ``,
+    ``x.ply``) would be one model id: refuse rather than keep one."""
+    by_id: Dict[str, List[str]] = {}
+    for mesh in meshes:
+        by_id.setdefault(mesh.model_id.casefold(), []).append(mesh.path)
+    shared = [paths for paths in by_id.values() if len(paths) > 1]
+    if shared:
+        shown = '; '.join(', '.join(osp.relpath(p, root) for p in paths)
+                          for paths in shared[:3])
+        raise DataError(
+            f'{root}: {sum(map(len, shared))} mesh files share a model id '
+            f'(their path without extension): {shown}'
+            f'{"; ..." if len(shared) > 3 else ""}. A model id names one '
+            'object: keep one file of each, or rename the others')
 
 
 # -- reading -----------------------------------------------------------------
@@ -250,6 +250,9 @@ def read_mesh(path: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)
     if not osp.isfile(path) or osp.getsize(path) == 0:
         raise MeshSkipped('empty: the file is empty or missing')
+    too_large = declared_too_large(path)
+    if too_large:
+        raise MeshSkipped(too_large)
     loaded = None
     if path.lower().endswith(MODEL_EXTS):
         loaded = _read_model(o3d, path)

@@ -2,7 +2,9 @@
 
 Each object's result is a file of the cache folder named by a key that
 hashes the converter version, the settings, the object's id and the bytes
-of its mesh file and .mtl files (textures are not hashed). A result is
+of its mesh file and of every file the mesh names (.mtl files, textures,
+glTF buffers; see :mod:`.references`), so a changed texture is converted
+again. A result is
 written atomically (temporary file + ``os.replace``), so a killed
 conversion leaves only whole entries, and a rerun reuses them. A mesh that
 cannot be converted (:class:`MeshSkipped`) is cached as a ``.skip.json``
@@ -20,7 +22,8 @@ from mmssr.structures.color import encode_nmr
 from mmssr.utils.fileio import atomic_write
 from .files import save_json
 from .geometry import sample_surface, solid_voxels
-from .mesh_io import MeshSkipped, SourceMesh, read_mesh, source_files
+from .mesh_io import MeshSkipped, SourceMesh, read_mesh
+from .references import source_files
 from .render import render_views
 
 VERSION = 2  # 2: colour stored in the NMR convention
@@ -36,7 +39,8 @@ def object_key(src: SourceMesh, settings: dict) -> str:
             [settings[k] for k in SETTING_KEYS]
         ]).encode())
     for path in source_files(src.path):
-        digest.update(osp.basename(path).encode() + b'\0')
+        digest.update(osp.relpath(path, osp.dirname(src.path)).encode() +
+                      b'\0')
         try:
             with open(path, 'rb') as f:
                 for block in iter(lambda: f.read(1 << 20), b''):

@@ -59,6 +59,7 @@ class TestShowHook(Hook):
     def _write(self, runner, idx: int, sample, image: np.ndarray) -> None:
         import cv2
 
+        from mmssr.apis.image_files import write_image
         from mmssr.apis.inferencer import write_mesh
         from mmssr.visualization import (image_grid, render_mesh_views,
                                          rgba_to_rgb, vertex_colors_from_image)
@@ -94,6 +95,5 @@ class TestShowHook(Hook):
                 sil = cv2.resize(
                     alpha, (size, size), interpolation=cv2.INTER_NEAREST)
                 row.append(np.repeat(sil[..., None], 3, 2))
-        cv2.imwrite(
-            osp.join(self.out_dir, name + '_show.png'),
-            image_grid([row])[..., ::-1])
+        write_image(
+            osp.join(self.out_dir, name + '_show.png'), image_grid([row]))

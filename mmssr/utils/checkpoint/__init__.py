@@ -5,10 +5,15 @@ from .loading import (load_checkpoint_file, load_checkpoint_strict,
                       state_dict_of)
 from .resume import (check_optimizer_state, check_resume_compatible,
                      resolve_resume_checkpoint)
-from .safe import UnsafeCheckpointError, refuse_unsafe_checkpoints
+from .safe import (UnsafeCheckpointError, install_safe_checkpoint_loaders,
+                   refuse_unsafe_checkpoints)
+
+# every checkpoint read through mmengine in an mmssr process is weights-only
+install_safe_checkpoint_loaders()
 
 __all__ = [
     'CHECKPOINT_PREFIX_HINT', 'MatchWrapperKeysHook', 'UnsafeCheckpointError',
+    'install_safe_checkpoint_loaders',
     'check_optimizer_state', 'check_resume_compatible', 'check_state_dict',
     'likely_causes', 'load_checkpoint_file', 'load_checkpoint_strict',
     'match_wrapper_keys', 'model_state_shapes', 'refuse_unsafe_checkpoints',

@@ -142,3 +142,18 @@ def check_state_dict(model: nn.Module, state_dict: dict, source: str) -> None:
     raise CheckpointError(
         f'{source}: does not fit the {type(model).__name__} of the config '
         f'({"; ".join(parts)}); {cause}')
+
+
+def check_finite_weights(state_dict: dict, source: str) -> None:
+    """Raise :class:`CheckpointError` when a floating-point tensor of
+    ``state_dict`` holds NaN or infinite values (a diverged training):
+    such weights give NaN meshes, not an error, further on."""
+    bad = [
+        k for k, v in state_dict.items() if torch.is_tensor(v)
+        and v.is_floating_point() and not bool(torch.isfinite(v).all())
+    ]
+    if bad:
+        raise CheckpointError(
+            f'{source}: {len(bad)} weight tensor(s) hold NaN or infinite '
+            f'values: {_few(bad)}; the training that saved it diverged: '
+            'use an earlier checkpoint')

@@ -14,20 +14,27 @@ import torch
 from torch import nn
 
 from ..errors import CheckpointError
-from .diagnosis import check_state_dict
+from .diagnosis import check_finite_weights, check_state_dict
 from .keys import _is_local, match_wrapper_keys, model_state_shapes
-from .safe import refuse_unsafe_checkpoints
+from .safe import install_safe_checkpoint_loaders, refuse_unsafe_checkpoints
 
 
-def load_checkpoint_file(path: str) -> dict:
+def load_checkpoint_file(path: str,
+                         map_location='cpu',
+                         local: Optional[bool] = None) -> dict:
     """Load a checkpoint with torch's safe ``weights_only=True`` unpickler.
 
     Raises :class:`CheckpointError` naming ``path`` for a missing, empty,
     truncated or foreign file, and :class:`UnsafeCheckpointError` for one
-    that holds pickled code. Safe loading is never switched off.
+    that holds pickled code. Safe loading is never switched off. ``local``
+    (default: no ``://`` in ``path``) reads ``path`` as a local file; other
+    paths go through mmengine's (safe, see :mod:`.safe`) scheme loaders.
     """
     path = str(path)
-    if _is_local(path):
+    local = _is_local(path) if local is None else local
+    if map_location is None:
+        map_location = 'cpu'
+    if local:
         path = osp.expanduser(path)
         if not osp.exists(path):
             raise CheckpointError(f'{path}: checkpoint file not found')
@@ -39,13 +46,14 @@ def load_checkpoint_file(path: str) -> dict:
                 f'{path}: not a readable checkpoint (the file is empty)')
     with refuse_unsafe_checkpoints(path):
         try:
-            if _is_local(path):
+            if local:
                 checkpoint = torch.load(
-                    path, map_location='cpu', weights_only=True)
-            else:  # URLs and other schemes: mmengine's loaders
+                    path, map_location=map_location, weights_only=True)
+            else:  # URLs and other schemes: mmengine's loaders, made safe
                 from mmengine.runner import CheckpointLoader
+                install_safe_checkpoint_loaders()
                 checkpoint = CheckpointLoader.load_checkpoint(
-                    path, map_location='cpu', logger='silent')
+                    path, map_location=map_location, logger='silent')
         except pickle.UnpicklingError as err:
             if 'weights only load failed' in str(err).lower() or \
                     'unsupported global' in str(err).lower():
@@ -125,6 +133,7 @@ def load_checkpoint_strict(model: nn.Module,
     source = f'{path} (prefix {prefix!r})' if prefix else path
     state_dict = match_wrapper_keys(state_dict, model_state_shapes(model))
     check_state_dict(model, state_dict, source)
+    check_finite_weights(state_dict, source)
     from mmengine.runner.checkpoint import load_state_dict
     load_state_dict(model, state_dict, strict=True)  # DDP-wrapped or not
     if logger is not None:

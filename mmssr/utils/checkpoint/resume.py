@@ -5,7 +5,7 @@ from typing import List, Optional
 from torch import nn
 
 from ..errors import CheckpointError
-from .diagnosis import check_state_dict
+from .diagnosis import check_finite_weights, check_state_dict
 from .keys import _is_local, _unwrap, match_wrapper_keys, model_state_shapes
 from .loading import load_checkpoint_file, state_dict_of
 
@@ -126,6 +126,7 @@ def check_resume_compatible(model: nn.Module, optim_wrapper_cfg,
     state_dict = match_wrapper_keys(
         state_dict_of(checkpoint, path), model_state_shapes(model))
     check_state_dict(model, state_dict, path)
+    check_finite_weights(state_dict, path)
     check_optimizer_state(
         checkpoint.get('optimizer'), optim_wrapper_cfg, model, path)
     return checkpoint

@@ -1,7 +1,20 @@
-"""Refuse checkpoints that safe (weights-only) loading does not allow."""
+"""Refuse checkpoints that safe (weights-only) loading does not allow.
+
+Every checkpoint mmssr or mmengine reads in an mmssr process goes through
+torch's weights-only unpickler: ``load_from`` and ``resume`` of the runner,
+``init_cfg`` pretrained weights and mmengine's ``load_checkpoint`` all read
+through mmengine's ``CheckpointLoader``, whose schemes
+:func:`install_safe_checkpoint_loaders` replaces: local files with
+:func:`~.loading.load_checkpoint_file` (``weights_only=True`` passed
+explicitly, which ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot override),
+other schemes (URLs, ...) wrapped so that ``torch.load`` runs with
+``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1``.
+"""
+import functools
+import os
 import pickle
 from contextlib import contextmanager
-from typing import Optional
+from typing import Callable, Optional
 
 from ..errors import CheckpointError
 
@@ -32,3 +45,53 @@ def refuse_unsafe_checkpoints(path: Optional[str] = None):
             f'({detail}). mmssr checkpoints hold only tensors, numbers, '
             'strings and containers; do not load files from untrusted '
             'sources.') from None
+
+
+_FORCE, _FORCE_NO = ('TORCH_FORCE_WEIGHTS_ONLY_LOAD',
+                     'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD')
+
+
+@contextmanager
+def forced_weights_only():
+    """``torch.load`` is weights-only inside, whatever the caller passes or
+    the environment says (restored on exit)."""
+    saved = {k: os.environ.get(k) for k in (_FORCE, _FORCE_NO)}
+    os.environ[_FORCE] = '1'
+    os.environ.pop(_FORCE_NO, None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _safe_local(filename: str, map_location=None) -> dict:
+    from .loading import load_checkpoint_file
+    return load_checkpoint_file(filename, map_location, local=True)
+
+
+def _wrap(loader: Callable) -> Callable:
+
+    @functools.wraps(loader)
+    def safe_loader(filename, map_location=None, *args, **kwargs):
+        with refuse_unsafe_checkpoints(filename), forced_weights_only():
+            return loader(filename, map_location, *args, **kwargs)
+
+    safe_loader.mmssr_safe = True
+    return safe_loader
+
+
+def install_safe_checkpoint_loaders() -> None:
+    """Make every scheme of mmengine's ``CheckpointLoader`` load weights
+    only (idempotent; schemes registered later are wrapped on the next
+    call)."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    _safe_local.mmssr_safe = True
+    for prefix, loader in list(CheckpointLoader._schemes.items()):
+        if getattr(loader, 'mmssr_safe', False):
+            continue
+        safe = _safe_local if prefix == '' else _wrap(loader)
+        CheckpointLoader.register_scheme(prefix, safe, force=True)
