@@ -213,7 +213,7 @@ def test_photos_are_fed_in_the_checkpoints_colour_convention(
     torch.save(dict(state_dict=plain.model.state_dict(), meta=meta), ckpt)
     inferencer = MeshInferencer(str(cfg), ckpt)
     assert inferencer.color_convention == expected
-    (data, prepared), = inferencer.preprocess([on_background()])
+    (data, prepared, _), = inferencer.preprocess([on_background()])
     fed = data['inputs'][0].numpy()
     true = prepared[0].inputs
     assert np.array_equal(fed, encode_nmr(true) if expected == 'nmr' else true)

@@ -35,7 +35,7 @@ def test_cached_views_equal_the_loaded_ones_and_are_mapped_read_only(
     np.testing.assert_array_equal(item['gt_voxels'], ref['gt_voxels'])
 
     # a second process of the run maps the entry: nothing is decompressed
-    def refuse(path):
+    def refuse(path, *args):
         raise AssertionError(f'{path} read again')
 
     monkeypatch.setattr(shapenet_module, 'load_images', refuse)
@@ -62,7 +62,7 @@ def test_a_changed_source_file_makes_a_new_entry(tiny_synthetic_root, tmp_path,
     reads = []
     original = shapenet_module.load_images
     monkeypatch.setattr(shapenet_module, 'load_images',
-                        lambda p: reads.append(p) or original(p))
+                        lambda p, *a: reads.append(p) or original(p, *a))
     try:
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
         build(tiny_synthetic_root, cache)

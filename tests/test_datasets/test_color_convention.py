@@ -61,8 +61,8 @@ def write_folder(root, transform, record=None):
             np.savez_compressed(prefix + '_images.npz', np.stack(images))
             np.savez_compressed(prefix + '_voxels.npz',
                                 np.stack(voxels).astype(np.uint8))
-    if record is not None:
-        with open(osp.join(root, 'convert_meta.json'), 'w') as f:
+    if record is not None:  # a synthetic dataset of an earlier version
+        with open(osp.join(root, 'synthetic_meta.json'), 'w') as f:
             json.dump(record, f)
 
 

@@ -50,7 +50,11 @@ def setup(tmp_path_factory, tiny_synthetic_root):
         f'_data = dict(data_root=data_root, categories={TINY_CATEGORIES!r})\n'
         'train_dataloader = dict(batch_size=4, num_workers=0, '
         'persistent_workers=False, dataset=_data)\n'
-        'model = dict(image_size=32, decoder=dict(subdivisions=1))\n')
+        'model = dict(image_size=32, decoder=dict(subdivisions=1))\n'
+        # one model of both categories, evaluated on the val / test files
+        'train_per_category = False\n'
+        "val_dataloader = dict(dataset=dict(test_source='file'))\n"
+        "test_dataloader = dict(dataset=dict(test_source='file'))\n")
     empty_ckpt = tmp / 'empty.pth'
     empty_ckpt.write_bytes(b'')
     from mmengine.config import Config

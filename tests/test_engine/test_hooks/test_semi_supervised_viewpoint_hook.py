@@ -165,6 +165,7 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
 
     from mmssr.datasets.categories import resolve_categories
     rng = np.random.default_rng(0)
+    torch.manual_seed(0)  # the network's weights decide the agreements
     for synset, _ in resolve_categories(TINY_CATEGORIES):
         np.savez(tmp_path / f'{synset}_train_images.npz',
                  rng.integers(0, 256, (42, NUM_VIEWS, 4, 32, 32), np.uint8))
@@ -176,7 +177,7 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
             # keeps some groups of 16 objects and refuses others
             semi_train_cfg=dict(
                 gate=0.0, threshold=0.0, reference='all',
-                min_agreement=0.045)))
+                min_agreement=0.03)))
     embedded = []
     embed_images = model.siamvp.embed_images
 
@@ -202,4 +203,4 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
         expected[query.objects] = found.views.view(-1, NUM_VIEWS)
         agreements.append(found.agreement)
     assert torch.equal(table, expected)
-    assert min(agreements) < 0.045 <= max(agreements)  # the gate did both
+    assert min(agreements) < 0.03 <= max(agreements)  # the gate did both
