@@ -6,7 +6,7 @@ truncations, flipped bytes, header edits given by the caller), seeded.
 process (``python -m tests.fuzzing READER FOLDER``) whose address space is
 limited to its size after start-up plus ``memory_bound`` bytes, under a
 wall-clock timeout. Each case must return or raise a
-:class:`~mmssr.utils.errors.UserError`; any other exception, a crash, a
+:class:`~mmssr.errors.UserError`; any other exception, a crash, a
 hang (the timeout) or an allocation past the bound (``MemoryError``) fails
 the test, naming the case.
 """
@@ -117,7 +117,7 @@ def _address_space() -> int:
 
 
 def _child(reader: str, folder: str) -> None:
-    from mmssr.utils.errors import UserError
+    from mmssr.errors import UserError
     module, name = reader.split(':')
     read = getattr(importlib.import_module(module), name)
     try:  # warm up: imports and first-use allocations are not the reader's

@@ -9,7 +9,7 @@ One image and ``--out mesh.ply`` writes that file; a folder or a glob (or an
 Each mesh has vertex colours taken from its image, and beside it a PNG of
 the input next to renders of the coloured mesh. The silhouette comes from
 the alpha channel, ``--mask``, is estimated from a plain background
-(see mmssr/apis/image_io.py) or, with ``--background grabcut``, cut from a
+(see mmssr/apis/framing.py) or, with ``--background grabcut``, cut from a
 textured or gradient background (mmssr/apis/foreground.py); the object is
 cropped, centred and resized to the framing of the training renders
 (``--framing-ratio``).
@@ -24,15 +24,15 @@ import argparse
 import glob
 import os.path as osp
 
-from mmssr.apis.image_files import DEFAULT_MAX_PIXELS
-from mmssr.apis.image_io import (BACKGROUND_MODES, FRAMING_RATIO,
-                                 check_framing_ratio)
-from mmssr.apis.inferencer import (MESH_FORMATS, MeshInferencer, list_inputs,
-                                   save_prediction)
-from mmssr.apis.outputs import check_outputs_free, output_paths, plan_outputs
+from mmssr.apis.framing import (BACKGROUND_MODES, FRAMING_RATIO,
+                                check_framing_ratio)
+from mmssr.apis.inferencer import MeshInferencer, list_inputs
+from mmssr.apis.outputs import (MESH_FORMATS, check_outputs_free, output_paths,
+                                plan_outputs, save_prediction)
+from mmssr.cli import add_debug_argument, cli_main
+from mmssr.errors import DataError, UserError
+from mmssr.io.image import DEFAULT_MAX_PIXELS
 from mmssr.structures import NUM_VIEWS
-from mmssr.utils.errors import (DataError, UserError, add_debug_argument,
-                                cli_main)
 
 
 def parse_args() -> argparse.Namespace:

@@ -7,11 +7,12 @@ from mmengine.config import Config, DictAction
 from mmengine.fileio import dump
 from mmengine.runner import Runner
 
+from mmssr.cli import add_debug_argument, cli_main
+from mmssr.errors import UserError
 from mmssr.utils import (close_process_group, load_checkpoint_strict,
                          prepare_runner_cfg, refuse_unsafe_checkpoints,
                          register_all_modules)
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
-from mmssr.utils.errors import UserError, add_debug_argument, cli_main
 from mmssr.utils.fileio import atomic_write
 
 

@@ -2,25 +2,24 @@
 import argparse
 import os
 import os.path as osp
-
 from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmssr.cli import add_debug_argument, cli_main
+from mmssr.engine.per_category import (check_per_category_resume, format_table,
+                                       per_category_configs)
+from mmssr.errors import ConfigError
 from mmssr.utils import (WorkDirLock, check_resume_compatible, check_train_cfg,
                          close_process_group, prepare_runner_cfg,
                          refuse_unsafe_checkpoints, register_all_modules,
                          remove_stale_temp_files, resolve_resume_checkpoint)
 from mmssr.utils.amp import enable_amp
-from mmssr.utils.checkpoint import MatchWrapperKeysHook
 from mmssr.utils.config_checks import check_total_batch_size
 from mmssr.utils.config_errors import CURRENT_CONFIG, check_cfg_option_types
 from mmssr.utils.dist_env import launcher_env
-from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
-from mmssr.utils.per_category import (check_per_category_resume,
-                                      format_table, per_category_configs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -130,8 +129,6 @@ def train(cfg: Config, args: argparse.Namespace,
 
         prepare_runner_cfg(cfg)
         runner = Runner.from_cfg(cfg)
-        # DDP-saved SSR checkpoints hold reconstructor.module.* keys
-        runner.register_hook(MatchWrapperKeysHook())
         if lock.held:
             remove_stale_temp_files(cfg.work_dir, logger=runner.logger)
         with refuse_unsafe_checkpoints(cfg.get('load_from')):

@@ -16,6 +16,9 @@ default_hooks = dict(
         # temporary file + rename: a crash never truncates a checkpoint
         backend_args=dict(backend='local_atomic')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # checkpoints hold the keys of the unwrapped model (DDP-wrapped SSR
+    # parts save reconstructor.* not reconstructor.module.*)
+    match_wrapper_keys=dict(type='MatchWrapperKeysHook'),
     # checkpoints loadable with torch.load(weights_only=True)
     weights_only_checkpoint=dict(type='WeightsOnlyCheckpointHook'),
     visualization=dict(type='MeshVisualizationHook', interval=1))

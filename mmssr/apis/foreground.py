@@ -1,6 +1,8 @@
-"""Foreground extraction for photos on textured or gradient backgrounds.
+"""The silhouette of the object in a photo.
 
-:func:`grabcut_silhouette` needs no learned weights: OpenCV's GrabCut
+:func:`estimate_silhouette`: an object on a plain background (the colour of
+the image border), fast. :func:`grabcut_silhouette`: textured or gradient
+backgrounds; it needs no learned weights: OpenCV's GrabCut
 (iterated graph cuts on colour mixture models) starts from "the image
 border is background, the inside is probably the object" and learns both
 colour models from the photo itself, so a background only has to differ
@@ -17,7 +19,70 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .image_io import fill_holes
+from mmssr.io.image import MAX_WORKING_SIDE, shrink_to_working_size, to_uint8
+
+
+def estimate_silhouette(rgb: np.ndarray,
+                        threshold: Optional[float] = None,
+                        border: Optional[int] = None) -> np.ndarray:
+    """Object mask (H, W) bool of an object on a plain background.
+
+    The background colour is the per-channel median of the image border
+    (a frame of ``border`` pixels, default 2 % of the shorter side, at least
+    1). A pixel is foreground when its Euclidean RGB distance to that colour
+    exceeds ``threshold`` (default: the larger of 30 and twice the 95th
+    percentile of the border's own distances, which adapts to noise or JPEG
+    artefacts). The mask is opened with a 3x3 kernel against speckles; the
+    largest connected component is kept and its holes are filled.
+
+    Fails (wrong or empty masks) on textured or gradient backgrounds,
+    strong shadows (they become part of the object), objects that touch or
+    cross the image border (the median colour is then partly the object's)
+    and objects of nearly the background colour (parts of them vanish).
+    """
+    import cv2
+    full = np.asarray(rgb)
+    if max(full.shape[:2]) > MAX_WORKING_SIDE:  # no full-size float copy
+        small = shrink_to_working_size(
+            np.ascontiguousarray(to_uint8(full[..., :3], '<image>')),
+            None)[0]
+        mask = estimate_silhouette(small, threshold, border).astype(np.uint8)
+        return cv2.resize(
+            mask, (full.shape[1], full.shape[0]),
+            interpolation=cv2.INTER_NEAREST).astype(bool)
+    rgb = full.astype(np.float32)[..., :3]
+    h, w = rgb.shape[:2]
+    b = border or max(1, int(round(0.02 * min(h, w))))
+    frame = np.concatenate([
+        rgb[:b].reshape(-1, 3), rgb[-b:].reshape(-1, 3),
+        rgb[:, :b].reshape(-1, 3), rgb[:, -b:].reshape(-1, 3)
+    ])
+    background = np.median(frame, axis=0)
+    if threshold is None:
+        noise = np.percentile(np.linalg.norm(frame - background, axis=1), 95)
+        threshold = max(30.0, 2.0 * float(noise))
+    distance = np.linalg.norm(rgb - background, axis=2)
+    mask = (distance > threshold).astype(np.uint8)
+    if min(h, w) >= 16:
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3),
+                                                              np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, 8)
+    if count <= 1:
+        return np.zeros((h, w), bool)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return fill_holes(labels == largest)
+
+
+def fill_holes(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with every region not connected to the border filled."""
+    import cv2
+    h, w = mask.shape
+    padded = np.zeros((h + 2, w + 2), np.uint8)
+    padded[1:-1, 1:-1] = mask
+    flood = padded.copy()
+    cv2.floodFill(flood, np.zeros((h + 4, w + 4), np.uint8), (0, 0), 1)
+    holes = flood[1:-1, 1:-1] == 0
+    return mask | holes
 
 
 def largest_component(mask: np.ndarray) -> np.ndarray:

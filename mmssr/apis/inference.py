@@ -1,18 +1,15 @@
 """Load a reconstructor and turn images into meshes."""
 import os.path as osp
-from typing import Optional, Tuple, Union
+from typing import Optional, Union
 
-import numpy as np
 import torch
 from mmengine.config import Config
-from torch import Tensor
 
 from mmssr.registry import MODELS
 from mmssr.structures.color import (MODEL_COLOR_CONVENTION,
                                     check_color_convention)
 from mmssr.utils import register_all_modules
 from mmssr.utils.checkpoint import load_checkpoint_strict
-from mmssr.utils.errors import DataError
 
 
 def init_model(config: Union[str, Config],
@@ -23,7 +20,7 @@ def init_model(config: Union[str, Config],
 
     Checkpoints load with torch's safe ``weights_only=True`` unpickler and
     strictly: a checkpoint of another model type, image size or template
-    size raises :class:`~mmssr.utils.errors.CheckpointError` saying which.
+    size raises :class:`~mmssr.errors.CheckpointError` saying which.
     ``prefix='reconstructor.'`` loads the reconstructor of an SSR checkpoint
     into a SoftRas config. ``model.dataset_meta`` is the checkpoint's record
     of its training data (``{}`` without a checkpoint); see
@@ -64,39 +61,3 @@ def expected_image_size(model: torch.nn.Module) -> int:
     """The input resolution the model's renderer is configured for."""
     recon = getattr(model, 'reconstructor', model)
     return int(recon.renderer.image_size)
-
-
-def load_rgba_image(path: str, image_size: int) -> np.ndarray:
-    """Read an RGBA image as uint8 (4, S, S); alpha is the silhouette."""
-    from .image_files import decode_image
-    image = decode_image(path)
-    if image.ndim != 3 or image.shape[2] != 4:
-        channels = 1 if image.ndim == 2 else image.shape[2]
-        raise DataError(
-            f'{path}: expected an RGBA image (4 channels, the alpha channel '
-            f'being the object silhouette), got {channels} channel(s)')
-    if image.dtype != np.uint8:
-        raise DataError(f'{path}: expected 8-bit channels, got '
-                        f'{image.dtype}')
-    if image.shape[:2] != (image_size, image_size):
-        raise DataError(
-            f'{path}: expected {image_size}x{image_size} pixels (the '
-            f'model\'s input size), got {image.shape[1]}x{image.shape[0]}')
-    return np.ascontiguousarray(image.transpose(2, 0, 1))
-
-
-@torch.no_grad()
-def inference_mesh(model: torch.nn.Module,
-                   image: Union[np.ndarray, Tensor]) -> Tuple[Tensor, Tensor]:
-    """Reconstruct one mesh from an RGBA uint8 image (4, S, S).
-
-    Returns vertices (V, 3) and faces (F, 3) on the CPU.
-    """
-    inputs = torch.as_tensor(np.asarray(image))
-    size = expected_image_size(model)
-    if inputs.shape != (4, size, size) or inputs.dtype != torch.uint8:
-        raise ValueError(f'expected a uint8 RGBA image (4, {size}, {size}), '
-                         f'got {tuple(inputs.shape)} {inputs.dtype}')
-    data = model.data_preprocessor(dict(inputs=[inputs]), False)
-    vertices, faces = model(data['inputs'], mode='tensor')
-    return vertices[0].cpu(), faces.cpu()

@@ -8,7 +8,7 @@
 
 Inputs: an image file, a folder (its image files, sorted), a glob pattern,
 an array (H, W[, C]) or a list of any of these. Each image is prepared by
-:func:`mmssr.apis.image_io.prepare_image` (silhouette, framing, resize),
+:func:`mmssr.apis.framing.prepare_image` (silhouette, framing, resize),
 reconstructed in batches, and coloured from the image by
 :func:`mmssr.visualization.vertex_colors_from_image` (the image is taken as
 seen from dataset view ``view``, default 0).
@@ -29,15 +29,14 @@ import numpy as np
 import torch
 from mmengine.infer import BaseInferencer
 
+from mmssr.errors import CheckpointError, DataError, UserError
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.structures.color import from_true_colors
-from mmssr.utils.errors import CheckpointError, DataError, UserError
-from .image_io import (FRAMING_RATIO, IMAGE_EXTENSIONS, PreparedImage,
-                       prepare_image)
-from .inference import (expected_image_size, init_model,
-                        input_color_convention)
-from .outputs import (MESH_FORMATS, input_sources, mesh_extension,  # noqa
-                      output_names, plan_outputs, save_prediction, write_mesh)
+from .framing import (FRAMING_RATIO, IMAGE_EXTENSIONS, PreparedImage,
+                      prepare_image)
+from .inference import expected_image_size, init_model, input_color_convention
+from .outputs import (input_sources, mesh_extension, output_names,
+                      plan_outputs, save_prediction)
 
 InputType = Union[str, np.ndarray]
 
@@ -81,12 +80,12 @@ class MeshInferencer(BaseInferencer):
 
         max_pixels: the largest image (pixels) that is read, checked from
             the file's header before decoding (default
-            :data:`~mmssr.apis.image_files.DEFAULT_MAX_PIXELS`).
+            :data:`~mmssr.io.image.DEFAULT_MAX_PIXELS`).
 
     Call keywords: ``batch_size`` (8), ``mask`` (a mask file or array for a
     single input), ``background`` ('auto' | 'alpha' | 'mask' | 'grabcut'),
     ``framing_ratio`` (longer side of the object / side of the model's
-    input, default :data:`~mmssr.apis.image_io.FRAMING_RATIO`), ``view``
+    input, default :data:`~mmssr.apis.framing.FRAMING_RATIO`), ``view``
     (dataset view id the images are seen from, 0), ``preview_views``
     (view ids of the preview renders), ``out_dir`` (write
     ``<name>.<mesh_format>`` and ``<name>_views.png`` there),
@@ -95,7 +94,7 @@ class MeshInferencer(BaseInferencer):
     an object raises; True: it is left out and listed in the result's
     ``'failed'``, ``[{'source', 'error'}]``), ``return_silhouette`` (False;
     True adds ``silhouette``, the (H, W) bool mask used, in the processed
-    image, see :class:`~mmssr.apis.image_io.PreparedImage`).
+    image, see :class:`~mmssr.apis.framing.PreparedImage`).
     """
 
     preprocess_kwargs = {

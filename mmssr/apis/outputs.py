@@ -8,77 +8,19 @@ input folder is refused, since its previews would be read as photos next
 time. open3d's mesh writers report success on a full disk, so each written
 mesh is read back before it is renamed into place (:func:`write_mesh`);
 previews are encoded in memory and written by Python
-(:func:`~.image_files.write_image`).
+(:func:`mmssr.io.image.write_image`).
 """
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from mmssr.utils.errors import UserError
-from mmssr.utils.fileio import OutputError, atomic_write
-from .glb import write_glb
-from .image_files import write_image
+from mmssr.errors import UserError
+from mmssr.io.image import write_image
+from mmssr.io.mesh import write_mesh
 
 MESH_FORMATS = ('.ply', '.obj', '.glb', '.gltf', '.off', '.stl')
 PREVIEW_SUFFIX = '_views.png'
-
-
-def write_mesh(path: str,
-               vertices: np.ndarray,
-               faces: np.ndarray,
-               vertex_colors: Optional[np.ndarray] = None) -> None:
-    """Write a mesh (with vertex colours) with open3d, whole or not at all.
-
-    open3d's writers report success even when the disk fills up mid-file,
-    so the temporary file is read back (a .glb: its header's length is
-    checked) and compared with the mesh before it is renamed into place.
-    """
-    ext = osp.splitext(path)[1].lower()
-    if ext == '.glb':  # ours: open3d's has no binary chunk nor linear colour
-        return write_glb(path, vertices, faces, vertex_colors)
-    from mmssr.utils.misc import import_open3d
-    o3d = import_open3d()
-    mesh = o3d.geometry.TriangleMesh(
-        o3d.utility.Vector3dVector(np.asarray(vertices, np.float64)),
-        o3d.utility.Vector3iVector(np.asarray(faces, np.int32)))
-    if vertex_colors is not None:
-        mesh.vertex_colors = o3d.utility.Vector3dVector(
-            np.asarray(vertex_colors, np.float64).clip(0, 1))
-    mesh.compute_vertex_normals()
-    if ext != '.stl':  # .stl needs face normals; .obj would write them
-        mesh.triangle_normals = o3d.utility.Vector3dVector()
-    with atomic_write(path, suffix=ext) as tmp:
-        try:
-            if not o3d.io.write_triangle_mesh(
-                    tmp, mesh, write_vertex_colors=True):
-                raise UserError(f'{path}: open3d could not write this file')
-            _check_written_mesh(o3d, tmp, path, len(vertices), len(faces))
-        finally:
-            mtl = osp.splitext(tmp)[0] + '.mtl'  # .obj writes a material
-            if osp.exists(mtl):
-                os.remove(mtl)
-
-
-def _check_written_mesh(o3d, tmp: str, path: str, num_vertices: int,
-                        num_faces: int) -> None:
-    """A :class:`OutputError` unless ``tmp`` holds the whole mesh."""
-    ext = osp.splitext(path)[1].lower()
-    if ext == '.glb':  # open3d cannot read back its own .glb files
-        with open(tmp, 'rb') as f:
-            header = f.read(12)
-        whole = len(header) == 12 and header[:4] == b'glTF' and \
-            int.from_bytes(header[8:12], 'little') == osp.getsize(tmp)
-    else:
-        back = o3d.io.read_triangle_mesh(tmp)
-        whole = len(back.triangles) == num_faces and (ext == '.stl' or len(
-            back.vertices) == num_vertices)
-    if not whole:
-        raise OutputError(
-            f'{path}: cannot write this file (the written file is '
-            'incomplete: is the disk full?); nothing was written under this '
-            'name')
 
 
 def input_sources(inputs: List[object]) -> List[str]:

@@ -5,7 +5,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import List, Optional, Sequence, Tuple
 
-from mmssr.utils.errors import DataError, did_you_mean
+from mmssr.errors import DataError, did_you_mean
 
 SHAPENET_CATEGORIES = OrderedDict([
     ('02691156', 'airplane'),

@@ -13,9 +13,10 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from mmssr.structures import (perspective, view_ids_to_eyes, voxel_centers,
-                              world_to_camera)
-from mmssr.utils.errors import DataError
+from mmssr.errors import DataError
+from mmssr.geometry import voxel_centers
+from mmssr.renderer import perspective, world_to_camera
+from mmssr.structures import view_ids_to_eyes
 from .categories import resolve_categories
 from .loading import detect_color_convention, load_images, load_voxels
 

@@ -19,10 +19,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mmssr.errors import DataError, UserError
+from mmssr.io.npz import DEFAULT_MAX_ARRAY_BYTES, ArrayHeader, read_npz_headers
 from mmssr.structures import NUM_VIEWS
 from mmssr.structures.color import check_color_convention
-from mmssr.utils.errors import DataError, UserError
-from .npz_headers import DEFAULT_MAX_ARRAY_BYTES, ArrayHeader, read_npz_headers
 
 VOXEL_SHAPE = (32, 32, 32)
 # The records mmssr writes beside the npz files it makes (the synthetic

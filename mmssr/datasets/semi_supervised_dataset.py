@@ -4,9 +4,9 @@ from typing import Iterator, List, NamedTuple, Optional, Sequence
 import numpy as np
 from mmengine.dataset import ConcatDataset
 
+from mmssr.errors import ConfigError, DataError
 from mmssr.registry import DATASETS
 from mmssr.structures import all_view_ids
-from mmssr.utils.errors import DataError
 
 
 class PseudoLabelQuery(NamedTuple):
@@ -54,8 +54,10 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
                  **kwargs) -> None:
         for key in ('split', 'mode', 'test_mode'):
             if key in kwargs:
-                raise ValueError(f'SemiSupervisedShapeNetDataset sets "{key}"'
-                                 ' itself; remove it from the config')
+                raise ConfigError(
+                    f'train_dataloader.dataset.{key}: '
+                    'SemiSupervisedShapeNetDataset sets it itself (labeled '
+                    'and unlabeled pairs); remove it from the config')
         common = dict(
             type=dataset_type,
             num_labeled=num_labeled,

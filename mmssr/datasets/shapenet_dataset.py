@@ -6,12 +6,12 @@ import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 
+from mmssr.errors import DataError
 from mmssr.registry import DATASETS
 from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
                               decode_pair, view_ids_to_eyes)
 from mmssr.structures.color import (COLOR_CONVENTIONS, MODEL_COLOR_CONVENTION,
                                     to_model_colors)
-from mmssr.utils.errors import DataError
 from .array_cache import cache_key, cached_array, source_stamp
 from .categories import resolve_categories
 from .loading import (check_files, detect_color_convention, downsample_views,

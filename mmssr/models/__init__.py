@@ -4,4 +4,3 @@ from .decoders import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .reconstructors import *  # noqa: F401,F403
-from .renderers import *  # noqa: F401,F403

@@ -8,13 +8,12 @@ tools import these instead of writing 24 or 576 themselves.
 View ``v`` is seen from distance 2.732 at elevation 30° and azimuth
 ``-15·v`` degrees, looking at the origin with up = +y.
 """
+import math
 from typing import Sequence, Tuple, Union
 
 import numpy as np
 import torch
 from torch import Tensor
-
-from .cameras import eye_from_angles
 
 DATASET_DISTANCE = 2.732
 DATASET_ELEVATION = 30.0
@@ -24,6 +23,32 @@ NUM_VIEWS = 24
 PAIRS_PER_OBJECT = NUM_VIEWS * NUM_VIEWS
 
 IntArray = Union[int, np.ndarray, Tensor]
+
+
+def eye_from_angles(distance: Union[float, Tensor],
+                    elevation: Union[float, Tensor],
+                    azimuth: Union[float, Tensor],
+                    degrees: bool = True) -> Tensor:
+    """Eye position ``(d·cos e·sin a, d·sin e, −d·cos e·cos a)``.
+
+    Arguments broadcast against each other; the result has shape
+    ``broadcast_shape + (3,)``.
+    """
+    distance, elevation, azimuth = (
+        torch.as_tensor(x, dtype=torch.get_default_dtype())
+        if not isinstance(x, Tensor) else x
+        for x in (distance, elevation, azimuth))
+    if degrees:
+        elevation = elevation * (math.pi / 180.0)
+        azimuth = azimuth * (math.pi / 180.0)
+    distance, elevation, azimuth = torch.broadcast_tensors(
+        distance, elevation, azimuth)
+    return torch.stack([
+        distance * torch.cos(elevation) * torch.sin(azimuth),
+        distance * torch.sin(elevation),
+        -distance * torch.cos(elevation) * torch.cos(azimuth),
+    ],
+                       dim=-1)
 
 
 def view_ids_to_eyes(view_ids: Union[int, Sequence[int], Tensor],

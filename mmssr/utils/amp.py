@@ -5,12 +5,12 @@ mmengine's ``AmpOptimWrapper`` (float16 autocast with a loss scaler, or
 assertion. There the image networks already compute in bfloat16 where the
 CPU has it natively (``compute_dtype='auto'`` of the encoder and SiamVP), so
 ``--amp`` on a CPU is a user error that says so. The renderer stays in
-float32 under autocast either way (``mmssr.models.renderers.precision``).
+float32 under autocast either way (``mmssr.renderer.precision``).
 """
 from mmengine.config import Config
 from mmengine.device import get_device
 
-from .errors import UserError
+from mmssr.errors import UserError
 
 CPU_AMP_HINT = (
     '--amp: mixed precision (mmengine\'s AmpOptimWrapper) needs a GPU, and '
@@ -25,7 +25,7 @@ CPU_AMP_HINT = (
 def enable_amp(cfg: Config, device: str = None) -> Config:
     """Make every optimizer wrapper of ``cfg`` an ``AmpOptimWrapper``.
 
-    Raises a :class:`~mmssr.utils.errors.UserError` without an accelerator
+    Raises a :class:`~mmssr.errors.UserError` without an accelerator
     (``device``: mmengine's ``get_device()`` unless given).
     """
     device = get_device() if device is None else device

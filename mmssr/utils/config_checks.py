@@ -2,12 +2,12 @@
 
 ``train_cfg.max_iters=-3`` trains nothing and exits 0; ``val_interval=-1``
 validates after every iteration. :func:`check_train_cfg` refuses such values
-at build time with a :class:`~mmssr.utils.errors.ConfigError`.
+at build time with a :class:`~mmssr.errors.ConfigError`.
 """
 from numbers import Integral
 from typing import Any
 
-from .errors import ConfigError
+from mmssr.errors import ConfigError
 
 
 def _is_int(value: Any) -> bool:

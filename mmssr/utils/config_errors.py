@@ -11,7 +11,7 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
-from .errors import ConfigError, did_you_mean
+from mmssr.errors import ConfigError, did_you_mean
 
 _UNKNOWN_TYPE = re.compile(r'(\S+) is not in the (\S+)::(\S+) registry')
 _UNKNOWN_ARG = re.compile(

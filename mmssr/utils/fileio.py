@@ -20,17 +20,13 @@ import tempfile
 from contextlib import contextmanager
 from typing import Iterator
 
-from mmssr.utils.errors import UserError
+from mmssr.errors import OutputError
 
 # errno values of a file system that cannot take the file: the user's to fix
 _STORAGE_ERRORS = {
     errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
     errno.EPERM, errno.EIO, errno.ENOTDIR, errno.EISDIR
 }
-
-
-class OutputError(UserError, OSError):
-    """An output file cannot be written (disk full, read-only, ...)."""
 
 
 def output_error(path: str, err: OSError) -> OutputError:

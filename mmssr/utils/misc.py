@@ -23,7 +23,7 @@ def import_open3d():
         import open3d
     except (ImportError, OSError) as err:
         if 'libusb' in str(err):
-            from .errors import UserError
+            from mmssr.errors import UserError
             raise UserError(LIBUSB_HINT) from err
         raise
     return open3d

@@ -111,7 +111,7 @@ def set_tf32(enabled: Optional[bool]) -> None:
     the image networks. PyTorch's defaults are on for convolutions and off
     for matmuls; ``env_cfg.tf32`` states one choice for both (``None``
     keeps PyTorch's). The renderer's own matmul stays in full float32
-    whatever this says (``mmssr.models.renderers.precision``).
+    whatever this says (``mmssr.renderer.precision``).
     """
     if enabled is None:
         return

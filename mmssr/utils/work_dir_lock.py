@@ -27,7 +27,7 @@ import uuid
 import warnings
 from typing import List, Optional
 
-from .errors import UserError
+from mmssr.errors import UserError
 
 LOCK_NAME = '.lock'
 

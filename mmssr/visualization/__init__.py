@@ -1,10 +1,8 @@
-from .mesh_render import (face_normals, image_grid, lambertian_face_colors,
-                          render_mesh_views, rgba_to_rgb)
+from .mesh_render import image_grid, render_mesh_views, rgba_to_rgb
 from .vertex_colors import (face_id_map, render_colored_mesh_views,
                             vertex_colors_from_image, visible_vertices)
 
 __all__ = [
-    'face_normals', 'image_grid', 'lambertian_face_colors',
-    'render_mesh_views', 'rgba_to_rgb', 'face_id_map',
+    'image_grid', 'render_mesh_views', 'rgba_to_rgb', 'face_id_map',
     'render_colored_mesh_views', 'vertex_colors_from_image', 'visible_vertices'
 ]

@@ -5,16 +5,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmssr.models.renderers import SoftRasterizer
-# Re-exported: shading moved to the renderer package, users import it here.
-from mmssr.models.renderers.shader import (DEFAULT_LIGHT, face_normals,
-                                           lambertian_face_colors)
+from mmssr.renderer import SoftRasterizer
+from mmssr.renderer.shading import lambertian_face_colors
 from mmssr.structures import view_ids_to_eyes
 
-__all__ = [
-    'DEFAULT_LIGHT', 'face_normals', 'lambertian_face_colors',
-    'render_mesh_views', 'rgba_to_rgb', 'image_grid'
-]
+__all__ = ['render_mesh_views', 'rgba_to_rgb', 'image_grid']
 
 
 @torch.no_grad()

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from mmssr.models.renderers import SoftRasterizer, lambertian_face_colors
+from mmssr.renderer import SoftRasterizer, lambertian_face_colors
 from mmssr.structures import view_ids_to_eyes
 
 FALLBACK_COLOR = (0.75, 0.75, 0.8)

@@ -26,10 +26,11 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from mmssr.apis.image_io import (BACKGROUND_MODES, FRAMING_RATIO,
-                                 IMAGE_EXTENSIONS, read_image, read_mask)
-from mmssr.apis.inferencer import write_mesh
-from mmssr.utils.errors import UserError
+from mmssr.apis.framing import (BACKGROUND_MODES, FRAMING_RATIO,
+                                IMAGE_EXTENSIONS)
+from mmssr.errors import UserError
+from mmssr.io.image import read_image, read_mask
+from mmssr.io.mesh import write_mesh
 from .pictures import display_pictures, write_png
 from .results import ResultStore
 

@@ -6,7 +6,7 @@ import pytest
 
 from mmssr.apis import estimate_silhouette, prepare_image
 from mmssr.apis.foreground import grabcut_silhouette
-from mmssr.utils.errors import DataError, UserError
+from mmssr.errors import DataError, UserError
 from ..conftest import REPO_ROOT, load_tool
 
 make_photo = load_tool(osp.join(REPO_ROOT,

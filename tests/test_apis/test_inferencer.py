@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mmssr.apis import MeshInferencer
-from mmssr.utils.errors import DataError
+from mmssr.errors import DataError
 from mmssr.visualization import vertex_colors_from_image
 from mmssr.visualization.vertex_colors import (project_to_pixels,
                                                propagate_colors)

@@ -22,7 +22,9 @@ with open(
 # The paper-scale SSR config now builds the reference's SiamVP network
 # (configs/_base_/models/ssr_reference.py); mmssr's own SSR model, which
 # that config built then, is configs/_base_/models/ssr.py.
-NOW_BUILT_BY = {'configs/ssr/ssr_shapenet_n2.py': 'configs/_base_/models/ssr.py'}
+NOW_BUILT_BY = {
+    'configs/ssr/ssr_shapenet_n2.py': 'configs/_base_/models/ssr.py'
+}
 
 
 @pytest.mark.parametrize('config', sorted(FIRST_VERSION))

@@ -6,8 +6,8 @@ from mmengine.dataset import ConcatDataset
 from mmssr.datasets import (DatasetNotFoundError,
                             SemiSupervisedShapeNetDataset, ShapeNetDataset)
 from mmssr.datasets.transforms import PackMeshInputs
+from mmssr.errors import DataError
 from mmssr.structures import view_ids_to_eyes
-from mmssr.utils.errors import DataError
 
 SYNSETS = {'chair': '03001627', 'car': '02958343'}
 

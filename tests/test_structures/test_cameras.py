@@ -3,8 +3,9 @@ import math
 import pytest
 import torch
 
-from mmssr.structures import (look_at_rotation, perspective, pixel_centers,
-                              view_ids_to_eyes, world_to_camera)
+from mmssr.renderer import (look_at_rotation, perspective, pixel_centers,
+                            world_to_camera)
+from mmssr.structures import view_ids_to_eyes
 
 
 def test_view_ids_to_eyes_matches_design():

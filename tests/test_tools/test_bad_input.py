@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmssr.utils.errors import UserError
+from mmssr.errors import UserError
 from ..conftest import REPO_ROOT, TINY_CATEGORIES
 from .hostile_files import npz_bomb, photo_on_background, png_bomb
 from .test_operations import one_error_line
@@ -139,8 +139,9 @@ def make_hostile_files(tmp, view, plain) -> dict:
     torch.save({'state_dict': plain_model.state_dict()},
                str(tmp / 'plain_untrained.pth'))
     # meshes: shared model ids; files named outside the input folder
-    from ..test_datasets.test_converters.helpers import box, write_mtl_obj
     import open3d as o3d
+
+    from ..test_datasets.test_converters.helpers import box, write_mtl_obj
     dup = tmp / 'dup'
     dup.mkdir()
     write_mtl_obj(str(dup), 'x')
@@ -178,7 +179,6 @@ def converted(setup, name, conversions):
     into one folder with the API, and a config that trains and tests on
     it; returns the config."""
     from mmssr.datasets.converters import convert_meshes
-
     from ..test_datasets.test_converters.helpers import write_primitives
     tmp = setup['tmp']
     out = tmp / f'converted_{name}'
@@ -496,7 +496,7 @@ def exif_rotated_photo(s):
     """A 60x40 JPEG whose EXIF says: turn 90 degrees to view it."""
     from PIL import Image
 
-    from mmssr.apis.image_io import read_image
+    from mmssr.io.image import read_image
     path = str(s['tmp'] / 'portrait.jpg')
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
@@ -515,7 +515,7 @@ def changed_texture(s):
     """A new texture is converted again, not taken from the cache."""
     import cv2
 
-    from mmssr.datasets.converters.mesh_io import SourceMesh
+    from mmssr.datasets.converters.discovery import SourceMesh
     from mmssr.datasets.converters.worker import object_key
     from ..test_datasets.test_converters.helpers import write_mtl_obj
     folder = s['tmp'] / 'textured'
@@ -536,7 +536,7 @@ def changed_texture(s):
 
 
 def pixel_limit_option(s):
-    from mmssr.apis.image_io import read_image
+    from mmssr.io.image import read_image
     with pytest.raises(UserError, match='160x120.*over the limit'):
         read_image(s['photo'], max_pixels=10000)
     assert read_image(s['photo'], max_pixels=19200).shape == (120, 160, 3)

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from mmssr.engine.fileio import AtomicLocalBackend
+from mmssr.errors import ConfigError, UserError
 from mmssr.utils.config_checks import check_train_cfg
-from mmssr.utils.errors import ConfigError, UserError
 from ..conftest import REPO_ROOT, load_tool
 from .test_train_test_resume import (SOFTRAS_MODEL, SSR_MODEL, run_tool,
                                      write_config)

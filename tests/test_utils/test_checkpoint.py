@@ -6,12 +6,12 @@ import torch
 from mmengine.config import Config
 
 from mmssr.apis import init_model
+from mmssr.errors import CheckpointError, UserError
 from mmssr.registry import MODELS
 from mmssr.utils.checkpoint import (check_resume_compatible, check_state_dict,
                                     load_checkpoint_file,
                                     load_checkpoint_strict,
                                     resolve_resume_checkpoint)
-from mmssr.utils.errors import CheckpointError, UserError
 
 
 def softras_cfg(image_size=32, subdivisions=1):

@@ -2,8 +2,8 @@
 import pytest
 from mmengine.config import Config
 
+from mmssr.errors import ConfigError
 from mmssr.utils.config_checks import check_total_batch_size
-from mmssr.utils.errors import ConfigError
 from ..conftest import REPO_ROOT
 
 

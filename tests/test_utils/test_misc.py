@@ -22,7 +22,7 @@ def test_missing_libusb_names_the_package(monkeypatch):
 
     import pytest
 
-    from mmssr.utils.errors import UserError
+    from mmssr.errors import UserError
     from mmssr.utils.misc import import_open3d
     real_import = builtins.__import__
 

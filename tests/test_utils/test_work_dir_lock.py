@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mmssr.utils.errors import UserError
+from mmssr.errors import UserError
 from mmssr.utils.work_dir_lock import (WorkDirLock, WorkDirLockedError,
                                        remove_stale_temp_files)
 

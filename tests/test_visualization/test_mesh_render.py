@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmssr.visualization import (image_grid, lambertian_face_colors,
-                                 render_mesh_views, rgba_to_rgb)
+from mmssr.renderer import lambertian_face_colors
+from mmssr.visualization import image_grid, render_mesh_views, rgba_to_rgb
 
 
 def tetrahedron():

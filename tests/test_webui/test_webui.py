@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmssr.apis.glb import read_glb
+from mmssr.io.glb import read_glb
 from ..conftest import REPO_ROOT, load_tool
 from ..test_apis.test_foreground import chair_view
 from ..test_apis.test_tools_show_and_demo import make_checkpoint

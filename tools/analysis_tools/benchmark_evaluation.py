@@ -21,8 +21,8 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
+from mmssr.cli import add_debug_argument, cli_main
 from mmssr.utils import register_all_modules
-from mmssr.utils.errors import add_debug_argument, cli_main
 
 
 def parse_args() -> argparse.Namespace:

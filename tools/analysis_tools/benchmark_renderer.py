@@ -47,8 +47,8 @@ def _case(queue,
     import warnings
     warnings.simplefilter('ignore')
     sys.path.insert(0, ROOT)
-    from mmssr.models.renderers import SoftRasterizer
-    from mmssr.models.utils import icosphere
+    from mmssr.geometry import icosphere
+    from mmssr.renderer import SoftRasterizer
     from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
     verts, faces = icosphere(subdivisions)
     verts = torch.as_tensor(verts, dtype=torch.float32) * 0.4
@@ -60,13 +60,13 @@ def _case(queue,
     target = (torch.rand(batch, size, size, generator=gen) > 0.5).float()
     target = target.to(device)
     if method == 'dense':
-        from tests.test_models.test_renderers.dense_oracle import dense_alpha
+        from mmssr.renderer.reference import dense_alpha
 
         def render(v):
             return dense_alpha(v, faces, eyes, image_size=size)
     else:
         if method == 'fused':
-            from mmssr.models.renderers.fused import fused_available
+            from mmssr.renderer.fused import fused_available
             if not fused_available():
                 raise SystemExit('fused backend unavailable (numba?)')
         renderer = SoftRasterizer(
@@ -119,8 +119,8 @@ def _case(queue,
     # counted after the timed runs, so as not to raise the RSS baseline
     pairs = 0
     if method != 'dense':
-        from mmssr.models.renderers import SoftMeshRasterizer
-        from mmssr.models.renderers.rasterizer import gather_face_vertices
+        from mmssr.renderer import SoftMeshRasterizer
+        from mmssr.renderer.rasterizer import gather_face_vertices
         with torch.no_grad():
             rast = SoftMeshRasterizer(renderer.raster_settings)
             for i in range(0, batch, 32):

@@ -208,7 +208,7 @@ def format_table(rows: List[tuple]) -> str:
 
 
 def main() -> None:
-    from mmssr.utils.errors import add_debug_argument, cli_main
+    from mmssr.cli import add_debug_argument, cli_main
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('--iters', type=int, default=20)

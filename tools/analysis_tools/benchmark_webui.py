@@ -34,7 +34,8 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
 
 from make_photo import make_photo  # noqa: E402
 
-from mmssr.utils.errors import UserError, cli_main  # noqa: E402
+from mmssr.cli import cli_main  # noqa: E402
+from mmssr.errors import UserError
 
 
 def parse_args() -> argparse.Namespace:

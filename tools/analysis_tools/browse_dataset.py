@@ -13,9 +13,9 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from mmssr.apis.image_files import write_image
 from mmssr.datasets import resolve_categories
 from mmssr.datasets.loading import load_true_color_images
+from mmssr.io.image import write_image
 from mmssr.visualization import image_grid, rgba_to_rgb
 
 

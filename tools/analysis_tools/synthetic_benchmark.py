@@ -29,9 +29,9 @@ from mmengine.fileio import dump
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
+from mmssr.cli import add_debug_argument, cli_main
 from mmssr.datasets.categories import SHAPENET_CATEGORIES  # noqa: E402
-from mmssr.utils.errors import (UserError, add_debug_argument,  # noqa: E402
-                                cli_main)
+from mmssr.errors import UserError
 
 METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
 SHORT_NAMES = dict(

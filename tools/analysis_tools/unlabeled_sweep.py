@@ -24,7 +24,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from synthetic_benchmark import (ROOT, collect, report_failures,  # noqa: E402
                                  run_plan)
 
-from mmssr.utils.errors import add_debug_argument, cli_main  # noqa: E402
+from mmssr.cli import add_debug_argument, cli_main  # noqa: E402
 
 SSR = 'configs/ssr/ssr_synthetic_n2.py'
 SOFTRAS = 'configs/softras/softras_synthetic_n2.py'

@@ -10,9 +10,9 @@ line per problem and exits with 2 on any; else a table of object counts.
 import argparse
 import sys
 
+from mmssr.cli import add_debug_argument, cli_main
 from mmssr.datasets.dataset_check import (SPLITS, check_shapenet_folder,
                                           format_counts)
-from mmssr.utils.errors import add_debug_argument, cli_main
 
 
 def parse_args() -> argparse.Namespace:

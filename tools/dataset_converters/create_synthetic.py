@@ -15,8 +15,8 @@ date"); one with other settings is replaced only with --force.
 import argparse
 import time
 
+from mmssr.cli import add_debug_argument, cli_main
 from mmssr.datasets.synthetic.generator import ensure_synthetic_dataset
-from mmssr.utils.errors import add_debug_argument, cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -22,8 +22,8 @@ Meshes whose .mtl, textures or glTF buffers lie outside INPUT are skipped
 """
 import argparse
 
+from mmssr.cli import add_debug_argument, cli_main
 from mmssr.datasets.converters import convert_meshes, print_report
-from mmssr.utils.errors import add_debug_argument, cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -13,8 +13,9 @@ import os.path as osp
 
 import numpy as np
 
+from mmssr.cli import add_debug_argument, cli_main
 from mmssr.datasets.synthetic import synthetic_object_mesh
-from mmssr.utils.errors import UserError, add_debug_argument, cli_main
+from mmssr.errors import UserError
 from mmssr.utils.fileio import atomic_write
 
 

@@ -185,7 +185,7 @@ def missing_packages():
 
 
 def cuda_tests(check: Check) -> str:
-    target = ['tests/test_models/test_renderers/test_cuda.py'
+    target = ['tests/test_renderer/test_cuda.py'
               ] if check.dry else ['tests', '--continue-on-collection-errors']
     rc, out = run([
         sys.executable, '-m', 'pytest', '-q', '-m', 'cuda', '-p',
@@ -224,7 +224,7 @@ def _render_timing(renderer, verts, faces, eyes, repeat, sync):
 def _sphere(batch, dtype, device):
     import torch
 
-    from mmssr.models.utils import icosphere
+    from mmssr.geometry import icosphere
     from mmssr.structures import view_ids_to_eyes
     verts, faces = icosphere(3)
     verts = torch.as_tensor(verts, dtype=torch.float64) * 0.4
@@ -240,7 +240,7 @@ def _sphere(batch, dtype, device):
 def renderer(check: Check) -> str:
     import torch
 
-    from mmssr.models.renderers import SoftRasterizer, fused_available
+    from mmssr.renderer import SoftRasterizer, fused_available
     dev = check.device
     cuda = dev == 'cuda'
     sync = torch.cuda.synchronize if cuda else (lambda: None)

@@ -23,10 +23,11 @@ from typing import Optional
 
 import numpy as np
 
-from mmssr.apis.image_files import write_image
+from mmssr.cli import cli_main
 from mmssr.datasets.categories import resolve_categories
 from mmssr.datasets.loading import load_true_color_images
-from mmssr.utils.errors import UserError, cli_main
+from mmssr.errors import UserError
+from mmssr.io.image import write_image
 
 BACKGROUND_PATTERNS = ('plain', 'gradient', 'texture')
 

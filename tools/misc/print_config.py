@@ -9,8 +9,9 @@ import argparse
 
 from mmengine.config import Config, DictAction
 
+from mmssr.cli import add_debug_argument, cli_main
+from mmssr.errors import ConfigError
 from mmssr.utils.config_errors import check_cfg_option_types
-from mmssr.utils.errors import ConfigError, add_debug_argument, cli_main
 
 
 @cli_main

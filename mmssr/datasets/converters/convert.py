@@ -34,14 +34,15 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from mmssr.errors import DataError
+from mmssr.geometry import axis_rotation
+from mmssr.io.mesh_references import outside_files
 from mmssr.structures.color import MODEL_COLOR_CONVENTION
-from mmssr.utils.errors import DataError
 from mmssr.utils.fileio import output_error, sha256_file
+from .discovery import discover
 from .files import save_json, save_npz
-from .mesh_io import axis_rotation, discover
 from .output_folder import (CACHE_DIR, CONVERTER, META_FILE, previous_files,
                             remove_stale_files)
-from .references import outside_files
 from .splits import (SPLITS, check_ratios, file_split, ratio_split,
                      read_split_file)
 from .worker import (SETTING_KEYS, VERSION, init_worker, load_cached,
@@ -284,7 +285,7 @@ def convert_meshes(input_dir: str,
 
 
 def _exts():
-    from .mesh_io import MESH_EXTS
+    from mmssr.io.mesh import MESH_EXTS
     return MESH_EXTS
 
 

@@ -13,7 +13,7 @@ import os.path as osp
 from typing import List, Sequence
 
 from mmssr.datasets.loading import CONVERT_META_FILE
-from mmssr.utils.errors import DataError
+from mmssr.errors import DataError
 from .splits import SPLITS
 
 CONVERTER = 'mmssr.datasets.converters'

@@ -31,8 +31,8 @@ def render_views(vertices: np.ndarray,
                  supersample: int = 4,
                  views_per_batch: int = 6) -> np.ndarray:
     """RGBA uint8 (NUM_VIEWS, 4, S, S) of a mesh at the dataset's views."""
-    from mmssr.models.renderers import SoftRasterizer
-    from mmssr.models.renderers.shader import lambertian_face_colors
+    from mmssr.renderer import SoftRasterizer
+    from mmssr.renderer.shading import lambertian_face_colors
     k = int(supersample)
     s = int(image_size)
     verts = torch.as_tensor(vertices, dtype=torch.float32)[None]

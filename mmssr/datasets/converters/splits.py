@@ -9,7 +9,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from mmssr.utils.errors import DataError
+from mmssr.errors import DataError
 
 SPLITS = ('train', 'val', 'test')
 

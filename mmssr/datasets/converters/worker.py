@@ -18,15 +18,18 @@ from typing import Dict, Optional
 
 import numpy as np
 
+from mmssr.geometry import sample_surface, solid_voxels
+from mmssr.io.mesh import MeshSkipped, read_mesh
+from mmssr.io.mesh_references import source_files
 from mmssr.structures.color import encode_nmr
 from mmssr.utils.fileio import atomic_write
+from .discovery import SourceMesh
 from .files import save_json
-from .geometry import sample_surface, solid_voxels
-from .mesh_io import MeshSkipped, SourceMesh, read_mesh
-from .references import source_files
 from .render import render_views
 
-VERSION = 2  # 2: colour stored in the NMR convention
+# 2: colour stored in the NMR convention; 3: surface points drawn by
+# mmssr.geometry.sample_surface (the metric's sampler)
+VERSION = 3
 SETTING_KEYS = ('image_size', 'supersample', 'num_points', 'seed',
                 'normalized', 'up', 'front', 'scale')
 
@@ -73,7 +76,7 @@ def load_cached(cache_dir: str, key: str) -> Optional[Dict]:
 def convert_object(src: SourceMesh, settings: dict) -> Dict[str, np.ndarray]:
     """Renders (24, 4, S, S) uint8, voxels (32, 32, 32) uint8 and points
     (P, 6) float32 of one mesh file (:class:`MeshSkipped` if unusable)."""
-    from .mesh_io import to_canonical
+    from mmssr.geometry import to_canonical
     verts, faces, colors = read_mesh(src.path)
     verts = to_canonical(verts, faces, settings['up'], settings['front'],
                          settings['normalized'], settings['scale'])
@@ -84,8 +87,10 @@ def convert_object(src: SourceMesh, settings: dict) -> Dict[str, np.ndarray]:
     seed = int.from_bytes(
         hashlib.sha256(f'{src.synset}/{src.model_id}'.encode()).digest()[:8],
         'little')
-    rng = np.random.default_rng([int(settings['seed']), seed])
-    points = sample_surface(verts, faces, max(settings['num_points'], 1), rng)
+    points, normals = sample_surface(verts, faces,
+                                     max(settings['num_points'], 1),
+                                     seed=[int(settings['seed']), seed])
+    points = np.concatenate([points, normals], 1)
     return dict(images=images, voxels=voxels, points=points)
 
 

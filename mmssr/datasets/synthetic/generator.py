@@ -15,9 +15,10 @@ import numpy as np
 import torch
 
 from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
-from mmssr.structures import NUM_VIEWS, view_ids_to_eyes, voxelize_mesh
+from mmssr.errors import DataError
+from mmssr.geometry import voxelize_mesh
+from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.structures.color import MODEL_COLOR_CONVENTION, encode_nmr
-from mmssr.utils.errors import DataError
 from .categories import build_object
 from .primitives import merge, normalize_parts
 from .storage import (GENERATOR, GENERATOR_VERSION, META_FILE, SETTING_KEYS,
@@ -82,8 +83,7 @@ def render_object_views(vertices: np.ndarray, faces: np.ndarray,
     """RGBA uint8 renders (24, 4, S, S) at the dataset's 24 views, in true
     colour (straight, black outside the silhouette), as an 8-bit render
     is; the files store them in the NMR convention (:func:`encode_nmr`)."""
-    from mmssr.models.renderers import SoftRasterizer
-    from mmssr.visualization import lambertian_face_colors
+    from mmssr.renderer import SoftRasterizer, lambertian_face_colors
     verts = torch.as_tensor(vertices, dtype=torch.float32)[None]
     faces_t = torch.as_tensor(faces, dtype=torch.long)
     shaded = lambertian_face_colors(

@@ -3,7 +3,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from mmssr.models.utils import icosphere
+from mmssr.geometry import icosphere
 
 
 class Part:

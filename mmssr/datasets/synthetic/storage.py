@@ -22,7 +22,7 @@ import numpy as np
 from mmengine.fileio import dump
 
 from mmssr.datasets.loading import SYNTHETIC_META_FILE as META_FILE
-from mmssr.utils.errors import DataError
+from mmssr.errors import DataError
 from mmssr.utils.fileio import atomic_write, sha256_file
 
 SPLITS = ('train', 'val', 'test')

@@ -8,14 +8,12 @@ from mmengine.dist import all_reduce, get_dist_info
 from mmengine.hooks import Hook
 from torch import Tensor
 
+from mmssr.errors import ConfigError
 from mmssr.models.reconstructors.pseudo_labeling import (AGREEMENT_GROUP,
                                                          objects_per_call)
 from mmssr.registry import HOOKS
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils import get_ori_model
-
-# Settings of the first version that are the model's rule now.
-_MOVED = dict(accuracy_gate='gate', confidence_threshold='threshold')
 
 
 @HOOKS.register_module()
@@ -35,13 +33,11 @@ class SemiSupervisedViewpointHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, interval=200, by_epoch=False, **moved) -> None:
-        for key in moved:  # a clear word for configs of the first version
-            new = _MOVED.get(key, key)
-            raise ValueError(f'SemiSupervisedViewpointHook.{key}: the rule '
-                             f'is the model\'s: set semi_train_cfg.{new}')
+    def __init__(self, interval: int = 200, by_epoch: bool = False) -> None:
         if interval <= 0:
-            raise ValueError(f'interval must be positive, got {interval}')
+            raise ConfigError(
+                f'SemiSupervisedViewpointHook.interval: expected '
+                f'a positive number, got {interval}')
         self.interval, self.by_epoch = int(interval), by_epoch
         self._restored: Optional[Tensor] = None
         self.agreement = {}

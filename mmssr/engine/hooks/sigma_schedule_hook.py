@@ -3,8 +3,8 @@ from typing import Sequence
 
 from mmengine.hooks import Hook
 
+from mmssr.errors import ConfigError
 from mmssr.registry import HOOKS
-from mmssr.utils.errors import ConfigError
 
 
 @HOOKS.register_module()

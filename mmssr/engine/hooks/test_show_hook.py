@@ -59,11 +59,11 @@ class TestShowHook(Hook):
     def _write(self, runner, idx: int, sample, image: np.ndarray) -> None:
         import cv2
 
-        from mmssr.apis.image_files import write_image
-        from mmssr.apis.inferencer import write_mesh
+        from mmssr.io.image import write_image
+        from mmssr.io.mesh import write_mesh
+        from mmssr.structures.color import to_true_colors
         from mmssr.visualization import (image_grid, render_mesh_views,
                                          rgba_to_rgb, vertex_colors_from_image)
-        from mmssr.structures.color import to_true_colors
         image = to_true_colors(image)  # model inputs are stored inverted
         if image.ndim == 4:  # a pair: its first view
             image = image[0]

@@ -1,3 +1,3 @@
-from .surface import chamfer_and_fscore, nearest_neighbours, sample_surface
+from .surface import chamfer_and_fscore, nearest_neighbours
 
-__all__ = ['sample_surface', 'chamfer_and_fscore', 'nearest_neighbours']
+__all__ = ['chamfer_and_fscore', 'nearest_neighbours']

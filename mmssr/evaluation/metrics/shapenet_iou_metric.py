@@ -7,9 +7,9 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from mmssr.evaluation.functional import chamfer_and_fscore, sample_surface
+from mmssr.evaluation.functional import chamfer_and_fscore
+from mmssr.geometry import sample_surface, voxelize_meshes_reference
 from mmssr.registry import METRICS
-from mmssr.structures import voxelize_meshes_reference
 
 
 def voxel_iou(pred: np.ndarray, gt: np.ndarray) -> float:

@@ -7,7 +7,7 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmssr.models.utils import icosphere
+from mmssr.geometry import icosphere
 from mmssr.registry import MODELS
 
 

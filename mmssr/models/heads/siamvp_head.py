@@ -10,11 +10,11 @@ import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmssr.errors import ConfigError
 from mmssr.models.utils.precision import (autocast_context,
                                           check_compute_dtype,
                                           to_channels_last)
 from mmssr.registry import MODELS
-from mmssr.utils.errors import ConfigError
 
 
 class GridAvgPool2d(nn.AdaptiveAvgPool2d):

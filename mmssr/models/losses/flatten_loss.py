@@ -2,7 +2,7 @@
 import torch
 from torch import Tensor, nn
 
-from mmssr.models.utils import interior_edge_quads
+from mmssr.geometry import interior_edge_quads
 from mmssr.registry import MODELS
 
 

@@ -2,7 +2,7 @@
 import torch
 from torch import Tensor, nn
 
-from mmssr.models.utils import vertex_adjacency
+from mmssr.geometry import vertex_adjacency
 from mmssr.registry import MODELS
 
 

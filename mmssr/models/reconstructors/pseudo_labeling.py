@@ -9,9 +9,9 @@ from typing import Mapping, NamedTuple, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
+from mmssr.errors import ConfigError, did_you_mean
 from mmssr.models.utils import rotate_images
 from mmssr.structures import NUM_VIEWS
-from mmssr.utils.errors import ConfigError, did_you_mean
 
 VIEWPOINT_SOURCES = ('pseudo', 'oracle', 'random', 'free')
 # Objects whose views share one agreement estimate (the min_agreement gate).

@@ -5,6 +5,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import Tensor
 
+from mmssr.errors import ConfigError
 from mmssr.models.losses.iou_loss import silhouette_iou
 from mmssr.registry import MODELS
 from mmssr.structures import NUM_VIEWS, MeshDataSample, view_ids_to_eyes
@@ -129,15 +130,11 @@ class SoftRasReconstructor(BaseModel):
         members = [[i for i, g in enumerate(groups) if g == name]
                    for name in names]
         losses = {}
-        for name, group in zip(names, self.grouped_pair_losses(
-                inputs, eyes, members)):
+        for name, group in zip(names,
+                               self.grouped_pair_losses(inputs, eyes,
+                                                        members)):
             losses.update((key + name, value) for key, value in group.items())
         return losses
-
-    def pair_losses(self, pairs: Tensor, eyes: Tensor) -> Dict[str, Tensor]:
-        """Losses of view pairs (B, 2, 4, S, S) seen from eyes (B, 2, 3)."""
-        return self.grouped_pair_losses(pairs, eyes,
-                                        [list(range(len(pairs)))])[0]
 
     def grouped_pair_losses(
             self, pairs: Tensor, eyes: Tensor,
@@ -179,8 +176,8 @@ class SoftRasReconstructor(BaseModel):
     def _mesh_losses(self, silhouettes: Tensor, targets: Tensor,
                      vertices: Tensor) -> Dict[str, Tensor]:
         """The silhouette loss of renders and the regularisers of meshes."""
-        losses = dict(loss_silhouette=self.loss_silhouette(
-            silhouettes, targets))
+        losses = dict(
+            loss_silhouette=self.loss_silhouette(silhouettes, targets))
         if self.loss_laplacian is not None:
             losses['loss_laplacian'] = self.loss_laplacian(vertices)
         if self.loss_flatten is not None:
@@ -190,8 +187,7 @@ class SoftRasReconstructor(BaseModel):
     def _zero_losses(self) -> Dict[str, Tensor]:
         """A zero loss tied to every parameter, for a batch without pairs
         (DDP's reducer expects a gradient for each)."""
-        zero = sum(p.sum() * 0.0 for p in self.parameters()
-                   if p.requires_grad)
+        zero = sum(p.sum() * 0.0 for p in self.parameters() if p.requires_grad)
         return dict(loss_silhouette=zero)
 
     def viewpoint_free_losses(self, images: Tensor) -> Dict[str, Tensor]:
@@ -213,7 +209,8 @@ class SoftRasReconstructor(BaseModel):
         targets = images[:, 3].repeat_interleave(NUM_VIEWS, 0).to(silhouettes)
         with torch.no_grad():
             iou = silhouette_iou(silhouettes, targets,
-                                 self.loss_silhouette.eps).view(num, NUM_VIEWS)
+                                 self.loss_silhouette.eps).view(
+                                     num, NUM_VIEWS)
         # the best render of each view, scored by the configured loss
         best = iou.argmax(1) + torch.arange(num, device=iou.device) * NUM_VIEWS
         return self._mesh_losses(silhouettes[best], targets[best], vertices)
@@ -242,7 +239,7 @@ def _with_image_size(cfg: dict, image_size: int, name: str) -> dict:
     """``cfg`` with ``image_size`` filled in; a different one is an error."""
     given = cfg.get('image_size')
     if given is not None and given != image_size:
-        raise ValueError(f'model.{name}.image_size={given} differs from '
-                         f'model.image_size={image_size}; state it once, on '
-                         'the model')
+        raise ConfigError(f'model.{name}.image_size={given} differs from '
+                          f'model.image_size={image_size}; state it once, on '
+                          'the model')
     return dict(cfg, image_size=image_size)

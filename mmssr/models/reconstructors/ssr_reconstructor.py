@@ -15,23 +15,6 @@ from .pseudo_labeling import (PseudoLabels, ReferenceEmbeddings,
                               SemiTrainConfig, embed_references,
                               viewpoint_confidence)
 
-# SiamVPHead arguments of the first version, and where they live now.
-_MOVED_SIAMVP_ARGS = {
-    'color_jitter':
-    "siamvp_augments=[dict(type='RandomChannelGain', "
-    'magnitude=...)]',
-    'channel_shuffle':
-    "siamvp_augments=[dict(type='RandomChannelShuffle')]",
-    'rotation_aug':
-    "siamvp_augments=[dict(type='RandomInPlaneRotation')]",
-    'max_rotation':
-    "siamvp_augments=[dict(type='RandomInPlaneRotation', "
-    'max_angle=...)]',
-    'num_random_pairs':
-    "siamvp_loss=dict(type='SiamVPPairLoss', "
-    'num_random_pairs=...)',
-}
-
 
 @MODELS.register_module()
 class SSRReconstructor(BaseModel):
@@ -93,11 +76,6 @@ class SSRReconstructor(BaseModel):
                                      reconstructor.get('image_size'))
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        moved = sorted(set(siamvp) & set(_MOVED_SIAMVP_ARGS))
-        if moved:
-            raise ValueError(
-                f'model.siamvp.{moved[0]}: SiamVPHead no longer takes it; set '
-                f'model.{_MOVED_SIAMVP_ARGS[moved[0]]} instead')
         self.reconstructor = MODELS.build(reconstructor)
         self.siamvp = MODELS.build(siamvp)
         self.siamvp_loss_fn = MODELS.build(siamvp_loss)

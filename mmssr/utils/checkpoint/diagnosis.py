@@ -6,7 +6,7 @@ from typing import List, Optional
 import torch
 from torch import nn
 
-from ..errors import CheckpointError
+from mmssr.errors import CheckpointError
 from .keys import _unwrap, model_state_shapes
 
 _SHOWN = 3  # keys named in a message before "... (N in all)"

@@ -2,7 +2,6 @@
 import re
 from collections import OrderedDict
 
-from mmengine.hooks import Hook
 from torch import nn
 
 
@@ -22,7 +21,7 @@ def model_state_shapes(model: nn.Module) -> 'OrderedDict[str, tuple]':
         (k, tuple(v.shape)) for k, v in get_state_dict(model).items())
 
 
-def _plain_key(key: str) -> str:
+def plain_key(key: str) -> str:
     """``reconstructor.module.encoder.x`` -> ``reconstructor.encoder.x``."""
     return re.sub(r'(^|\.)module(\.|$)', r'\1', key).rstrip('.')
 
@@ -33,46 +32,18 @@ def match_wrapper_keys(state_dict: dict, expected) -> 'OrderedDict':
     A model whose sub-modules are wrapped separately (SSR under
     ``MMSeparateDistributedDataParallel``) has keys ``reconstructor.module.*``
     while wrapped and ``reconstructor.*`` otherwise; checkpoints are saved
-    with the plain keys (:class:`MatchWrapperKeysHook`), and a key matches
-    the model's key that is the same once wrapper segments are dropped.
+    with the plain keys (``MatchWrapperKeysHook`` of ``mmssr.engine``), and
+    a key matches the model's key that is the same once wrapper segments
+    are dropped.
     """
-    by_plain = {_plain_key(k): k for k in expected}
+    by_plain = {plain_key(k): k for k in expected}
     result = OrderedDict()
     for key, value in state_dict.items():
         if key not in expected:
-            key = by_plain.get(_plain_key(key), key)
+            key = by_plain.get(plain_key(key), key)
         result[key] = value
     metadata = getattr(state_dict, '_metadata', None)
     if metadata is not None:
         result._metadata = OrderedDict(
-            (by_plain.get(_plain_key(k), k), v) for k, v in metadata.items())
+            (by_plain.get(plain_key(k), k), v) for k, v in metadata.items())
     return result
-
-
-class MatchWrapperKeysHook(Hook):
-    """Checkpoints hold the keys of the unwrapped model, and load into the
-    model wrapped or not.
-
-    ``runner.register_hook(MatchWrapperKeysHook())`` (``tools/train.py``
-    does): before a save, wrapper segments (``.module.`` of DDP-wrapped
-    sub-modules) are dropped from the state-dict keys; after a load (resume)
-    the keys are matched to the model's.
-    """
-
-    priority = 'VERY_HIGH'
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = checkpoint.get('state_dict')
-        if isinstance(state, dict):
-            plain = OrderedDict((_plain_key(k), v) for k, v in state.items())
-            metadata = getattr(state, '_metadata', None)
-            if metadata is not None:
-                plain._metadata = OrderedDict(
-                    (_plain_key(k), v) for k, v in metadata.items())
-            checkpoint['state_dict'] = plain
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = checkpoint.get('state_dict')
-        if isinstance(state, dict):
-            checkpoint['state_dict'] = match_wrapper_keys(
-                state, model_state_shapes(runner.model))

@@ -4,19 +4,20 @@ Checkpoints load with torch's ``weights_only=True`` unpickler only; a
 checkpoint that does not fit the model of the config is refused with the
 keys that differ and the likely cause (model type, image size, template).
 """
+import functools
 import os.path as osp
 import pickle
 import re
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 from torch import nn
 
-from ..errors import CheckpointError
+from mmssr.errors import CheckpointError
 from .diagnosis import check_finite_weights, check_state_dict
 from .keys import _is_local, match_wrapper_keys, model_state_shapes
-from .safe import install_safe_checkpoint_loaders, refuse_unsafe_checkpoints
+from .safe import forced_weights_only, refuse_unsafe_checkpoints
 
 
 def load_checkpoint_file(path: str,
@@ -145,3 +146,32 @@ def load_checkpoint_strict(model: nn.Module,
 # --------------------------------------------------------------------------
 # Resuming: the checkpoint must fit the model and the optimizer config.
 # --------------------------------------------------------------------------
+
+
+# mmengine's checkpoint loaders, made weights-only --------------------------
+def _safe_local(filename: str, map_location=None) -> dict:
+    return load_checkpoint_file(filename, map_location, local=True)
+
+
+def _wrap(loader: Callable) -> Callable:
+
+    @functools.wraps(loader)
+    def safe_loader(filename, map_location=None, *args, **kwargs):
+        with refuse_unsafe_checkpoints(filename), forced_weights_only():
+            return loader(filename, map_location, *args, **kwargs)
+
+    safe_loader.mmssr_safe = True
+    return safe_loader
+
+
+def install_safe_checkpoint_loaders() -> None:
+    """Make every scheme of mmengine's ``CheckpointLoader`` load weights
+    only (idempotent; schemes registered later are wrapped on the next
+    call)."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    _safe_local.mmssr_safe = True
+    for prefix, loader in list(CheckpointLoader._schemes.items()):
+        if getattr(loader, 'mmssr_safe', False):
+            continue
+        safe = _safe_local if prefix == '' else _wrap(loader)
+        CheckpointLoader.register_scheme(prefix, safe, force=True)

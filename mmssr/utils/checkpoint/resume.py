@@ -4,7 +4,7 @@ from typing import List, Optional
 
 from torch import nn
 
-from ..errors import CheckpointError
+from mmssr.errors import CheckpointError
 from .diagnosis import check_finite_weights, check_state_dict
 from .keys import _is_local, _unwrap, match_wrapper_keys, model_state_shapes
 from .loading import load_checkpoint_file, state_dict_of

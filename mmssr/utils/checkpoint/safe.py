@@ -4,19 +4,18 @@ Every checkpoint mmssr or mmengine reads in an mmssr process goes through
 torch's weights-only unpickler: ``load_from`` and ``resume`` of the runner,
 ``init_cfg`` pretrained weights and mmengine's ``load_checkpoint`` all read
 through mmengine's ``CheckpointLoader``, whose schemes
-:func:`install_safe_checkpoint_loaders` replaces: local files with
-:func:`~.loading.load_checkpoint_file` (``weights_only=True`` passed
+:func:`~.loading.install_safe_checkpoint_loaders` replaces: local files
+with :func:`~.loading.load_checkpoint_file` (``weights_only=True`` passed
 explicitly, which ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` cannot override),
 other schemes (URLs, ...) wrapped so that ``torch.load`` runs with
 ``TORCH_FORCE_WEIGHTS_ONLY_LOAD=1``.
 """
-import functools
 import os
 import pickle
 from contextlib import contextmanager
-from typing import Callable, Optional
+from typing import Optional
 
-from ..errors import CheckpointError
+from mmssr.errors import CheckpointError
 
 
 class UnsafeCheckpointError(CheckpointError):
@@ -66,32 +65,3 @@ def forced_weights_only():
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-def _safe_local(filename: str, map_location=None) -> dict:
-    from .loading import load_checkpoint_file
-    return load_checkpoint_file(filename, map_location, local=True)
-
-
-def _wrap(loader: Callable) -> Callable:
-
-    @functools.wraps(loader)
-    def safe_loader(filename, map_location=None, *args, **kwargs):
-        with refuse_unsafe_checkpoints(filename), forced_weights_only():
-            return loader(filename, map_location, *args, **kwargs)
-
-    safe_loader.mmssr_safe = True
-    return safe_loader
-
-
-def install_safe_checkpoint_loaders() -> None:
-    """Make every scheme of mmengine's ``CheckpointLoader`` load weights
-    only (idempotent; schemes registered later are wrapped on the next
-    call)."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    _safe_local.mmssr_safe = True
-    for prefix, loader in list(CheckpointLoader._schemes.items()):
-        if getattr(loader, 'mmssr_safe', False):
-            continue
-        safe = _safe_local if prefix == '' else _wrap(loader)
-        CheckpointLoader.register_scheme(prefix, safe, force=True)

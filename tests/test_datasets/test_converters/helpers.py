@@ -6,7 +6,7 @@ import numpy as np
 import open3d as o3d
 
 from mmssr.datasets.converters import convert_meshes
-from mmssr.structures import voxel_centers
+from mmssr.geometry import voxel_centers
 
 HALF = 0.5 / 31  # half a voxel cell
 BOX = (0.6, 0.4, 0.3)

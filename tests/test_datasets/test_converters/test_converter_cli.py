@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from mmssr.datasets import ShapeNetDataset, resolve_categories
-from mmssr.datasets.converters import discover
-from mmssr.utils.errors import DataError
+from mmssr.datasets.converters.discovery import discover
+from mmssr.errors import DataError
 from ...conftest import REPO_ROOT
 from ...test_tools.test_train_test_resume import run_tool
 from .helpers import box, convert, cylinder, load, sphere, write_primitives

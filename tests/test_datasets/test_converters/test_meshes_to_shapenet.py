@@ -9,10 +9,10 @@ import torch
 
 from mmssr.datasets.converters import worker
 from mmssr.datasets.converters.splits import split_counts
-from mmssr.structures import view_ids_to_eyes, voxelize_mesh
+from mmssr.geometry import voxelize_mesh
+from mmssr.structures import view_ids_to_eyes
 from mmssr.structures.color import to_true_colors
-from ...test_models.test_renderers.test_soft_rasterizer import \
-    raycast_silhouette
+from ...test_renderer.test_soft_rasterizer import raycast_silhouette
 from .helpers import (BOX, PRIMITIVES, arrays, box, box_overlap, convert,
                       cylinder_overlap, load, sphere_overlap, write_mtl_obj,
                       write_primitives)
@@ -128,7 +128,7 @@ def test_inverted_faces_change_nothing(converted):
 def test_internal_faces_and_overlaps_stay_solid():
     """One connected mesh of two overlapping boxes with shared vertices
     (internal faces): ray parity hollows the overlap, the flood fill not."""
-    from mmssr.datasets.converters import solid_voxels
+    from mmssr.geometry import solid_voxels
     mesh = box((0.6, 0.2, 0.2)) + box((0.2, 0.6, 0.2))
     mesh = mesh.merge_close_vertices(1e-6)
     v, f = arrays(mesh)
@@ -251,7 +251,7 @@ def test_corrupt_meshes_are_skipped_and_reported(tmp_path):
 
 
 def test_no_readable_mesh_is_a_data_error(tmp_path):
-    from mmssr.utils.errors import DataError
+    from mmssr.errors import DataError
     (tmp_path / 'in').mkdir()
     (tmp_path / 'in' / 'bad.obj').write_text('garbage garbage garbage\n')
     with pytest.raises(DataError, match='no readable mesh'):

@@ -9,8 +9,9 @@ import torch
 from mmssr.datasets.synthetic import (BUILDERS, generate_synthetic_dataset,
                                       render_object_views,
                                       synthetic_object_mesh)
-from mmssr.structures import (perspective, view_ids_to_eyes, voxel_centers,
-                              voxelize_mesh, world_to_camera)
+from mmssr.geometry import voxel_centers, voxelize_mesh
+from mmssr.renderer import perspective, world_to_camera
+from mmssr.structures import view_ids_to_eyes
 from mmssr.structures.color import encode_nmr
 from ...conftest import TINY_CATEGORIES, TINY_SYNTHETIC
 

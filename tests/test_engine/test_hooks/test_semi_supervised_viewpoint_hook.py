@@ -149,13 +149,12 @@ def test_needs_a_semi_supervised_dataset(tiny_synthetic_root):
         SemiSupervisedViewpointHook().before_train(runner)
 
 
-def test_settings_of_the_rule_are_refused_with_their_new_home():
-    with pytest.raises(ValueError, match='set semi_train_cfg.threshold'):
-        SemiSupervisedViewpointHook(confidence_threshold=0.5)
-    with pytest.raises(ValueError, match='set semi_train_cfg.gate'):
-        SemiSupervisedViewpointHook(accuracy_gate=0.5)
-    with pytest.raises(ValueError, match='interval'):
+def test_a_bad_interval_is_a_config_error():
+    from mmssr.errors import ConfigError
+    with pytest.raises(ConfigError, match='interval'):
         SemiSupervisedViewpointHook(interval=0)
+    with pytest.raises(TypeError, match='accuracy_gate'):
+        SemiSupervisedViewpointHook(accuracy_gate=0.5)  # the model's rule
 
 
 def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 import pytest
 
 from mmssr.engine.hooks import SigmaScheduleHook
+from mmssr.errors import ConfigError
 from mmssr.registry import MODELS
-from mmssr.utils.errors import ConfigError
 from .test_semi_supervised_viewpoint_hook import TINY_SSR
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from mmssr.evaluation.functional import (chamfer_and_fscore,
-                                         nearest_neighbours, sample_surface)
+from mmssr.evaluation.functional import chamfer_and_fscore, nearest_neighbours
+from mmssr.geometry import sample_surface
 
 
 def brute_force(pred, pn, gt, gn, thresholds):

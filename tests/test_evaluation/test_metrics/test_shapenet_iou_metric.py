@@ -5,7 +5,7 @@ from mmengine.evaluator import Evaluator
 
 from mmssr.datasets.synthetic import synthetic_object_mesh
 from mmssr.evaluation import ShapeNetIoUMetric, voxel_iou
-from mmssr.structures import voxelize_mesh
+from mmssr.geometry import voxelize_mesh
 
 
 def sample(verts, faces, gt, category='chair', view=0):

@@ -9,8 +9,8 @@ from mmengine.evaluator import Evaluator
 
 from mmssr.datasets import ShapeNetDataset
 from mmssr.datasets.synthetic import synthetic_object_mesh
-from mmssr.evaluation import sample_surface
-from mmssr.utils.errors import DataError
+from mmssr.errors import DataError
+from mmssr.geometry import sample_surface
 
 CHAIR = '03001627'
 

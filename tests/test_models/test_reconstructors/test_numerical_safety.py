@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from mmssr.models import (FlattenLoss, LaplacianLoss, MultiViewIoULoss,
-                          SoftRasterizer, TemplateMeshDecoder)
+                          TemplateMeshDecoder)
+from mmssr.renderer import SoftRasterizer
 from mmssr.structures import view_ids_to_eyes
 
 

@@ -127,8 +127,8 @@ def test_groups_in_one_pass_equal_separate_passes():
 def test_viewpoint_free_loss_is_the_best_view_match(monkeypatch):
     """semi_train_cfg.viewpoints='free': the silhouette loss of an unlabeled
     view is that of its mesh's best-matching render over all viewpoints."""
+    from mmssr.geometry import icosphere
     from mmssr.models.losses.iou_loss import silhouette_iou
-    from mmssr.models.utils import icosphere
     model = MODELS.build(SOFTRAS)
     verts, faces = icosphere(1)
     verts = torch.as_tensor(verts, dtype=torch.float32) * 0.3

@@ -5,10 +5,9 @@ import torch
 from torch import nn
 
 from mmssr.models.reconstructors.pseudo_labeling import SemiTrainConfig
-from mmssr.registry import MODELS
 from mmssr.structures import NUM_VIEWS
 from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import (
-    TINY_SSR, make_ssr)
+    make_ssr)
 
 
 class TwoPeakSiamVP(nn.Module):
@@ -109,12 +108,6 @@ def test_settings_are_checked_with_a_hint():
     with pytest.raises(ValueError, match='semi_train_cfg.reference'):
         SemiTrainConfig.from_dict(dict(reference='best'))
     assert SemiTrainConfig.from_dict(None) == SemiTrainConfig()
-
-
-def test_old_siamvp_arguments_name_their_new_home():
-    with pytest.raises(ValueError, match='RandomChannelGain'):
-        MODELS.build(
-            dict(TINY_SSR, siamvp=dict(type='SiamVPHead', color_jitter=0.4)))
 
 
 class DisagreeingSiamVP(TwoPeakSiamVP):
