@@ -211,9 +211,13 @@ def test_what_the_pseudo_labeller_needs(data_root):
     # two ranks share the objects of every category, each once
     seen = []
     for rank in (0, 1):
-        for cat, objects, queries, references, stored in \
+        for cat, objects, queries, references, stored, numbers, owners in \
                 semi.pseudo_label_queries(rank, 2, objects_per_call=1):
             assert stored.tolist() == list(range(24)) * len(objects)
+            # image o·24 + v of the table is view v of object o
+            assert numbers.tolist() == [
+                o * 24 + v for o in objects for v in range(24)]
+            assert owners.tolist() == [o for o in objects for _ in range(24)]
             assert queries.shape == (24 * len(objects), 4, 8, 8)
             assert queries[:, 1, 0, 0].tolist() == list(range(24))
             # file index of unlabeled object o is o % 3 + 2

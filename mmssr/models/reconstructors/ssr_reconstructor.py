@@ -12,7 +12,7 @@ from mmssr.registry import MODELS
 from mmssr.structures import MeshDataSample
 from mmssr.utils.misc import get_ori_model
 from .pseudo_labeling import (PseudoLabels, SemiTrainConfig,
-                              viewpoint_confidence)
+                              refine_pseudo_cameras, viewpoint_confidence)
 
 # SiamVPHead arguments of the first version, and where they live now.
 _MOVED_SIAMVP_ARGS = {
@@ -276,7 +276,9 @@ class SSRReconstructor(BaseModel):
     def pseudo_label(self,
                      queries: Union[Tensor, np.ndarray],
                      references: Union[Tensor, np.ndarray],
-                     stored_views: Optional[Tensor] = None) -> PseudoLabels:
+                     stored_views: Optional[Tensor] = None,
+                     image_objects: Optional[np.ndarray] = None
+                     ) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
 
         Args:
@@ -286,6 +288,8 @@ class SSRReconstructor(BaseModel):
                 queries' category, view v seen from view id v.
             stored_views: the queries' stored view ids, the hidden truth;
                 read only by the ``'oracle'`` ablation.
+            image_objects: the object of each query, for
+                ``semi_train_cfg.refine.mesh='object'``.
 
         Returns:
             :class:`PseudoLabels`: view ids (N,), -1 where the confidence
@@ -294,7 +298,10 @@ class SSRReconstructor(BaseModel):
             (N,), and ``agreement``: the share of queries on which every
             reference object alone names the same view, an estimate of
             whether viewpoints transfer between objects of the category
-            that reads no hidden view id (NaN with one reference object).
+            that reads no hidden view id (NaN with one reference object);
+            with ``semi_train_cfg.refine``, the refined camera of each
+            accepted view (those whose refined silhouette IoU is below
+            ``refine.min_iou`` are not accepted).
         """
         cfg = self.semi_train_cfg
         views, conf, agreement = self.viewpoint_confidence(queries, references)
@@ -315,8 +322,23 @@ class SSRReconstructor(BaseModel):
         accept = conf > cfg.threshold
         if cfg.min_agreement > 0 and not agreement >= cfg.min_agreement:
             accept[:] = False
+        cameras = None
+        if cfg.refine is not None and cfg.viewpoints == 'pseudo':
+            cameras = torch.full((len(views), 3), float('nan'))
+            chosen = accept.nonzero()[:, 0]
+            images = self._as_model_images(queries)
+            refined = refine_pseudo_cameras(
+                get_ori_model(self.reconstructor),
+                images[chosen.to(images.device)],
+                views[chosen], cfg.refine,
+                None if image_objects is None else torch.as_tensor(
+                    np.asarray(image_objects))[chosen], cfg.batch_size)
+            cameras[chosen] = refined.cameras.cpu().float()
+            low = chosen[refined.iou.cpu() < cfg.refine.min_iou]
+            accept[low] = False
+            cameras[low] = float('nan')
         views = torch.where(accept, views, torch.full_like(views, -1))
-        return PseudoLabels(views, conf, agreement)
+        return PseudoLabels(views, conf, agreement, cameras)
 
     def merge_pseudo_labels(self, previous: Tensor, new: Tensor) -> Tensor:
         """The table after a pass: ``new``, or with
@@ -327,6 +349,17 @@ class SSRReconstructor(BaseModel):
             return new
         previous = torch.as_tensor(previous).to(new)
         return torch.where(new >= 0, new, previous)
+
+    def merge_pseudo_cameras(self, previous: Tensor, new: Tensor,
+                             new_views: Tensor) -> Tensor:
+        """The refined cameras (one row per image) after a pass, merged as
+        :meth:`merge_pseudo_labels` merges the view ids (``new_views``, the
+        pass's ids in image order)."""
+        new = torch.as_tensor(new, dtype=torch.float32)
+        if not self.semi_train_cfg.keep_previous:
+            return new
+        accepted = torch.as_tensor(new_views).reshape(-1, 1) >= 0
+        return torch.where(accepted, new, torch.as_tensor(previous).to(new))
 
     def _pseudo_generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(

@@ -53,13 +53,13 @@ def test_probability_and_margin_confidence():
     model = make_ssr(1.0, threshold=0.5)
     model.siamvp = TwoPeakSiamVP()
     queries, refs = queries_and_refs()
-    views, conf, _ = model.pseudo_label(queries, refs)
+    views, conf, *_ = model.pseudo_label(queries, refs)
     assert torch.allclose(conf, torch.tensor(0.9))
     assert torch.equal(views, torch.arange(len(views)) % NUM_VIEWS)
 
     model = make_ssr(1.0, threshold=0.5, confidence='margin')
     model.siamvp = TwoPeakSiamVP()
-    views, conf, _ = model.pseudo_label(queries, refs)
+    views, conf, *_ = model.pseudo_label(queries, refs)
     even = torch.arange(len(views)) % 2 == 0
     assert torch.allclose(conf[even], torch.tensor(0.05))
     assert torch.allclose(conf[~even], torch.tensor(0.8))
@@ -82,14 +82,14 @@ def test_reference_first_or_all_and_input_scaling():
         # every reference object is asked (for the agreement); the rule
         # then averages the first or all of them
         assert ref_shape == (2, NUM_VIEWS, 4, 32, 32)
-        views, conf, _ = model.pseudo_label(queries, refs)
+        views, conf, *_ = model.pseudo_label(queries, refs)
         assert torch.allclose(conf, torch.tensor(0.9))
 
 
 def test_rotation_check_refuses_disagreeing_views():
     model = make_ssr(1.0, threshold=0.0, rotation_check=True)
     model.siamvp = TwoPeakSiamVP(wrong_when_rotated=True)
-    views, conf, _ = model.pseudo_label(*queries_and_refs())
+    views, conf, *_ = model.pseudo_label(*queries_and_refs())
     assert len(model.siamvp.calls) == 2
     assert (views == -1).all() and (conf == 0).all()
 
