@@ -50,7 +50,8 @@ class RefineConfig:
             mean of the meshes it predicts from every image of the object
             in the pass (the template's vertices correspond, so the mean is
             a mesh), which ties the cameras of one object to one shape and
-            so to one scale.
+            so to one scale, and averages out the errors of single views
+            (measured: docs/user_guides/unlabeled_views.md).
         min_iou: an image whose refined silhouette IoU is below this loses
             its pseudo-label (0 keeps all).
         batch_size: images per render batch.
@@ -59,12 +60,12 @@ class RefineConfig:
     azimuth_offsets: Tuple[float, ...] = (-7.5, 0.0, 7.5)
     elevations: Tuple[float, ...] = (30.0, )
     distances: Tuple[float, ...] = (2.732, )
-    rounds: int = 6
+    rounds: int = 4
     initial_steps: Tuple[float, float, float] = (4.0, 6.0, 0.04)
     sigma: Optional[float] = None
     elevation_range: Tuple[float, float] = (-20.0, 80.0)
     distance_range: Tuple[float, float] = (1.8, 4.5)
-    mesh: str = 'own'
+    mesh: str = 'object'
     min_iou: float = 0.0
     batch_size: int = 512
 
@@ -200,18 +201,16 @@ def refine_cameras(renderer,
     (N, S, S) against meshes ``vertices`` (N, V, 3) / ``faces``.
 
     ``renderer`` is a :class:`SoftRasterizer` (copied when ``cfg.sigma``
-    asks for another sharpness, never changed). With ``cfg.mesh='object'``, ``groups``
-    (N,) names each image's object and every image is fitted with the mean
-    mesh of its object.
+    asks for another sharpness, never changed). With ``cfg.mesh='object'``,
+    ``groups`` (N,) names each image's object and every image is fitted
+    with the mean mesh of its object (without ``groups``, each image is an
+    object of its own).
     """
     if cfg.sigma is not None:
         renderer = copy.copy(renderer)
         renderer.set_sigma(cfg.sigma)
     vertices = vertices.detach()
-    if cfg.mesh == 'object':
-        if groups is None:
-            raise ValueError("refine.mesh='object' needs the object of each "
-                             'image')
+    if cfg.mesh == 'object' and groups is not None:
         groups = torch.as_tensor(groups, dtype=torch.long)
         _, inverse = torch.unique(groups, return_inverse=True)
         sums = torch.zeros(int(inverse.max()) + 1 if len(inverse) else 0,
