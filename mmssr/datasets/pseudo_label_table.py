@@ -41,8 +41,8 @@ class PseudoLabelTable:
                              f'{num} images and cameras, got '
                              f'{true_cameras.shape}')
         self.true_cameras = np.asarray(true_cameras, dtype=np.float32)
-        self.views = torch.full(tuple(shape), -1,
-                                dtype=torch.long).share_memory_()
+        self.views = torch.full(
+            tuple(shape), -1, dtype=torch.long).share_memory_()
         self.cameras = torch.full((num, 3), float('nan')).share_memory_()
         num_objects = int(self.image_objects.max()) + 1 if num else 0
         counts = np.bincount(self.image_objects, minlength=num_objects)
@@ -148,4 +148,3 @@ def grid_table(num_objects: int) -> PseudoLabelTable:
     return PseudoLabelTable((num_objects, NUM_VIEWS),
                             np.repeat(np.arange(num_objects), NUM_VIEWS),
                             grid_cameras(views))
-

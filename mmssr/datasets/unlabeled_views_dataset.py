@@ -31,7 +31,10 @@ class UnlabeledViewsDataset(ShapeNetDataset):
     unlabeled objects per category.
     """
 
-    def __init__(self, *args, split: str = 'unlabeled', mode: str = 'pair',
+    def __init__(self,
+                 *args,
+                 split: str = 'unlabeled',
+                 mode: str = 'pair',
                  **kwargs) -> None:
         if split != 'unlabeled' or mode != 'pair':
             raise DataError('UnlabeledViewsDataset is the unlabeled split in '

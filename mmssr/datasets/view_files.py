@@ -45,8 +45,8 @@ def check_views(views: ViewsFile, where: str) -> ViewsFile:
         raise DataError(f'{where}: images must be uint8 (M, 4, S, S), got '
                         f'{images.dtype} {images.shape}')
     num = len(images)
-    if cameras.shape != (num, 3) or not np.issubdtype(
-            cameras.dtype, np.floating):
+    if cameras.shape != (num,
+                         3) or not np.issubdtype(cameras.dtype, np.floating):
         raise DataError(f'{where}: cameras must be floats ({num}, 3) '
                         '(azimuth, elevation, distance; NaN = unknown), got '
                         f'{cameras.dtype} {cameras.shape}')

@@ -49,8 +49,8 @@ def cameras_to_eyes(cameras: ArrayLike) -> Tensor:
     cams = torch.as_tensor(cameras)
     if not cams.dtype.is_floating_point:
         cams = cams.float()
-    return eye_from_angles(cams[..., 2], cams[..., 1],
-                           cams[..., 0]).to(cams.dtype)
+    return eye_from_angles(cams[..., 2], cams[..., 1], cams[...,
+                                                            0]).to(cams.dtype)
 
 
 def camera_errors(predicted: ArrayLike, true: ArrayLike) -> Dict[str, float]:

@@ -216,7 +216,8 @@ def test_what_the_pseudo_labeller_needs(data_root):
             assert stored.tolist() == list(range(24)) * len(objects)
             # image o·24 + v of the table is view v of object o
             assert numbers.tolist() == [
-                o * 24 + v for o in objects for v in range(24)]
+                o * 24 + v for o in objects for v in range(24)
+            ]
             assert owners.tolist() == [o for o in objects for _ in range(24)]
             assert queries.shape == (24 * len(objects), 4, 8, 8)
             assert queries[:, 1, 0, 0].tolist() == list(range(24))

@@ -91,8 +91,7 @@ def test_sampler_draws_accepted_images_of_one_object(tiny_off_grid_root):
             a, b = divmod(int(index) - offset, unlabeled.num_images)
             assert a != b
             pairs.add((a, b))
-    assert {a for a, _ in pairs} | {b for _, b in pairs} == {
-        5, 9, 30, 31, 32}
+    assert {a for a, _ in pairs} | {b for _, b in pairs} == {5, 9, 30, 31, 32}
     assert all((a < 24) == (b < 24) for a, b in pairs)
 
 

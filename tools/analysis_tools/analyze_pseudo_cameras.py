@@ -99,8 +99,8 @@ def main() -> int:
         refine=str(model.semi_train_cfg.refine),
         snapped=error_summary(snapped, table.true_cameras))
     lines = [
-        f'{table.num_images} unlabeled images, pass in {seconds:.1f} s',
-        '', '| cameras | accepted | azimuth ° mean (median) | elevation ° |'
+        f'{table.num_images} unlabeled images, pass in {seconds:.1f} s', '',
+        '| cameras | accepted | azimuth ° mean (median) | elevation ° |'
         ' distance, relative |', '|---|---|---|---|---|',
         format_row('retrieved grid view', results['snapped'])
     ]

@@ -33,9 +33,7 @@ from mmssr.utils.errors import add_debug_argument, cli_main  # noqa: E402
 
 VIEWS = ('grid', 'half', 'anywhere')
 VIEW_LABELS = dict(
-    grid='on the grid',
-    half='within half a grid step',
-    anywhere='anywhere')
+    grid='on the grid', half='within half a grid step', anywhere='anywhere')
 
 
 def run_name(views: str, method: str) -> str:
@@ -100,8 +98,8 @@ def format_table(results: Dict[str, Dict[int, dict]], views: List[str],
             label = ('grid snapping' if method == 'before' else 'refined')
             lines.append(
                 f'| {VIEW_LABELS[view]} | {label} | ' +
-                ' / '.join('–' if per_seed[s] is None else
-                           f'{per_seed[s]:.3f}' for s in seeds) + ' | ' +
+                ' / '.join('–' if per_seed[s] is None else f'{per_seed[s]:.3f}'
+                           for s in seeds) + ' | ' +
                 (f'{np.mean(gains):+.3f}' if gains else '–') + ' | ' +
                 (f'{100 * np.mean(shares):.0f} %' if shares else '–') +
                 f' | {camera_error(runs)} |')
@@ -112,8 +110,8 @@ def format_table(results: Dict[str, Dict[int, dict]], views: List[str],
                 t = run['times']
                 lines.append(f'  {name} seed {seed}: {t["train_s"] / 60:.1f}'
                              f' / {t["test_s"] / 60:.1f}' +
-                             (f' ({t["threads"]} thread(s))'
-                              if t.get('threads') else ''))
+                             (f' ({t["threads"]} thread(s))' if t.
+                              get('threads') else ''))
     return '\n'.join(lines)
 
 
@@ -146,11 +144,11 @@ def main() -> int:
     configs = {name: parse_run(name)[2] for name in names}
     failures = []
     if not args.summarize_only:
-        tasks = [(configs[name], work_dir_of(args.work_dir, name, seed),
-                  seed, ()) for seed in args.seeds for name in names]
+        tasks = [(configs[name], work_dir_of(args.work_dir, name,
+                                             seed), seed, ())
+                 for seed in args.seeds for name in names]
         failures = run_plan(
-            [t for t in tasks if args.retrain or not collect(t[1])],
-            args.jobs)
+            [t for t in tasks if args.retrain or not collect(t[1])], args.jobs)
     results = {
         name: {
             seed: collect(work_dir_of(args.work_dir, name, seed))

@@ -18,8 +18,9 @@ class SemiSupervisedPairSampler(Sampler):
     see :func:`fill_sampler_batch_size`) is ``batch_size − num_unlabeled``
     labeled pairs followed by ``num_unlabeled`` pairs of unlabeled objects
     that have at least two pseudo-labelled images (two distinct accepted
-    images each, seen from their pseudo-labels' cameras). Until such objects exist, whole batches
-    are labeled. The pseudo-label table is read when each batch is drawn.
+    images each, seen from their pseudo-labels' cameras). Until such objects
+    exist, whole batches are labeled. The pseudo-label table is read when
+    each batch is drawn.
 
     Labeled pairs come in twins (``twin_labeled``): a uniform object and two
     uniform views, then another labeled object of the same category seen

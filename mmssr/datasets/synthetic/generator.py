@@ -105,8 +105,10 @@ def render_object_views(vertices: np.ndarray,
         sigma_val=RENDER_SIGMA,
         aggr_func_rgb='hard',
         fill_back=False)
-    eyes = (view_ids_to_eyes(torch.arange(NUM_VIEWS)) if cameras is None
-            else cameras_to_eyes(torch.as_tensor(cameras, dtype=torch.float32)))
+    if cameras is None:
+        eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS))
+    else:
+        eyes = cameras_to_eyes(torch.as_tensor(cameras, dtype=torch.float32))
     num = len(eyes)
     with torch.no_grad():
         images = renderer(
@@ -143,8 +145,8 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
                     off_grid_cameras(
                         settings['unlabeled_views'],
                         np.random.default_rng(
-                            object_seed(settings['seed'], synset, split,
-                                        index) + [2])))
+                            object_seed(settings['seed'], synset, split, index)
+                            + [2])))
                 views.append(
                     encode_nmr(
                         render_object_views(verts, faces, colors,
@@ -222,8 +224,7 @@ def _generate_locked(out: str,
             bar = ProgressBar(
                 len(todo) * sum(settings[f'num_{split}'] for split in SPLITS))
         for synset in reuse:
-            for file in data_file_names([synset],
-                                        settings['unlabeled_views']):
+            for file in data_file_names([synset], settings['unlabeled_views']):
                 try:
                     os.link(osp.join(out, file), osp.join(new, file))
                 except OSError:

@@ -4,7 +4,6 @@ import numpy as np
 from mmssr.structures import NUM_VIEWS
 from mmssr.structures.view_cameras import grid_cameras, wrap_degrees
 
-
 OFF_GRID_MODES = ('half', 'anywhere')
 
 
@@ -23,8 +22,8 @@ def off_grid_cameras(mode: str, rng: np.random.Generator) -> np.ndarray:
         cams = grid + u * np.array([7.5, 5.0, 0.0])
         cams[:, 2] = grid[:, 2] * (1.0 + 0.05 * u[:, 2])
     elif mode == 'anywhere':
-        cams = np.stack([180.0 * u[:, 0], 30.0 + 20.0 * u[:, 1],
-                         2.75 + 0.35 * u[:, 2]], 1)
+        cams = np.stack(
+            [180.0 * u[:, 0], 30.0 + 20.0 * u[:, 1], 2.75 + 0.35 * u[:, 2]], 1)
     else:
         raise ValueError('off-grid cameras need unlabeled_views "half" or '
                          f'"anywhere", got {mode!r}')

@@ -169,8 +169,8 @@ def verify_files(out_dir: str, meta: dict) -> List[str]:
             'generator or damaged)'
         ]
     names = data_file_names(
-        categories, meta.get('unlabeled_views',
-                             _LATER_SETTINGS['unlabeled_views']))
+        categories,
+        meta.get('unlabeled_views', _LATER_SETTINGS['unlabeled_views']))
     problems, hashes = [], {}
     for name in names:
         path = osp.join(out_dir, name)

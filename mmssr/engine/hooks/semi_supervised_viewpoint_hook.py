@@ -59,8 +59,7 @@ class SemiSupervisedViewpointHook(Hook):
     def before_train(self, runner) -> None:
         unlabeled = self._dataset(runner).unlabeled
         if self._restored is not None:
-            unlabeled.set_pseudo_labels(self._restored,
-                                        self._restored_cameras)
+            unlabeled.set_pseudo_labels(self._restored, self._restored_cameras)
             self._restored = self._restored_cameras = None
         self._log(runner, unlabeled)
 
@@ -107,8 +106,8 @@ class SemiSupervisedViewpointHook(Hook):
         start = time.perf_counter()
         views, cameras = self.compute_table(model, self._dataset(runner))
         table = model.merge_pseudo_labels(unlabeled.pseudo_labels, views)
-        cameras = model.merge_pseudo_cameras(unlabeled.pseudo_cameras,
-                                             cameras, views.view(-1))
+        cameras = model.merge_pseudo_cameras(unlabeled.pseudo_cameras, cameras,
+                                             views.view(-1))
         unlabeled.set_pseudo_labels(table, cameras)
         stats = unlabeled.pseudo_label_stats()
         runner.logger.info(

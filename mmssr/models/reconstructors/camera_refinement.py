@@ -81,12 +81,14 @@ class RefineConfig:
             (self.rounds >= 0, 'rounds', 'an integer >= 0'),
             (len(self.initial_steps) == 3 and min(self.initial_steps) > 0,
              'initial_steps', '3 positive numbers'),
-            (self.sigma is None or self.sigma > 0, 'sigma',
-             'None or a positive number'),
-            (len(self.elevation_range) == 2 and self.elevation_range[0] <
-             self.elevation_range[1], 'elevation_range', '(low, high)'),
-            (len(self.distance_range) == 2 and 0 < self.distance_range[0] <
-             self.distance_range[1], 'distance_range', '(low, high) > 0'),
+            (self.sigma is None
+             or self.sigma > 0, 'sigma', 'None or a positive number'),
+            (len(self.elevation_range) == 2
+             and self.elevation_range[0] < self.elevation_range[1],
+             'elevation_range', '(low, high)'),
+            (len(self.distance_range) == 2
+             and 0 < self.distance_range[0] < self.distance_range[1],
+             'distance_range', '(low, high) > 0'),
             (min(self.distances) > 0, 'distances', 'positive numbers'),
             (self.mesh in ('own', 'object'), 'mesh', "'own' or 'object'"),
             (0.0 <= self.min_iou < 1.0, 'min_iou', 'a number in [0, 1)'),
@@ -129,30 +131,28 @@ def _render_iou(renderer, vertices: Tensor, faces: Tensor, cameras: Tensor,
 
 def _clamp(cameras: Tensor, cfg: RefineConfig) -> Tensor:
     return torch.stack([
-        wrap_degrees(cameras[:, 0]), cameras[:, 1].clamp(
-            *cfg.elevation_range), cameras[:, 2].clamp(*cfg.distance_range)
+        wrap_degrees(cameras[:, 0]), cameras[:, 1].clamp(*cfg.elevation_range),
+        cameras[:, 2].clamp(*cfg.distance_range)
     ], 1)
 
 
 @torch.no_grad()
-def coarse_search(renderer, vertices: Tensor, faces: Tensor,
-                  targets: Tensor, start: Tensor,
-                  cfg: RefineConfig) -> RefinedCameras:
+def coarse_search(renderer, vertices: Tensor, faces: Tensor, targets: Tensor,
+                  start: Tensor, cfg: RefineConfig) -> RefinedCameras:
     """The best candidate camera of each image by silhouette IoU."""
-    offsets = torch.cartesian_prod(
-        *(torch.tensor(values, dtype=start.dtype)
-          for values in (cfg.azimuth_offsets, cfg.elevations,
-                         cfg.distances)))  # (K, 3)
+    offsets = torch.cartesian_prod(*(torch.tensor(values, dtype=start.dtype)
+                                     for values in (cfg.azimuth_offsets,
+                                                    cfg.elevations,
+                                                    cfg.distances)))  # (K, 3)
     num, k = len(start), len(offsets)
     candidates = torch.stack([
-        start[:, None, 0] + offsets[None, :, 0],
-        offsets[None, :, 1].expand(num, k), offsets[None, :, 2].expand(num, k)
+        start[:, None, 0] + offsets[None, :, 0], offsets[None, :, 1].expand(
+            num, k), offsets[None, :, 2].expand(num, k)
     ], -1).reshape(-1, 3)
     index = torch.arange(num).repeat_interleave(k)
     iou = torch.cat([
         _render_iou(renderer, vertices[idx], faces, candidates[idx],
-                    targets[idx])
-        for idx in index.split(cfg.batch_size * 4)
+                    targets[idx]) for idx in index.split(cfg.batch_size * 4)
     ]).view(num, k)
     best_iou, best = iou.max(1)
     chosen = candidates.view(num, k, 3)[torch.arange(num), best]
@@ -161,8 +161,7 @@ def coarse_search(renderer, vertices: Tensor, faces: Tensor,
 
 @torch.no_grad()
 def local_search(renderer, vertices: Tensor, faces: Tensor, targets: Tensor,
-                 start: RefinedCameras,
-                 cfg: RefineConfig) -> RefinedCameras:
+                 start: RefinedCameras, cfg: RefineConfig) -> RefinedCameras:
     """Pattern search from ``start``: each round tries one step up and
     down in azimuth, elevation and distance; an image moves to the best of
     those that beats it, and halves its steps when none does."""
@@ -213,9 +212,9 @@ def refine_cameras(renderer,
     if cfg.mesh == 'object' and groups is not None:
         groups = torch.as_tensor(groups, dtype=torch.long)
         _, inverse = torch.unique(groups, return_inverse=True)
-        sums = torch.zeros(int(inverse.max()) + 1 if len(inverse) else 0,
-                           *vertices.shape[1:]).index_add_(
-                               0, inverse, vertices.float())
+        sums = torch.zeros(
+            int(inverse.max()) + 1 if len(inverse) else 0,
+            *vertices.shape[1:]).index_add_(0, inverse, vertices.float())
         counts = torch.bincount(inverse).clamp(min=1).to(sums)
         vertices = (sums / counts[:, None, None])[inverse].to(vertices)
     cams, ious = [], []
@@ -223,7 +222,7 @@ def refine_cameras(renderer,
         found = coarse_search(renderer, vertices[idx], faces, targets[idx],
                               start[idx], cfg)
         found = local_search(renderer, vertices[idx], faces, targets[idx],
-                                found, cfg)
+                             found, cfg)
         cams.append(found.cameras)
         ious.append(found.iou)
     if not cams:

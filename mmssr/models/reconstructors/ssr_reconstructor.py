@@ -273,12 +273,12 @@ class SSRReconstructor(BaseModel):
         return flat.reshape(*lead, *flat.shape[-3:])
 
     @torch.no_grad()
-    def pseudo_label(self,
-                     queries: Union[Tensor, np.ndarray],
-                     references: Union[Tensor, np.ndarray],
-                     stored_views: Optional[Tensor] = None,
-                     image_objects: Optional[np.ndarray] = None
-                     ) -> PseudoLabels:
+    def pseudo_label(
+            self,
+            queries: Union[Tensor, np.ndarray],
+            references: Union[Tensor, np.ndarray],
+            stored_views: Optional[Tensor] = None,
+            image_objects: Optional[np.ndarray] = None) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
 
         Args:
@@ -329,8 +329,7 @@ class SSRReconstructor(BaseModel):
             images = self._as_model_images(queries)
             refined = refine_pseudo_cameras(
                 get_ori_model(self.reconstructor),
-                images[chosen.to(images.device)],
-                views[chosen], cfg.refine,
+                images[chosen.to(images.device)], views[chosen], cfg.refine,
                 None if image_objects is None else torch.as_tensor(
                     np.asarray(image_objects))[chosen], cfg.batch_size)
             cameras[chosen] = refined.cameras.cpu().float()

@@ -3,7 +3,6 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
 from mmssr.datasets.synthetic import (generate_synthetic_dataset,
                                       render_object_views,
@@ -32,8 +31,8 @@ def test_half_step_and_anywhere_ranges():
         assert (10 <= anywhere[:, 1]).all() and (anywhere[:, 1] <= 50).all()
         assert (2.4 <= anywhere[:, 2]).all() and (anywhere[:, 2] <= 3.1).all()
     # anywhere spreads over the whole ranges
-    many = np.concatenate([off_grid_cameras('anywhere', rng)
-                           for _ in range(50)])
+    many = np.concatenate(
+        [off_grid_cameras('anywhere', rng) for _ in range(50)])
     assert np.ptp(many[:, 0]) > 340 and np.ptp(many[:, 1]) > 36
     with pytest.raises(ValueError, match='half'):
         off_grid_cameras('grid', rng)
@@ -45,8 +44,9 @@ def test_views_file_of_the_training_objects(tiny_off_grid_root):
             os.path.join(tiny_off_grid_root, f'{synset}_train_views.npz'))
         num = TINY_SYNTHETIC['num_train']
         assert views.images.shape == (num * 24, 4, 32, 32)
-        assert views.objects.tolist() == [o for o in range(num)
-                                          for _ in range(24)]
+        assert views.objects.tolist() == [
+            o for o in range(num) for _ in range(24)
+        ]
         cams = views.cameras
         assert (10 <= cams[:, 1]).all() and (cams[:, 1] <= 50).all()
         assert (2.4 <= cams[:, 2]).all() and (cams[:, 2] <= 3.1).all()
@@ -63,7 +63,7 @@ def test_views_file_of_the_training_objects(tiny_off_grid_root):
 
 
 def test_labeled_val_and_test_stay_on_the_grid(tiny_off_grid_root,
-                                              tiny_synthetic_root):
+                                               tiny_synthetic_root):
     for synset in SYNSETS:
         for split in ('train', 'val', 'test'):
             for kind in ('images', 'voxels'):
@@ -79,5 +79,8 @@ def test_labeled_val_and_test_stay_on_the_grid(tiny_off_grid_root,
 def test_unknown_mode_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match='unlabeled_views'):
         generate_synthetic_dataset(
-            str(tmp_path / 'x'), TINY_CATEGORIES, progress=False,
-            unlabeled_views='sideways', **TINY_SYNTHETIC)
+            str(tmp_path / 'x'),
+            TINY_CATEGORIES,
+            progress=False,
+            unlabeled_views='sideways',
+            **TINY_SYNTHETIC)

@@ -13,8 +13,8 @@ from mmssr.utils.errors import ConfigError
 
 # objects of three families, each seen from a camera off the grid: within
 # half a grid step and beyond it (elevation 12 degrees off, distance -9 %)
-TRUE = np.array([[-52.0, 34.0, 2.85], [131.0, 26.5, 2.62],
-                 [8.0, 42.0, 2.5]], np.float32)
+TRUE = np.array([[-52.0, 34.0, 2.85], [131.0, 26.5, 2.62], [8.0, 42.0, 2.5]],
+                np.float32)
 
 
 def scene():
@@ -29,7 +29,8 @@ def scene():
             targets.append(
                 renderer(
                     torch.as_tensor(verts, dtype=torch.float32)[None],
-                    torch.as_tensor(faces), cameras_to_eyes(cam)[None])[0, 3])
+                    torch.as_tensor(faces),
+                    cameras_to_eyes(cam)[None])[0, 3])
     return renderer, meshes, targets
 
 
@@ -39,11 +40,11 @@ def test_refinement_recovers_a_known_camera_offset():
     found = []
     for (verts, faces, _), target, cam in zip(meshes, targets, start):
         found.append(
-            refine_cameras(
-                renderer,
-                torch.as_tensor(verts, dtype=torch.float32)[None],
-                torch.as_tensor(faces), target[None],
-                torch.as_tensor(cam)[None], RefineConfig()).cameras[0])
+            refine_cameras(renderer,
+                           torch.as_tensor(verts, dtype=torch.float32)[None],
+                           torch.as_tensor(faces), target[None],
+                           torch.as_tensor(cam)[None],
+                           RefineConfig()).cameras[0])
     found = torch.stack(found).numpy()
     before = camera_errors(start, TRUE)
     after = camera_errors(found, TRUE)
@@ -63,15 +64,20 @@ def test_object_mesh_is_the_mean_of_the_objects_meshes():
     noise = torch.randn_like(verts) * 0.05
     pair = torch.stack([verts + noise, verts - noise])
     cfg = RefineConfig(mesh='object')
-    found = refine_cameras(renderer, pair, faces,
-                           targets[0][None].expand(2, -1, -1),
-                           start.expand(2, -1), cfg, groups=[7, 7])
-    alone = refine_cameras(renderer, verts[None], faces, targets[0][None],
-                           start, cfg, groups=[0])
+    found = refine_cameras(
+        renderer,
+        pair,
+        faces,
+        targets[0][None].expand(2, -1, -1),
+        start.expand(2, -1),
+        cfg,
+        groups=[7, 7])
+    alone = refine_cameras(
+        renderer, verts[None], faces, targets[0][None], start, cfg, groups=[0])
     torch.testing.assert_close(found.cameras, alone.cameras.expand(2, -1))
     # without objects, each image is fitted with its own mesh
-    own = refine_cameras(renderer, pair, faces,
-                         targets[0][None].expand(2, -1, -1),
+    own = refine_cameras(renderer, pair,
+                         faces, targets[0][None].expand(2, -1, -1),
                          start.expand(2, -1), cfg)
     assert not torch.equal(own.cameras, found.cameras)
 
@@ -82,5 +88,5 @@ def test_refine_config_names_bad_settings():
     with pytest.raises(ConfigError, match="did you mean 'rounds'"):
         RefineConfig.from_dict(dict(round=3))
     assert RefineConfig.from_dict(None) is None
-    assert RefineConfig.from_dict(dict(elevations=[20, 40])).elevations == (
-        20.0, 40.0)
+    assert RefineConfig.from_dict(
+        dict(elevations=[20, 40])).elevations == (20.0, 40.0)
