@@ -52,6 +52,10 @@ class RefineConfig:
             a mesh), which ties the cameras of one object to one shape and
             so to one scale, and averages out the errors of single views
             (measured: docs/user_guides/unlabeled_views.md).
+        min_improvement: a camera moves (from the retrieved view in the
+            coarse search, or a step in the pattern search) only for an IoU
+            larger by more than this: the labeled views' grid is the prior,
+            left only on clear evidence of the silhouette.
         min_iou: an image whose refined silhouette IoU is below this loses
             its pseudo-label (0 keeps all).
         batch_size: images per render batch.
@@ -66,6 +70,7 @@ class RefineConfig:
     elevation_range: Tuple[float, float] = (-20.0, 80.0)
     distance_range: Tuple[float, float] = (1.8, 4.5)
     mesh: str = 'object'
+    min_improvement: float = 0.01
     min_iou: float = 0.0
     batch_size: int = 512
 
@@ -92,6 +97,8 @@ class RefineConfig:
             (min(self.distances) > 0, 'distances', 'positive numbers'),
             (self.mesh in ('own', 'object'), 'mesh', "'own' or 'object'"),
             (0.0 <= self.min_iou < 1.0, 'min_iou', 'a number in [0, 1)'),
+            (0.0 <= self.min_improvement < 1.0, 'min_improvement',
+             'a number in [0, 1)'),
             (self.batch_size >= 1, 'batch_size', 'a positive integer'),
         )
         for ok, key, expected in checks:
@@ -156,6 +163,11 @@ def coarse_search(renderer, vertices: Tensor, faces: Tensor, targets: Tensor,
     ]).view(num, k)
     best_iou, best = iou.max(1)
     chosen = candidates.view(num, k, 3)[torch.arange(num), best]
+    if cfg.min_improvement > 0:  # leave the retrieved view only for more
+        at_start = _render_iou(renderer, vertices, faces, start, targets)
+        stay = best_iou <= at_start + cfg.min_improvement
+        chosen = torch.where(stay[:, None], start, chosen)
+        best_iou = torch.where(stay, at_start, best_iou)
     return RefinedCameras(_clamp(chosen, cfg), best_iou)
 
 
@@ -181,7 +193,7 @@ def local_search(renderer, vertices: Tensor, faces: Tensor, targets: Tensor,
         iou = _render_iou(renderer, vertices.repeat_interleave(6, 0), faces,
                           trial, targets.repeat_interleave(6, 0)).view(num, 6)
         top, which = iou.max(1)
-        better = top > best_iou
+        better = top > best_iou + cfg.min_improvement
         chosen = trial.view(num, 6, 3)[torch.arange(num), which]
         cams = torch.where(better[:, None], chosen, cams)
         best_iou = torch.where(better, top, best_iou)
