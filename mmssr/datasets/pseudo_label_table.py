@@ -110,7 +110,8 @@ class PseudoLabelTable:
 
         ``accuracy``: the share of labelled images whose view id is the
         grid view nearest to the true camera (the stored view order in the
-        grid format), among those with a known camera;
+        grid format), among those with a known camera (NaN when no image
+        has one, 0 when none of those is labelled);
         ``camera_azimuth`` / ``camera_elevation`` (mean absolute degrees)
         and ``camera_distance`` (mean relative error) compare the cameras
         the labelled images are supervised from with the true ones;
@@ -129,7 +130,8 @@ class PseudoLabelTable:
         return dict(
             coverage=int(accepted.sum()) / max(self.num_images, 1),
             accuracy=(float((views[scored] == truth[scored]).mean())
-                      if scored.any() else 0.0),
+                      if scored.any() else
+                      (0.0 if known.any() else float('nan'))),
             eligible_objects=int((per_object >= 2).sum()),
             camera_azimuth=errors['azimuth'],
             camera_elevation=errors['elevation'],

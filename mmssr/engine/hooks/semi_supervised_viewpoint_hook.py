@@ -110,13 +110,18 @@ class SemiSupervisedViewpointHook(Hook):
                                              views.view(-1))
         unlabeled.set_pseudo_labels(table, cameras)
         stats = unlabeled.pseudo_label_stats()
-        runner.logger.info(
-            'pseudo-labels updated in {seconds:.1f} s: coverage '
-            '{coverage:.3f}, accuracy {accuracy:.3f}, objects with >= 2 '
-            'views {eligible_objects}, camera error: azimuth '
-            '{camera_azimuth:.2f}°, elevation {camera_elevation:.2f}°, '
-            'distance {camera_distance:.3f}'.format(
-                seconds=time.perf_counter() - start, **stats))
+        message = (f'pseudo-labels updated in '
+                   f'{time.perf_counter() - start:.1f} s: coverage '
+                   f'{stats["coverage"]:.3f}, ')
+        if not np.isnan(stats['accuracy']):  # only where cameras are known
+            message += f'accuracy {stats["accuracy"]:.3f}, '
+        message += f'objects with >= 2 views {stats["eligible_objects"]}'
+        if not np.isnan(stats['camera_azimuth']):
+            message += (f', camera error: azimuth '
+                        f'{stats["camera_azimuth"]:.2f}°, elevation '
+                        f'{stats["camera_elevation"]:.2f}°, distance '
+                        f'{stats["camera_distance"]:.3f}')
+        runner.logger.info(message)
         return table
 
     def compute_table(self, model, dataset) -> Tuple[Tensor, Tensor]:
