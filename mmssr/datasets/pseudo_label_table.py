@@ -125,13 +125,15 @@ class PseudoLabelTable:
         truth = nearest_grid_views(self.true_cameras)
         errors = camera_errors(self.supervision_cameras()[scored],
                                self.true_cameras[scored])
+        if scored.any():
+            accuracy = float((views[scored] == truth[scored]).mean())
+        else:
+            accuracy = 0.0 if known.any() else float('nan')
         per_object = np.bincount(
             self.image_objects[accepted], minlength=len(self.counts))
         return dict(
             coverage=int(accepted.sum()) / max(self.num_images, 1),
-            accuracy=(float((views[scored] == truth[scored]).mean())
-                      if scored.any() else
-                      (0.0 if known.any() else float('nan'))),
+            accuracy=accuracy,
             eligible_objects=int((per_object >= 2).sum()),
             camera_azimuth=errors['azimuth'],
             camera_elevation=errors['elevation'],
