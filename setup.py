@@ -99,7 +99,7 @@ setup(
     long_description_content_type='text/markdown',
     keywords='3D reconstruction, mesh, differentiable rendering, '
     'semi-supervised learning, OpenMMLab',
-    packages=find_packages(exclude=('configs', 'tools', 'tests')),
+    packages=find_packages(include=('mmssr', 'mmssr.*')),
     include_package_data=True,
     python_requires='>=3.8',
     license='Apache License 2.0',

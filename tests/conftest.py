@@ -33,3 +33,18 @@ def tiny_synthetic_root(tmp_path_factory):
     generate_synthetic_dataset(
         root, TINY_CATEGORIES, progress=False, **TINY_SYNTHETIC)
     return root
+
+
+@pytest.fixture(scope='session')
+def tiny_off_grid_root(tmp_path_factory):
+    """The tiny synthetic dataset with its training objects also seen from
+    anywhere off the grid (``{synset}_train_views.npz``), made once."""
+    from mmssr.datasets.synthetic import generate_synthetic_dataset
+    root = str(tmp_path_factory.mktemp('synthetic_anywhere'))
+    generate_synthetic_dataset(
+        root,
+        TINY_CATEGORIES,
+        progress=False,
+        unlabeled_views='anywhere',
+        **TINY_SYNTHETIC)
+    return root

@@ -9,8 +9,9 @@ One image and ``--out mesh.ply`` writes that file; a folder or a glob (or an
 Each mesh has vertex colours taken from its image, and beside it a PNG of
 the input next to renders of the coloured mesh. The silhouette comes from
 the alpha channel, ``--mask``, is estimated from a plain background
-(see mmssr/apis/framing.py) or, with ``--background grabcut``, cut from a
-textured or gradient background (mmssr/apis/foreground.py); the object is
+(see mmssr/datasets/transforms/framing.py) or, with ``--background
+grabcut``, cut from a textured or gradient background
+(mmssr/datasets/transforms/foreground.py); the object is
 cropped, centred and resized to the framing of the training renders
 (``--framing-ratio``).
 
@@ -24,12 +25,12 @@ import argparse
 import glob
 import os.path as osp
 
-from mmssr.apis.framing import (BACKGROUND_MODES, FRAMING_RATIO,
-                                check_framing_ratio)
 from mmssr.apis.inferencer import MeshInferencer, list_inputs
 from mmssr.apis.outputs import (MESH_FORMATS, check_outputs_free, output_paths,
                                 plan_outputs, save_prediction)
 from mmssr.cli import add_debug_argument, cli_main
+from mmssr.datasets.transforms.framing import (BACKGROUND_MODES, FRAMING_RATIO,
+                                               check_framing_ratio)
 from mmssr.errors import DataError, UserError
 from mmssr.io.image import DEFAULT_MAX_PIXELS
 from mmssr.structures import NUM_VIEWS
@@ -141,13 +142,9 @@ def main() -> int:
     if to_file:
         check_outputs_free(output_paths(args.out), args.overwrite, inputs)
     else:
-        plan_outputs(inputs, args.out, args.format, args.overwrite,
-                     args.image)
+        plan_outputs(inputs, args.out, args.format, args.overwrite, args.image)
     inferencer = MeshInferencer(
-        args.config,
-        args.checkpoint,
-        args.device,
-        max_pixels=args.max_pixels)
+        args.config, args.checkpoint, args.device, max_pixels=args.max_pixels)
     result = inferencer(
         inputs,
         batch_size=args.batch_size,

@@ -8,7 +8,8 @@
 
 Inputs: an image file, a folder (its image files, sorted), a glob pattern,
 an array (H, W[, C]) or a list of any of these. Each image is prepared by
-:func:`mmssr.apis.framing.prepare_image` (silhouette, framing, resize),
+:func:`~mmssr.datasets.transforms.framing.prepare_image` (silhouette,
+framing, resize),
 reconstructed in batches, and coloured from the image by
 :func:`mmssr.visualization.vertex_colors_from_image` (the image is taken as
 seen from dataset view ``view``, default 0).
@@ -29,11 +30,11 @@ import numpy as np
 import torch
 from mmengine.infer import BaseInferencer
 
+from mmssr.datasets.transforms.framing import (FRAMING_RATIO, IMAGE_EXTENSIONS,
+                                               PreparedImage, prepare_image)
 from mmssr.errors import CheckpointError, DataError, UserError
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.structures.color import from_true_colors
-from .framing import (FRAMING_RATIO, IMAGE_EXTENSIONS, PreparedImage,
-                      prepare_image)
 from .inference import expected_image_size, init_model, input_color_convention
 from .outputs import (input_sources, mesh_extension, output_names,
                       plan_outputs, save_prediction)
@@ -85,7 +86,8 @@ class MeshInferencer(BaseInferencer):
     Call keywords: ``batch_size`` (8), ``mask`` (a mask file or array for a
     single input), ``background`` ('auto' | 'alpha' | 'mask' | 'grabcut'),
     ``framing_ratio`` (longer side of the object / side of the model's
-    input, default :data:`~mmssr.apis.framing.FRAMING_RATIO`), ``view``
+    input, default
+    :data:`~mmssr.datasets.transforms.framing.FRAMING_RATIO`), ``view``
     (dataset view id the images are seen from, 0), ``preview_views``
     (view ids of the preview renders), ``out_dir`` (write
     ``<name>.<mesh_format>`` and ``<name>_views.png`` there),
@@ -94,7 +96,7 @@ class MeshInferencer(BaseInferencer):
     an object raises; True: it is left out and listed in the result's
     ``'failed'``, ``[{'source', 'error'}]``), ``return_silhouette`` (False;
     True adds ``silhouette``, the (H, W) bool mask used, in the processed
-    image, see :class:`~mmssr.apis.framing.PreparedImage`).
+    image, see :class:`~mmssr.datasets.transforms.framing.PreparedImage`).
     """
 
     preprocess_kwargs = {
@@ -102,8 +104,9 @@ class MeshInferencer(BaseInferencer):
     }
     forward_kwargs = {'view'}
     visualize_kwargs = {'preview_views', 'preview_size', 'show'}
-    postprocess_kwargs = {'out_dir', 'mesh_format', 'overwrite',
-                          'return_silhouette'}
+    postprocess_kwargs = {
+        'out_dir', 'mesh_format', 'overwrite', 'return_silhouette'
+    }
 
     def __init__(self,
                  model,
@@ -152,8 +155,8 @@ class MeshInferencer(BaseInferencer):
                  **kwargs) -> dict:
         if out_dir is not None:  # refused before any work
             plan_outputs(
-                list_inputs(inputs), out_dir, kwargs.get('mesh_format',
-                                                         '.ply'),
+                list_inputs(inputs), out_dir,
+                kwargs.get('mesh_format', '.ply'),
                 kwargs.get('overwrite', False), inputs)
         self._failed = []
         result = super().__call__(
@@ -218,8 +221,7 @@ class MeshInferencer(BaseInferencer):
         faces = faces.cpu().numpy()
         eye = view_ids_to_eyes([int(view)])[0]
         preds = []
-        for verts, prep, name in zip(vertices.cpu().numpy(), prepared,
-                                     names):
+        for verts, prep, name in zip(vertices.cpu().numpy(), prepared, names):
             colors, visible = vertex_colors_from_image(verts, faces,
                                                        prep.framed, eye)
             preds.append(

@@ -6,23 +6,28 @@ from mmengine.dataset import ConcatDataset
 
 from mmssr.errors import ConfigError, DataError
 from mmssr.registry import DATASETS
-from mmssr.structures import all_view_ids
+from mmssr.structures.view_cameras import nearest_grid_views
 
 
 class PseudoLabelQuery(NamedTuple):
     """A chunk of unlabeled objects of one category, ready to be labelled.
 
-    ``images``: all their views (len(objects)·NUM_VIEWS, 4, S, S) uint8 in
-    stored order; ``references``: the views (R, NUM_VIEWS, 4, S, S) of the
-    category's labeled objects; ``stored_views``: the stored view ids of
-    ``images``, the hidden truth, read only by the 'oracle' ablation and by
-    diagnostics.
+    ``images``: all their images (K, 4, S, S) uint8 in stored order
+    (``len(objects)·NUM_VIEWS`` views in the grid format);
+    ``references``: the views (R, NUM_VIEWS, 4, S, S) of the category's
+    labeled objects; ``stored_views``: the grid views of ``images`` (of
+    their true cameras where those are off the grid, -1 where unknown), the
+    hidden truth, read only by the 'oracle' ablation and by diagnostics;
+    ``image_indices``: the images' numbers in the unlabeled split's
+    pseudo-label table; ``image_objects``: the object of each image.
     """
     category: str
     objects: List[int]
     images: np.ndarray
     references: np.ndarray
     stored_views: np.ndarray
+    image_indices: np.ndarray
+    image_objects: np.ndarray
 
 
 @DATASETS.register_module()
@@ -42,6 +47,10 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
         max_unlabeled: use at most this many unlabeled objects per category
             (the rest of the training file is left out; for studies of the
             gain against the amount of unlabeled data).
+        unlabeled_views: where the unlabeled images come from: ``'grid'``
+            (the views of the train images file) or ``'file'`` (the
+            per-image views files ``{synset}_train_views.npz``, any
+            viewpoints, see :class:`UnlabeledViewsDataset`).
         **kwargs: the remaining arguments of ``dataset_type`` (data_root,
             categories, pipeline, ...), given to both parts.
     """
@@ -51,7 +60,11 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
                  num_labeled: int = 2,
                  categories: Optional[Sequence[str]] = None,
                  max_unlabeled: Optional[int] = None,
+                 unlabeled_views: str = 'grid',
                  **kwargs) -> None:
+        if unlabeled_views not in ('grid', 'file'):
+            raise DataError("unlabeled_views: expected 'grid' or 'file', got "
+                            f'{unlabeled_views!r}')
         for key in ('split', 'mode', 'test_mode'):
             if key in kwargs:
                 raise ConfigError(
@@ -72,11 +85,13 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
             c for c in (kwargs.get('max_objects'), max_unlabeled)
             if c is not None
         ]
-        unlabeled = DATASETS.build(
-            dict(
-                common,
-                split='unlabeled',
-                max_objects=min(cap) if cap else None))
+        unlabeled_cfg = dict(
+            common, split='unlabeled', max_objects=min(cap) if cap else None)
+        if unlabeled_views == 'file':
+            # the labeled part, built first, made any synthetic data
+            unlabeled_cfg.pop('synthetic_cfg', None)
+            unlabeled_cfg['type'] = 'UnlabeledViewsDataset'
+        unlabeled = DATASETS.build(unlabeled_cfg)
         super().__init__([labeled, unlabeled])
 
     @property
@@ -103,10 +118,11 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
             if not mine:
                 continue
             references = self.labeled.reference_views(category)
+            table = self.unlabeled.pseudo_table
             for start in range(0, len(mine), objects_per_call):
                 chunk = mine[start:start + objects_per_call]
-                views = self.unlabeled.object_views(chunk)
-                yield PseudoLabelQuery(category, chunk,
-                                       views.reshape(-1, *views.shape[2:]),
-                                       references,
-                                       np.tile(all_view_ids(), len(chunk)))
+                numbers, images = self.unlabeled.object_images(chunk)
+                yield PseudoLabelQuery(
+                    category, chunk, images, references,
+                    nearest_grid_views(table.true_cameras[numbers]), numbers,
+                    table.image_objects[numbers])

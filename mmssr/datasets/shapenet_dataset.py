@@ -9,7 +9,7 @@ from mmengine.dataset import BaseDataset
 from mmssr.errors import DataError
 from mmssr.registry import DATASETS
 from mmssr.structures import (NUM_VIEWS, PAIRS_PER_OBJECT, all_view_ids,
-                              decode_pair, view_ids_to_eyes)
+                              decode_pair, encode_pair, view_ids_to_eyes)
 from mmssr.structures.color import (COLOR_CONVENTIONS, MODEL_COLOR_CONVENTION,
                                     to_model_colors)
 from .array_cache import cache_key, cached_array, source_stamp
@@ -17,6 +17,7 @@ from .categories import resolve_categories
 from .loading import (check_files, detect_color_convention, downsample_views,
                       load_images, load_points, load_voxels,
                       warn_if_degenerate, warn_if_shared_copies)
+from .pseudo_label_table import grid_table
 
 
 @DATASETS.register_module()
@@ -234,9 +235,7 @@ class ShapeNetDataset(BaseDataset):
         self.object_points = points
         self.image_size = self.images.shape[-1]
         self.object_categories = [d['category'] for d in data_list]
-        self.pseudo_labels = torch.full((len(data_list), NUM_VIEWS),
-                                        -1,
-                                        dtype=torch.long).share_memory_()
+        self.pseudo_table = grid_table(len(data_list))
         return data_list
 
     def _read_images(self) -> Tuple[np.ndarray, List[dict], Dict[str, int]]:
@@ -293,6 +292,18 @@ class ShapeNetDataset(BaseDataset):
 
     # -- items ------------------------------------------------------------
     @property
+    def pseudo_labels(self) -> torch.Tensor:
+        """The view-id table (num_objects, NUM_VIEWS), -1 = none: the
+        supervision viewpoints of the unlabeled split."""
+        return self.pseudo_table.views
+
+    @property
+    def pseudo_cameras(self) -> torch.Tensor:
+        """Refined cameras (num_objects·NUM_VIEWS, 3) of the pseudo-labels,
+        NaN where none (see :class:`PseudoLabelTable`)."""
+        return self.pseudo_table.cameras
+
+    @property
     def num_objects(self) -> int:
         return len(self.data_list)
 
@@ -341,37 +352,33 @@ class ShapeNetDataset(BaseDataset):
                             f'"{category}" to take reference views from')
         return self.object_views(objects)
 
-    def set_pseudo_labels(self, table) -> None:
-        """Write the pseudo-label table (num_objects, NUM_VIEWS), -1 = none."""
-        table = torch.as_tensor(table)
-        if table.shape != self.pseudo_labels.shape:
-            raise DataError(f'pseudo-label table must have shape '
-                            f'{tuple(self.pseudo_labels.shape)}, got '
-                            f'{tuple(table.shape)}')
-        if table.dtype.is_floating_point or table.dtype == torch.bool:
-            raise TypeError(f'pseudo-labels must be integers, got '
-                            f'{table.dtype}')
-        if table.numel() and (table.min() < -1 or table.max() >= NUM_VIEWS):
-            raise DataError('pseudo-labels must be -1 or view ids 0..'
-                            f'{NUM_VIEWS - 1}')
-        self.pseudo_labels.copy_(table)
+    def object_images(self, obj_indices: Sequence[int]):
+        """Image numbers (K,) and images (K, 4, S, S) uint8 of objects, in
+        the numbering of :attr:`pseudo_table` (view ``v`` of object ``o``
+        is image ``o·NUM_VIEWS + v``)."""
+        objs = np.asarray(obj_indices, dtype=np.int64)
+        numbers = (objs[:, None] * NUM_VIEWS + all_view_ids()).reshape(-1)
+        views = self.object_views(objs)
+        return numbers, views.reshape(-1, *views.shape[2:])
+
+    def pair_index(self, obj: int, a: int, b: int) -> int:
+        """Item of the pair of the a-th and b-th images of object ``obj``."""
+        return encode_pair(obj, a, b)
+
+    def set_pseudo_labels(self, table, cameras=None) -> None:
+        """Write the pseudo-label table (num_objects, NUM_VIEWS), -1 = none,
+        and the refined cameras (None: none; see :class:`PseudoLabelTable`)."""
+        self.pseudo_table.set(table, cameras)
 
     def pseudo_label_stats(self) -> Dict[str, float]:
-        """Coverage and accuracy of the pseudo-label table, for logs.
+        """Coverage, accuracy and camera errors of the pseudo-labels, for
+        logs (:meth:`PseudoLabelTable.stats`).
 
         The accuracy compares with the stored view order, a diagnostic that
         never reaches the training losses. ``eligible_objects`` counts
         objects with two or more accepted views (they can form pairs).
         """
-        table = self.pseudo_labels
-        accepted = table >= 0
-        truth = torch.arange(NUM_VIEWS).expand_as(table)
-        num = int(accepted.sum())
-        return dict(
-            coverage=num / max(table.numel(), 1),
-            accuracy=(float(
-                (table == truth)[accepted].float().mean()) if num else 0.0),
-            eligible_objects=int((accepted.sum(1) >= 2).sum()))
+        return self.pseudo_table.stats()
 
     def get_data_info(self, idx: int) -> dict:
         if idx < 0:
@@ -388,15 +395,17 @@ class ShapeNetDataset(BaseDataset):
         info: Dict = dict(self.data_list[obj])
         if self.is_labeled:
             view_ids = source.copy()
+            eyes = view_ids_to_eyes(view_ids).numpy()
         else:
             view_ids = self.pseudo_labels[obj, source].numpy().copy()
+            eyes = self.pseudo_table.eyes(obj * NUM_VIEWS + source)
         info.update(
             sample_idx=idx,
             object_idx=obj,
             images=self.images[obj, source],
             source_view_ids=source,
             view_ids=view_ids,
-            eyes=view_ids_to_eyes(np.maximum(view_ids, 0)).numpy(),
+            eyes=eyes,
             is_labeled=self.is_labeled)
         if self.mode == 'view' and self.voxels is not None:
             info['gt_voxels'] = self.voxels[obj]

@@ -26,8 +26,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from mmssr.apis.framing import (BACKGROUND_MODES, FRAMING_RATIO,
-                                IMAGE_EXTENSIONS)
+from mmssr.datasets.transforms.framing import (BACKGROUND_MODES, FRAMING_RATIO,
+                                               IMAGE_EXTENSIONS)
 from mmssr.errors import UserError
 from mmssr.io.image import read_image, read_mask
 from mmssr.io.mesh import write_mesh

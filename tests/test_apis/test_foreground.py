@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mmssr.apis import estimate_silhouette, prepare_image
-from mmssr.apis.foreground import grabcut_silhouette
+from mmssr.datasets.transforms.foreground import grabcut_silhouette
 from mmssr.errors import DataError, UserError
 from ..conftest import REPO_ROOT, load_tool
 

@@ -2,8 +2,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mmssr.apis.foreground import estimate_silhouette
-from mmssr.apis.framing import FRAMING_RATIO, measure_framing, prepare_image
+from mmssr.datasets.transforms.foreground import estimate_silhouette
+from mmssr.datasets.transforms.framing import (FRAMING_RATIO, measure_framing,
+                                               prepare_image)
 from mmssr.errors import DataError
 from mmssr.io.image import read_image
 

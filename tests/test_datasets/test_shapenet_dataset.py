@@ -211,9 +211,14 @@ def test_what_the_pseudo_labeller_needs(data_root):
     # two ranks share the objects of every category, each once
     seen = []
     for rank in (0, 1):
-        for cat, objects, queries, references, stored in \
+        for cat, objects, queries, references, stored, numbers, owners in \
                 semi.pseudo_label_queries(rank, 2, objects_per_call=1):
             assert stored.tolist() == list(range(24)) * len(objects)
+            # image o·24 + v of the table is view v of object o
+            assert numbers.tolist() == [
+                o * 24 + v for o in objects for v in range(24)
+            ]
+            assert owners.tolist() == [o for o in objects for _ in range(24)]
             assert queries.shape == (24 * len(objects), 4, 8, 8)
             assert queries[:, 1, 0, 0].tolist() == list(range(24))
             # file index of unlabeled object o is o % 3 + 2
@@ -259,11 +264,26 @@ def test_max_unlabeled_caps_the_unlabeled_objects_only(data_root):
 def test_val_ratio_truncates_as_the_reference(tmp_path):
     """SSR's datasets.py takes int(n * ratio) objects for validation."""
     write_split(tmp_path, SYNSETS['chair'], 'val', 19)
-    val = build(tmp_path, categories=['chair'], split='val', mode='view',
-                test_source='val_ratio', val_ratio=0.1)
-    test = build(tmp_path, categories=['chair'], split='test', mode='view',
-                 test_source='val_ratio', val_ratio=0.1)
+    val = build(
+        tmp_path,
+        categories=['chair'],
+        split='val',
+        mode='view',
+        test_source='val_ratio',
+        val_ratio=0.1)
+    test = build(
+        tmp_path,
+        categories=['chair'],
+        split='test',
+        mode='view',
+        test_source='val_ratio',
+        val_ratio=0.1)
     assert val.num_objects == 1 and test.num_objects == 18  # not 2 and 17
     with pytest.raises(DataError, match='cannot be split'):
-        build(tmp_path, categories=['chair'], split='val', mode='view',
-              test_source='val_ratio', val_ratio=0.05).full_init()
+        build(
+            tmp_path,
+            categories=['chair'],
+            split='val',
+            mode='view',
+            test_source='val_ratio',
+            val_ratio=0.05).full_init()

@@ -86,6 +86,7 @@ def test_image_reader_fuzz(tmp_path):
             CASES,
             seed=0,
             header_edits=(_png_size, _jpeg_size, _bmp_size, _tiff_size)))
-    done = fuzz('mmssr.apis.framing:read_image', cases, str(tmp_path))
+    done = fuzz('mmssr.datasets.transforms.framing:read_image', cases,
+                str(tmp_path))
     outcomes = {r['outcome'] for r in done}
     assert outcomes == {'result', 'clean error'}, outcomes

@@ -36,11 +36,17 @@ custom_hooks = [dict(type='SemiSupervisedViewpointHook', interval=2)]
 """
 
 
-def write_config(tmp_path, base, model_cfg, data_root, name, train_extra=''):
+def write_config(tmp_path,
+                 base,
+                 model_cfg,
+                 data_root,
+                 name,
+                 train_extra='',
+                 synthetic=TINY_SYNTHETIC):
     text = f"_base_ = [{osp.join(REPO_ROOT, base)!r}]\n" + \
         TINY_OVERRIDES.format(data_root=data_root,
                               categories=TINY_CATEGORIES,
-                              synthetic=TINY_SYNTHETIC,
+                              synthetic=synthetic,
                               train_extra=train_extra) + model_cfg
     path = tmp_path / f'{name}.py'
     path.write_text(text)
@@ -106,7 +112,13 @@ def test_softras_train_then_test(tmp_path, tiny_synthetic_root):
     rgb = str(tmp_path / 'rgb.png')
     cv2.imwrite(rgb, view[:3].transpose(1, 2, 0))
     proc = run_tool(
-        'tools/demo.py', rgb, cfg, ckpt, '--out', mesh, '--overwrite',
+        'tools/demo.py',
+        rgb,
+        cfg,
+        ckpt,
+        '--out',
+        mesh,
+        '--overwrite',
         check=False)
     # an RGB image on a plain background works: the silhouette is estimated
     assert proc.returncode == 0 and 'silhouette from estimated' in proc.stdout
@@ -138,6 +150,40 @@ def test_ssr_train_pseudo_labels_and_resume(tmp_path, tiny_synthetic_root):
     assert ckpt4['meta']['iter'] == 4
     assert 'loss_silhouette_pseudo' in out  # pseudo pairs were trained on
     assert 'shapenet/mIoU' in out
+
+
+SSR_REFINE_MODEL = SSR_MODEL.replace(
+    'threshold=0.0)',
+    'threshold=0.0, refine=dict(rounds=2, mesh="object", '
+    'min_improvement=0.0))')  # any better fit moves the camera
+
+
+def test_continuous_pseudo_labels_survive_a_resume(tmp_path,
+                                                   tiny_off_grid_root):
+    cfg = write_config(
+        tmp_path,
+        'configs/ssr/ssr_synthetic_n2_anywhere.py',
+        SSR_REFINE_MODEL,
+        tiny_off_grid_root,
+        'ssr_refine_tiny',
+        train_extra=', sampler=dict(num_unlabeled=2)',
+        synthetic=dict(TINY_SYNTHETIC, unlabeled_views='anywhere'))
+    work = str(tmp_path / 'work')
+    run_tool('tools/train.py', cfg, '--work-dir', work, '--cfg-options',
+             'train_cfg.max_iters=2')
+    ckpt2 = torch.load(osp.join(work, 'iter_2.pth'), weights_only=True)
+    table, cameras = ckpt2['pseudo_labels'], ckpt2['pseudo_cameras']
+    assert table.shape == (2 * 2 * 24, )  # images of the views files
+    assert cameras.shape == (2 * 2 * 24, 3)
+    assert (table >= 0).all() and torch.isfinite(cameras).all()
+    assert (cameras[:, 1] != 30).any()  # refined off the grid
+    # iteration 3 makes no new pass (interval 2): the table it saves is the
+    # one restored from iteration 2, exactly
+    run_tool('tools/train.py', cfg, '--work-dir', work, '--resume',
+             '--cfg-options', 'train_cfg.max_iters=3')
+    ckpt3 = torch.load(osp.join(work, 'iter_3.pth'), weights_only=True)
+    assert torch.equal(ckpt3['pseudo_labels'], table)
+    assert torch.equal(ckpt3['pseudo_cameras'], cameras)
 
 
 def test_missing_data_stops_with_a_clear_error(tmp_path):

@@ -88,6 +88,10 @@ def main() -> None:
     cfg.model.semi_train_cfg.update(options)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     unlabeled = dataset.unlabeled
+    if unlabeled.pseudo_labels.dim() != 2:  # images from a views file
+        raise SystemExit(f'error: {args.config}: the unlabeled images are '
+                         'not on the 24-view grid; use tools/analysis_tools/'
+                         'analyze_pseudo_cameras.py')
     model = MODELS.build(cfg.model)
     load_checkpoint(
         model, args.checkpoint, map_location='cpu', logger='silent')

@@ -10,10 +10,10 @@ by tools/dataset_converters/create_synthetic.py) and its first
 ``--objects`` objects, one view is composited by tools/misc/make_photo.py
 on each background ``--pattern`` at a varying scale and place; the
 silhouettes of :func:`mmssr.apis.estimate_silhouette` and
-:func:`mmssr.apis.foreground.grabcut_silhouette` are compared with the
-view's alpha (>= 128). Prints, per pattern and method, the mean, median
-and minimum IoU (an empty or failed silhouette counts as 0) and the mean
-milliseconds per photo.
+:func:`mmssr.datasets.transforms.foreground.grabcut_silhouette` are
+compared with the view's alpha (>= 128). Prints, per pattern and method,
+the mean, median and minimum IoU (an empty or failed silhouette counts
+as 0) and the mean milliseconds per photo.
 """
 import argparse
 import glob
@@ -95,7 +95,7 @@ def main() -> int:
     import cv2
     cv2.setNumThreads(args.threads)
     from mmssr.apis import estimate_silhouette
-    from mmssr.apis.foreground import grabcut_silhouette
+    from mmssr.datasets.transforms.foreground import grabcut_silhouette
     methods = {'estimate': estimate_silhouette, 'grabcut': grabcut_silhouette}
     print(f'{args.size[1]}x{args.size[0]} photos of {args.data_root} '
           f'({args.split}, {args.objects} object(s) per category), '

@@ -2,11 +2,15 @@
 
     python tools/dataset_converters/create_synthetic.py --out data/synthetic \
         [--categories airplane chair ...] [--num-train 32 --num-val 4 \
-        --num-test 8] [--seed 0] [--image-size 64] [--force]
+        --num-test 8] [--seed 0] [--image-size 64] \
+        [--unlabeled-views grid|half|anywhere] [--force]
 
 Writes {synset}_{split}_images.npz (uint8 (N, 24, 4, S, S)) and
 {synset}_{split}_voxels.npz ((N, 32, 32, 32) 0/1) for train/val/test, plus
-synthetic_meta.json (last) with the settings and the files' sha256. The
+synthetic_meta.json (last) with the settings and the files' sha256;
+with --unlabeled-views half or anywhere also {synset}_train_views.npz,
+every training object seen from 24 cameras off the grid
+(docs/user_guides/unlabeled_views.md). The
 dataset is written whole or not at all: into OUT.tmp-<pid>, then renamed to
 OUT; concurrent runs on one OUT wait for each other (lock file OUT.lock).
 A dataset already in OUT with the same settings is left as it is ("up to
@@ -38,6 +42,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='turn every object about the up axis by a '
         'random angle (no canonical orientation)')
     parser.add_argument(
+        '--unlabeled-views',
+        default='grid',
+        choices=['grid', 'half', 'anywhere'],
+        help='also render the training objects off the grid, for the '
+        'unlabeled split')
+    parser.add_argument(
         '--force',
         action='store_true',
         help='regenerate even if OUT is up to date, and '
@@ -64,7 +74,8 @@ def main(argv=None) -> int:
         num_test=args.num_test,
         seed=args.seed,
         image_size=args.image_size,
-        random_orientation=args.random_orientation)
+        random_orientation=args.random_orientation,
+        unlabeled_views=args.unlabeled_views)
     if state.status == 'ok' and not args.force:
         print(f'{args.out}: up to date, nothing to do')
     else:

@@ -17,9 +17,10 @@ class SemiSupervisedPairSampler(Sampler):
     ``tools/train.py`` fills it in from there when the config leaves it out,
     see :func:`fill_sampler_batch_size`) is ``batch_size − num_unlabeled``
     labeled pairs followed by ``num_unlabeled`` pairs of unlabeled objects
-    that have at least two pseudo-labelled views (two distinct accepted
-    views each). Until such objects exist, whole batches
-    are labeled. The pseudo-label table is read when each batch is drawn.
+    that have at least two pseudo-labelled images (two distinct accepted
+    images each, seen from their pseudo-labels' cameras). Until such objects
+    exist, whole batches are labeled. The pseudo-label table is read when
+    each batch is drawn.
 
     Labeled pairs come in twins (``twin_labeled``): a uniform object and two
     uniform views, then another labeled object of the same category seen
@@ -72,9 +73,11 @@ class SemiSupervisedPairSampler(Sampler):
 
     def _batch(self, number: int) -> np.ndarray:
         rng = np.random.default_rng([self.seed, self.rank, number])
-        table = self.unlabeled.pseudo_labels.numpy()
-        accepted = table >= 0
-        eligible = np.nonzero(accepted.sum(1) >= 2)[0]
+        table = self.unlabeled.pseudo_table
+        accepted = table.accepted()
+        per_object = np.bincount(
+            table.image_objects[accepted], minlength=len(table.counts))
+        eligible = np.nonzero(per_object >= 2)[0]
         num_unl = self.num_unlabeled if len(eligible) else 0
         num_lab = self.batch_size - num_unl
         if self.twin_labeled:
@@ -97,9 +100,10 @@ class SemiSupervisedPairSampler(Sampler):
             chosen = eligible[rng.integers(len(eligible), size=num_unl)]
             pairs = []
             for obj in chosen:
-                a, b = rng.choice(
-                    np.nonzero(accepted[obj])[0], 2, replace=False)
-                pairs.append(self.offset + encode_pair(obj, a, b))
+                mine = accepted[table.object_images(obj)]
+                a, b = rng.choice(np.nonzero(mine)[0], 2, replace=False)
+                pairs.append(self.offset +
+                             self.unlabeled.pair_index(obj, a, b))
             indices = np.concatenate([indices, np.asarray(pairs)])
         return indices
 

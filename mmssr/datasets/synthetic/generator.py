@@ -15,11 +15,14 @@ import numpy as np
 import torch
 
 from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
+from mmssr.datasets.view_files import save_views, views_file_name
 from mmssr.errors import DataError
 from mmssr.geometry import voxelize_mesh
 from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.structures.color import MODEL_COLOR_CONVENTION, encode_nmr
+from mmssr.structures.view_cameras import cameras_to_eyes
 from .categories import build_object
+from .off_grid import off_grid_cameras
 from .primitives import merge, normalize_parts
 from .storage import (GENERATOR, GENERATOR_VERSION, META_FILE, SETTING_KEYS,
                       SPLITS, DatasetState, atomic_json, atomic_savez,
@@ -78,11 +81,15 @@ def object_yaw(settings: dict, synset: str, split: str,
     return float(rng.uniform(0.0, 2.0 * np.pi))
 
 
-def render_object_views(vertices: np.ndarray, faces: np.ndarray,
-                        colors: np.ndarray, image_size: int) -> np.ndarray:
-    """RGBA uint8 renders (24, 4, S, S) at the dataset's 24 views, in true
-    colour (straight, black outside the silhouette), as an 8-bit render
-    is; the files store them in the NMR convention (:func:`encode_nmr`)."""
+def render_object_views(vertices: np.ndarray,
+                        faces: np.ndarray,
+                        colors: np.ndarray,
+                        image_size: int,
+                        cameras: Optional[np.ndarray] = None) -> np.ndarray:
+    """RGBA uint8 renders (24, 4, S, S) at the dataset's 24 views, or at
+    ``cameras`` (K, 3) (azimuth°, elevation°, distance), in true colour
+    (straight, black outside the silhouette), as an 8-bit render is; the
+    files store them in the NMR convention (:func:`encode_nmr`)."""
     from mmssr.renderer import SoftRasterizer, lambertian_face_colors
     verts = torch.as_tensor(vertices, dtype=torch.float32)[None]
     faces_t = torch.as_tensor(faces, dtype=torch.long)
@@ -98,11 +105,15 @@ def render_object_views(vertices: np.ndarray, faces: np.ndarray,
         sigma_val=RENDER_SIGMA,
         aggr_func_rgb='hard',
         fill_back=False)
-    eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS))
+    if cameras is None:
+        eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS))
+    else:
+        eyes = cameras_to_eyes(torch.as_tensor(cameras, dtype=torch.float32))
+    num = len(eyes)
     with torch.no_grad():
         images = renderer(
-            verts.expand(NUM_VIEWS, -1, -1), faces_t, eyes,
-            shaded.expand(NUM_VIEWS, -1, -1))
+            verts.expand(num, -1, -1), faces_t, eyes,
+            shaded.expand(num, -1, -1))
     rgb = images[:, :3] * (images[:, 3:] > 0)  # black background
     rgba = torch.cat([rgb, images[:, 3:]], 1)
     return (rgba.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
@@ -115,8 +126,9 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
         train=settings['num_train'],
         val=settings['num_val'],
         test=settings['num_test'])
+    off_grid = settings.get('unlabeled_views', 'grid') != 'grid'
     for split in SPLITS:
-        images, voxels = [], []
+        images, voxels, views, cameras = [], [], [], []
         for index in range(counts[split]):
             rng = np.random.default_rng(
                 object_seed(settings['seed'], synset, split, index))
@@ -127,11 +139,29 @@ def _write_category(folder: str, synset: str, name: str, settings: dict,
                     render_object_views(verts, faces, colors,
                                         settings['image_size'])))
             voxels.append(voxelize_mesh(verts, faces, 32))
+            if off_grid and split == 'train':
+                # the object's seed sequence + [2]: its shape unchanged
+                cameras.append(
+                    off_grid_cameras(
+                        settings['unlabeled_views'],
+                        np.random.default_rng(
+                            object_seed(settings['seed'], synset, split, index)
+                            + [2])))
+                views.append(
+                    encode_nmr(
+                        render_object_views(verts, faces, colors,
+                                            settings['image_size'],
+                                            cameras[-1])))
             if bar is not None:
                 bar.update()
         prefix = osp.join(folder, f'{synset}_{split}')
         atomic_savez(prefix + '_images.npz', np.stack(images))
         atomic_savez(prefix + '_voxels.npz', np.stack(voxels).astype(np.uint8))
+        if views:
+            save_views(
+                osp.join(folder, views_file_name(synset, split)),
+                np.concatenate(views), np.concatenate(cameras),
+                np.repeat(np.arange(len(views)), NUM_VIEWS))
 
 
 def generation_workers(num_categories: int, objects_per_category: int) -> int:
@@ -149,8 +179,8 @@ def _init_worker() -> None:
     torch.set_num_threads(1)  # one process per core
 
 
-def _write_categories(folder: str, todo: List[Tuple[str, str]],
-                      settings: dict, bar) -> None:
+def _write_categories(folder: str, todo: List[Tuple[str, str]], settings: dict,
+                      bar) -> None:
     """Write the categories of ``todo``, in parallel processes where that
     pays. Every object has its own seed, so the files are the same
     whatever the number of processes."""
@@ -194,7 +224,7 @@ def _generate_locked(out: str,
             bar = ProgressBar(
                 len(todo) * sum(settings[f'num_{split}'] for split in SPLITS))
         for synset in reuse:
-            for file in data_file_names([synset]):
+            for file in data_file_names([synset], settings['unlabeled_views']):
                 try:
                     os.link(osp.join(out, file), osp.join(new, file))
                 except OSError:
@@ -203,7 +233,7 @@ def _generate_locked(out: str,
         if bar is not None:
             print()
         synsets = [s for s, _ in resolved]
-        names = data_file_names(synsets)
+        names = data_file_names(synsets, settings['unlabeled_views'])
         files = {
             n:
             dict(
@@ -239,7 +269,8 @@ def generate_synthetic_dataset(out_dir: str,
                                seed: int = 0,
                                image_size: int = 64,
                                progress: bool = True,
-                               random_orientation: bool = False) -> List[str]:
+                               random_orientation: bool = False,
+                               unlabeled_views: str = 'grid') -> List[str]:
     """Generate the synthetic dataset; returns the paths written.
 
     Files, shapes, dtypes, cameras and the voxel convention are those of the
@@ -249,9 +280,14 @@ def generate_synthetic_dataset(out_dir: str,
     (see the module); :func:`ensure_synthetic_dataset` generates only when
     needed. ``random_orientation`` turns each object about the up axis by
     its own random angle before rendering and voxelizing.
+    ``unlabeled_views`` ``'half'`` or ``'anywhere'`` also renders every
+    training object from 24 cameras off the grid into
+    ``{synset}_train_views.npz`` (:func:`off_grid_cameras`), which the
+    unlabeled split reads with ``unlabeled_views='file'``; the grid files
+    (labeled objects, validation, test) stay as they are.
     """
     settings = check_settings(num_train, num_val, num_test, seed, image_size,
-                              random_orientation)
+                              random_orientation, unlabeled_views)
     resolved = resolve_categories(categories)
     with dataset_lock(out_dir) as out:
         remove_leftovers(out)

@@ -31,18 +31,23 @@ GENERATOR = 'mmssr.datasets.synthetic'
 # stored in the NMR convention, structures/color.py).
 GENERATOR_VERSION = 2
 SETTING_KEYS = ('num_train', 'num_val', 'num_test', 'seed', 'image_size',
-                'random_orientation')
+                'random_orientation', 'unlabeled_views')
+# Where the training objects are also seen from off the grid (a
+# ``{synset}_train_views.npz`` per category, see generator.off_grid_cameras).
+UNLABELED_VIEWS = ('grid', 'half', 'anywhere')
 DEFAULT_SETTINGS = dict(
     num_train=32,
     num_val=4,
     num_test=8,
     seed=0,
     image_size=64,
-    random_orientation=False)
+    random_orientation=False,
+    unlabeled_views='grid')
 # Settings added after datasets were first written: a meta without them was
 # made with their default.
-_LATER_SETTINGS = dict(random_orientation=False)
-_DATA_FILE = re.compile(r'\d{8}_(train|val|test)_(images|voxels)\.npz')
+_LATER_SETTINGS = dict(random_orientation=False, unlabeled_views='grid')
+_DATA_FILE = re.compile(
+    r'\d{8}_((train|val|test)_(images|voxels)|train_views)\.npz')
 _LEFTOVER = re.compile(r'\.(tmp|old)-(\d+)')
 
 
@@ -60,12 +65,17 @@ def atomic_json(path: str, obj: dict) -> None:
         dump(obj, tmp, file_format='json', indent=2)
 
 
-def data_file_names(synsets: Sequence[str]) -> List[str]:
-    """The npz files of ``synsets``, in the fixed order of the hash."""
-    return [
+def data_file_names(synsets: Sequence[str],
+                    unlabeled_views: str = 'grid') -> List[str]:
+    """The npz files of ``synsets``, in the fixed order of the hash; the
+    off-grid views files (``unlabeled_views`` other than 'grid') last."""
+    names = [
         f'{s}_{split}_{kind}.npz' for s in synsets for split in SPLITS
         for kind in ('images', 'voxels')
     ]
+    if unlabeled_views != 'grid':
+        names += [f'{s}_train_views.npz' for s in synsets]
+    return names
 
 
 def content_hash(file_hashes: Dict[str, str], names: Sequence[str]) -> str:
@@ -82,8 +92,12 @@ def check_settings(num_train: int = 32,
                    num_test: int = 8,
                    seed: int = 0,
                    image_size: int = 64,
-                   random_orientation: bool = False) -> dict:
+                   random_orientation: bool = False,
+                   unlabeled_views: str = 'grid') -> dict:
     """The settings as a dict; a :class:`DataError` for a bad one."""
+    if unlabeled_views not in UNLABELED_VIEWS:
+        raise DataError(f'unlabeled_views must be one of {UNLABELED_VIEWS}, '
+                        f'got {unlabeled_views!r}')
     if image_size % 8 or image_size < 8:
         raise DataError(f'image_size must be a multiple of 8, got '
                         f'{image_size}')
@@ -95,7 +109,8 @@ def check_settings(num_train: int = 32,
         counts,
         seed=seed,
         image_size=image_size,
-        random_orientation=bool(random_orientation))
+        random_orientation=bool(random_orientation),
+        unlabeled_views=unlabeled_views)
 
 
 def read_meta(out_dir: str) -> Optional[dict]:
@@ -153,7 +168,9 @@ def verify_files(out_dir: str, meta: dict) -> List[str]:
             f'{META_FILE} records no content hash (written by an older '
             'generator or damaged)'
         ]
-    names = data_file_names(categories)
+    names = data_file_names(
+        categories,
+        meta.get('unlabeled_views', _LATER_SETTINGS['unlabeled_views']))
     problems, hashes = [], {}
     for name in names:
         path = osp.join(out_dir, name)

@@ -1,6 +1,7 @@
 """When to pseudo-label unlabeled viewpoints, and where the table goes."""
+import time
 from collections import defaultdict
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -22,9 +23,11 @@ class SemiSupervisedViewpointHook(Hook):
 
     The rule is the model's (``SSRReconstructor.semi_train_cfg``). This hook
     decides when to apply it, shards the unlabeled objects over ranks,
-    gathers the table (N_unlabeled, NUM_VIEWS) of view ids (-1: none) into
-    the unlabeled dataset, keeps it in checkpoints and logs its coverage and
-    accuracy. The train dataset must be ``SemiSupervisedShapeNetDataset``.
+    gathers the table of view ids (-1: none; (N_unlabeled, NUM_VIEWS) in
+    the grid format) and of refined cameras (one row per image, NaN: none)
+    into the unlabeled dataset, keeps both in checkpoints and logs their
+    coverage, accuracy and camera errors. The train dataset must be
+    ``SemiSupervisedShapeNetDataset``.
 
     Args:
         interval: how often, in iterations (or epochs with ``by_epoch``).
@@ -40,6 +43,7 @@ class SemiSupervisedViewpointHook(Hook):
                 f'a positive number, got {interval}')
         self.interval, self.by_epoch = int(interval), by_epoch
         self._restored: Optional[Tensor] = None
+        self._restored_cameras: Optional[Tensor] = None
         self.agreement = {}
 
     @staticmethod
@@ -54,8 +58,8 @@ class SemiSupervisedViewpointHook(Hook):
     def before_train(self, runner) -> None:
         unlabeled = self._dataset(runner).unlabeled
         if self._restored is not None:
-            unlabeled.set_pseudo_labels(self._restored)
-            self._restored = None
+            unlabeled.set_pseudo_labels(self._restored, self._restored_cameras)
+            self._restored = self._restored_cameras = None
         self._log(runner, unlabeled)
 
     def after_train_iter(self,
@@ -76,13 +80,17 @@ class SemiSupervisedViewpointHook(Hook):
         get_ori_model(runner.model).broadcast_siamvp_buffers()
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        table = self._dataset(runner).unlabeled.pseudo_labels
-        checkpoint['pseudo_labels'] = table.clone()
+        unlabeled = self._dataset(runner).unlabeled
+        checkpoint['pseudo_labels'] = unlabeled.pseudo_labels.clone()
+        checkpoint['pseudo_cameras'] = unlabeled.pseudo_cameras.clone()
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if checkpoint.get('pseudo_labels') is not None:
             # Applied in before_train, once the train dataloader exists.
             self._restored = torch.as_tensor(checkpoint['pseudo_labels'])
+            cameras = checkpoint.get('pseudo_cameras')  # none before v2
+            self._restored_cameras = (None if cameras is None else
+                                      torch.as_tensor(cameras))
 
     def update(self, runner) -> Optional[Tensor]:
         """Recompute the table if the model is ready; return it."""
@@ -94,18 +102,30 @@ class SemiSupervisedViewpointHook(Hook):
             return None
         model.broadcast_siamvp_buffers()
         unlabeled = self._dataset(runner).unlabeled
-        table = model.merge_pseudo_labels(
-            unlabeled.pseudo_labels,
-            self.compute_table(model, self._dataset(runner)))
-        unlabeled.set_pseudo_labels(table)
-        runner.logger.info(
-            'pseudo-labels updated: coverage {coverage:.3f}, '
-            'accuracy {accuracy:.3f}, objects with >= 2 views '
-            '{eligible_objects}'.format(**unlabeled.pseudo_label_stats()))
+        start = time.perf_counter()
+        views, cameras = self.compute_table(model, self._dataset(runner))
+        table = model.merge_pseudo_labels(unlabeled.pseudo_labels, views)
+        cameras = model.merge_pseudo_cameras(unlabeled.pseudo_cameras, cameras,
+                                             views.view(-1))
+        unlabeled.set_pseudo_labels(table, cameras)
+        stats = unlabeled.pseudo_label_stats()
+        message = (f'pseudo-labels updated in '
+                   f'{time.perf_counter() - start:.1f} s: coverage '
+                   f'{stats["coverage"]:.3f}, ')
+        if not np.isnan(stats['accuracy']):  # only where cameras are known
+            message += f'accuracy {stats["accuracy"]:.3f}, '
+        message += f'objects with >= 2 views {stats["eligible_objects"]}'
+        if not np.isnan(stats['camera_azimuth']):
+            message += (f', camera error: azimuth '
+                        f'{stats["camera_azimuth"]:.2f}°, elevation '
+                        f'{stats["camera_elevation"]:.2f}°, distance '
+                        f'{stats["camera_distance"]:.3f}')
+        runner.logger.info(message)
         return table
 
-    def compute_table(self, model, dataset) -> Tensor:
-        """The table; each rank labels its share. Keeps, per category, the
+    def compute_table(self, model, dataset) -> Tuple[Tensor, Tensor]:
+        """The view ids (the table's shape) and cameras (one row per image,
+        NaN: none); each rank labels its share. Keeps, per category, the
         reference objects' agreement on this rank's share (an estimate over
         every ``world_size``-th object) in ``self.agreement``.
 
@@ -114,7 +134,10 @@ class SemiSupervisedViewpointHook(Hook):
         category's reference views once per pass.
         """
         rank, world_size = get_dist_info()
-        table = torch.full((dataset.unlabeled.num_objects, NUM_VIEWS), -1)
+        unlabeled = dataset.unlabeled
+        table = torch.full(tuple(unlabeled.pseudo_labels.shape), -1)
+        flat = table.view(-1)
+        cameras = torch.zeros(unlabeled.pseudo_table.num_images, 3)
         agree = defaultdict(list)
         embedded = {}
         queries = dataset.pseudo_label_queries(
@@ -128,22 +151,38 @@ class SemiSupervisedViewpointHook(Hook):
                 query.images,
                 embedded[query.category],
                 query.stored_views,
-                group_size=AGREEMENT_GROUP * NUM_VIEWS)
-            table[query.objects] = found.views.view(-1, NUM_VIEWS)
+                group_size=AGREEMENT_GROUP * NUM_VIEWS,
+                image_objects=query.image_objects)
+            numbers = torch.as_tensor(query.image_indices)
+            flat[numbers] = found.views
+            if found.cameras is not None:
+                cameras[numbers] = found.cameras.nan_to_num(0.0)
+            # one agreement per group of AGREEMENT_GROUP objects' views
             agree[query.category] += found.agreement.repeat_interleave(
                 AGREEMENT_GROUP)[:len(query.objects)].tolist()
         self.agreement = {
             k: float(np.nanmean(v))
             for k, v in agree.items() if not np.isnan(v).all()
         }
-        if world_size > 1:  # other ranks' rows hold -1
-            table = table.to(next(model.parameters()).device)
+        if world_size > 1:  # other ranks' rows hold -1 and zeros
+            device = next(model.parameters()).device
+            table, cameras = table.to(device), cameras.to(device)
             all_reduce(table, op='max')
-        return table.cpu()
+            all_reduce(cameras, op='sum')
+        table, cameras = table.cpu(), cameras.cpu()
+        # a camera's distance is positive: a zero row was never refined
+        refined = (cameras != 0).any(1) & (table.view(-1) >= 0)
+        cameras[~refined] = float('nan')
+        return table, cameras
 
     def _log(self, runner, unlabeled) -> None:
         stats = unlabeled.pseudo_label_stats()
-        scalars = {f'pseudo_{k}': stats[k] for k in ('coverage', 'accuracy')}
+        scalars = {
+            f'pseudo_{k}': stats[k]
+            for k in ('coverage', 'accuracy', 'camera_azimuth',
+                      'camera_elevation', 'camera_distance')
+            if not np.isnan(stats[k])
+        }
         scalars.update(
             (f'agreement/{k}', v) for k, v in self.agreement.items())
         for key, value in scalars.items():

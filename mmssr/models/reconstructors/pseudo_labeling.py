@@ -12,6 +12,8 @@ from torch import Tensor
 from mmssr.errors import ConfigError, did_you_mean
 from mmssr.models.utils import rotate_images
 from mmssr.structures import NUM_VIEWS
+from mmssr.structures.view_cameras import grid_cameras
+from .camera_refinement import RefineConfig, RefinedCameras, refine_cameras
 
 VIEWPOINT_SOURCES = ('pseudo', 'oracle', 'random', 'free')
 # Objects whose views share one agreement estimate (the min_agreement gate).
@@ -58,6 +60,11 @@ class SemiTrainConfig:
             earlier pass gave it, as in the reference (which writes accepted
             entries only, ``src/losses.py`` ``add_pseudo_labels``); by
             default each pass replaces the whole table.
+        refine: ``None`` (a pseudo-label is the retrieved grid view), or the
+            settings of :class:`RefineConfig` (a dict): each accepted
+            image's camera is refined from its retrieved view by
+            render-and-compare with the reconstructor's mesh, and the image
+            is supervised from that camera (continuous pseudo-labels).
     """
 
     gate: float = 0.99
@@ -70,8 +77,10 @@ class SemiTrainConfig:
     viewpoints: str = 'pseudo'
     min_agreement: float = 0.0
     keep_previous: bool = False
+    refine: Optional[RefineConfig] = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, 'refine', RefineConfig.from_dict(self.refine))
         checks = (
             (0.0 <= self.gate <= 1.0, 'gate', 'a number in [0, 1]'),
             (self.confidence in ('probability', 'margin'), 'confidence',
@@ -107,11 +116,14 @@ class PseudoLabels(NamedTuple):
     """What :meth:`SSRReconstructor.pseudo_label` returns.
 
     ``agreement`` is a float for one group of queries, and the (G,) tensor
-    of the groups' agreements when the queries come in groups.
+    of the groups' agreements when the queries come in groups; ``cameras``
+    (N, 3) are the refined cameras (NaN where not accepted), ``None``
+    without ``semi_train_cfg.refine``.
     """
     views: Tensor
     confidence: Tensor
     agreement: Union[float, Tensor]
+    cameras: Optional[Tensor] = None
 
 
 @dataclass
@@ -147,6 +159,33 @@ def _rotated(references: Tensor, cfg: SemiTrainConfig) -> Tensor:
     size = references.shape[-3:]
     return rotate_images(references.reshape(-1, *size),
                          cfg.rotation_angle).view_as(references)
+
+
+@torch.no_grad()
+def refine_pseudo_cameras(reconstructor,
+                          images: Tensor,
+                          views: Tensor,
+                          cfg: RefineConfig,
+                          groups: Optional[Tensor] = None,
+                          batch_size: int = 256) -> RefinedCameras:
+    """Cameras of ``images`` (N, C, S, S) at the model's size, refined from
+    grid views ``views`` (N,) (see :func:`refine_cameras`), with the
+    reconstructor's meshes of the images (in eval mode)."""
+    was_training = reconstructor.training
+    reconstructor.eval()
+    try:
+        meshes = [
+            reconstructor.reconstruct(chunk)
+            for chunk in images.split(batch_size)
+        ]
+    finally:
+        reconstructor.train(was_training)
+    if not meshes:
+        return RefinedCameras(images.new_zeros(0, 3), images.new_zeros(0))
+    vertices = torch.cat([m[0] for m in meshes]).float()
+    start = torch.as_tensor(grid_cameras(views.cpu().numpy())).to(vertices)
+    return refine_cameras(reconstructor.renderer, vertices, meshes[0][1],
+                          images[:, 3].float(), start, cfg, groups)
 
 
 @torch.no_grad()

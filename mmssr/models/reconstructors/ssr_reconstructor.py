@@ -13,7 +13,7 @@ from mmssr.structures import MeshDataSample
 from mmssr.utils.misc import get_ori_model
 from .pseudo_labeling import (PseudoLabels, ReferenceEmbeddings,
                               SemiTrainConfig, embed_references,
-                              viewpoint_confidence)
+                              refine_pseudo_cameras, viewpoint_confidence)
 
 
 @MODELS.register_module()
@@ -263,12 +263,13 @@ class SSRReconstructor(BaseModel):
                                 self.semi_train_cfg)
 
     @torch.no_grad()
-    def pseudo_label(self,
-                     queries: Union[Tensor, np.ndarray],
-                     references: Union[Tensor, np.ndarray,
-                                       ReferenceEmbeddings],
-                     stored_views: Optional[Tensor] = None,
-                     group_size: Optional[int] = None) -> PseudoLabels:
+    def pseudo_label(
+            self,
+            queries: Union[Tensor, np.ndarray],
+            references: Union[Tensor, np.ndarray, ReferenceEmbeddings],
+            stored_views: Optional[Tensor] = None,
+            group_size: Optional[int] = None,
+            image_objects: Optional[np.ndarray] = None) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
 
         Args:
@@ -281,6 +282,8 @@ class SSRReconstructor(BaseModel):
                 read only by the ``'oracle'`` ablation.
             group_size: queries per agreement group (consecutive queries;
                 ``None``: all of them form one group).
+            image_objects: the object of each query, for
+                ``semi_train_cfg.refine.mesh='object'``.
 
         Returns:
             :class:`PseudoLabels`: view ids (N,), -1 where the confidence
@@ -291,7 +294,9 @@ class SSRReconstructor(BaseModel):
             view, an estimate of whether viewpoints transfer between
             objects of the category that reads no hidden view id (NaN with
             one reference object); a float for one group, a (G,) tensor
-            with ``group_size``.
+            with ``group_size``; with ``semi_train_cfg.refine``, the refined
+            camera of each accepted view (those whose refined silhouette IoU
+            is below ``refine.min_iou`` are not accepted).
         """
         cfg = self.semi_train_cfg
         if not isinstance(references, ReferenceEmbeddings):
@@ -321,10 +326,24 @@ class SSRReconstructor(BaseModel):
             per_query = agreement.repeat_interleave(size)[:len(views)]
             # NaN (one reference object) never passes the gate
             accept &= per_query >= cfg.min_agreement
+        cameras = None
+        if cfg.refine is not None and cfg.viewpoints == 'pseudo':
+            cameras = torch.full((len(views), 3), float('nan'))
+            chosen = accept.nonzero()[:, 0]
+            images = self._as_model_images(queries)
+            refined = refine_pseudo_cameras(
+                get_ori_model(self.reconstructor),
+                images[chosen.to(images.device)], views[chosen], cfg.refine,
+                None if image_objects is None else torch.as_tensor(
+                    np.asarray(image_objects))[chosen], cfg.batch_size)
+            cameras[chosen] = refined.cameras.cpu().float()
+            low = chosen[refined.iou.cpu() < cfg.refine.min_iou]
+            accept[low] = False
+            cameras[low] = float('nan')
         views = torch.where(accept, views, torch.full_like(views, -1))
         if group_size is None:
             agreement = float(agreement[0])
-        return PseudoLabels(views, conf, agreement)
+        return PseudoLabels(views, conf, agreement, cameras)
 
     def merge_pseudo_labels(self, previous: Tensor, new: Tensor) -> Tensor:
         """The table after a pass: ``new``, or with
@@ -335,6 +354,17 @@ class SSRReconstructor(BaseModel):
             return new
         previous = torch.as_tensor(previous).to(new)
         return torch.where(new >= 0, new, previous)
+
+    def merge_pseudo_cameras(self, previous: Tensor, new: Tensor,
+                             new_views: Tensor) -> Tensor:
+        """The refined cameras (one row per image) after a pass, merged as
+        :meth:`merge_pseudo_labels` merges the view ids (``new_views``, the
+        pass's ids in image order)."""
+        new = torch.as_tensor(new, dtype=torch.float32)
+        if not self.semi_train_cfg.keep_previous:
+            return new
+        accepted = torch.as_tensor(new_views).reshape(-1, 1) >= 0
+        return torch.where(accepted, new, torch.as_tensor(previous).to(new))
 
     def _pseudo_generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(

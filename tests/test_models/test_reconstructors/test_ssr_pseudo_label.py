@@ -4,10 +4,12 @@ import pytest
 import torch
 from torch import nn
 
+import mmssr.models.reconstructors.ssr_reconstructor as ssr_module
+from mmssr.models.reconstructors.camera_refinement import RefinedCameras
 from mmssr.models.reconstructors.pseudo_labeling import SemiTrainConfig
 from mmssr.structures import NUM_VIEWS
-from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import (
-    make_ssr)
+from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import \
+    make_ssr
 
 
 class TwoPeakSiamVP(nn.Module):
@@ -52,13 +54,13 @@ def test_probability_and_margin_confidence():
     model = make_ssr(1.0, threshold=0.5)
     model.siamvp = TwoPeakSiamVP()
     queries, refs = queries_and_refs()
-    views, conf, _ = model.pseudo_label(queries, refs)
+    views, conf, *_ = model.pseudo_label(queries, refs)
     assert torch.allclose(conf, torch.tensor(0.9))
     assert torch.equal(views, torch.arange(len(views)) % NUM_VIEWS)
 
     model = make_ssr(1.0, threshold=0.5, confidence='margin')
     model.siamvp = TwoPeakSiamVP()
-    views, conf, _ = model.pseudo_label(queries, refs)
+    views, conf, *_ = model.pseudo_label(queries, refs)
     even = torch.arange(len(views)) % 2 == 0
     assert torch.allclose(conf[even], torch.tensor(0.05))
     assert torch.allclose(conf[~even], torch.tensor(0.8))
@@ -81,14 +83,14 @@ def test_reference_first_or_all_and_input_scaling():
         # every reference object is asked (for the agreement); the rule
         # then averages the first or all of them
         assert ref_shape == (2, NUM_VIEWS, 4, 32, 32)
-        views, conf, _ = model.pseudo_label(queries, refs)
+        views, conf, *_ = model.pseudo_label(queries, refs)
         assert torch.allclose(conf, torch.tensor(0.9))
 
 
 def test_rotation_check_refuses_disagreeing_views():
     model = make_ssr(1.0, threshold=0.0, rotation_check=True)
     model.siamvp = TwoPeakSiamVP(wrong_when_rotated=True)
-    views, conf, _ = model.pseudo_label(*queries_and_refs())
+    views, conf, *_ = model.pseudo_label(*queries_and_refs())
     assert len(model.siamvp.calls) == 2
     assert (views == -1).all() and (conf == 0).all()
 
@@ -145,3 +147,54 @@ def test_oracle_needs_the_stored_views():
         model.pseudo_label(queries, refs)
     stored = torch.arange(len(queries)) % NUM_VIEWS
     assert torch.equal(model.pseudo_label(queries, refs, stored).views, stored)
+
+
+def test_refined_cameras_of_accepted_views_only(monkeypatch):
+    model = make_ssr(
+        1.0, threshold=0.5, confidence='margin', refine=dict(rounds=1))
+    model.siamvp = TwoPeakSiamVP()  # margin 0.05 on even views: rejected
+    queries, refs = queries_and_refs()
+    seen = {}
+
+    def fake_refine(reconstructor, images, views, cfg, groups, batch_size):
+        seen.update(num=len(images), views=views, groups=groups)
+        cams = torch.stack([
+            views.float(), 30 + views.float(),
+            torch.full((len(views), ), 2.5)
+        ], 1)
+        return RefinedCameras(cams, torch.linspace(0, 1, len(views)))
+
+    monkeypatch.setattr(ssr_module, 'refine_pseudo_cameras', fake_refine)
+    objects = np.repeat([5, 9], NUM_VIEWS)
+    found = model.pseudo_label(queries, refs, image_objects=objects)
+    odd = torch.arange(len(queries)) % 2 == 1
+    assert torch.equal(found.views >= 0, odd)
+    assert seen['num'] == int(odd.sum())  # only accepted views are refined
+    assert seen['groups'].tolist() == objects[odd.numpy()].tolist()
+    assert torch.isnan(found.cameras[~odd]).all()
+    assert torch.equal(found.cameras[odd, 1], 30 + found.views[odd].float())
+    # min_iou drops the views whose refined silhouette fits worst
+    model = make_ssr(
+        1.0,
+        threshold=0.5,
+        confidence='margin',
+        refine=dict(rounds=1, min_iou=0.5))
+    model.siamvp = TwoPeakSiamVP()
+    found = model.pseudo_label(queries, refs, image_objects=objects)
+    assert 0 < int((found.views >= 0).sum()) < int(odd.sum())
+    assert torch.equal(torch.isfinite(found.cameras).all(1), found.views >= 0)
+    # without refine: no cameras
+    model = make_ssr(1.0, threshold=0.5)
+    model.siamvp = TwoPeakSiamVP()
+    assert model.pseudo_label(queries, refs).cameras is None
+
+
+def test_keep_previous_merges_cameras_like_view_ids():
+    keep = make_ssr(1.0, keep_previous=True)
+    previous = torch.tensor([[1.0, 30, 2.7], [2.0, 31, 2.8]])
+    new = torch.tensor([[5.0, 35, 2.6], [float('nan')] * 3])
+    merged = keep.merge_pseudo_cameras(previous, new, torch.tensor([3, -1]))
+    assert torch.equal(merged, torch.stack([new[0], previous[1]]))
+    replace = make_ssr(1.0)
+    out = replace.merge_pseudo_cameras(previous, new, torch.tensor([3, -1]))
+    assert torch.equal(out[0], new[0]) and torch.isnan(out[1]).all()

@@ -10,8 +10,8 @@ from (``background=``):
 
 - ``'alpha'``: the alpha channel;
 - ``'mask'``: a mask image of the same size (non-zero = object);
-- ``'grabcut'``: :func:`mmssr.apis.foreground.grabcut_silhouette` (for
-  textured or gradient backgrounds);
+- ``'grabcut'``: :func:`.foreground.grabcut_silhouette` (for textured or
+  gradient backgrounds);
 - ``'auto'``: the mask if one is given, else the alpha channel if it is not
   fully opaque, else :func:`estimate_silhouette` (a plain background).
 

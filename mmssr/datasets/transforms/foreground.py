@@ -44,8 +44,7 @@ def estimate_silhouette(rgb: np.ndarray,
     full = np.asarray(rgb)
     if max(full.shape[:2]) > MAX_WORKING_SIDE:  # no full-size float copy
         small = shrink_to_working_size(
-            np.ascontiguousarray(to_uint8(full[..., :3], '<image>')),
-            None)[0]
+            np.ascontiguousarray(to_uint8(full[..., :3], '<image>')), None)[0]
         mask = estimate_silhouette(small, threshold, border).astype(np.uint8)
         return cv2.resize(
             mask, (full.shape[1], full.shape[0]),

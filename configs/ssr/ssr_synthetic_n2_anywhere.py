@@ -1,0 +1,25 @@
+# SSR on the synthetic benchmark with the unlabeled training images taken
+# anywhere off the 24-view grid (azimuth any, elevation 10-50 degrees,
+# distance 2.4-3.1; docs/user_guides/unlabeled_views.md): each training
+# object is also rendered from 24 random cameras into
+# {synset}_train_views.npz, which the unlabeled split reads. Labeled,
+# validation and test images stay on the grid. Pseudo-labels are SiamVP's
+# grid views, as in configs/ssr/ssr_synthetic_n2.py.
+_base_ = ['./ssr_synthetic_n2.py']
+data_root = 'data/synthetic_anywhere/'
+synthetic_cfg = dict(
+    num_train=32,
+    num_val=4,
+    num_test=8,
+    seed=0,
+    image_size=64,
+    unlabeled_views='anywhere')
+train_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        synthetic_cfg=synthetic_cfg,
+        unlabeled_views='file'))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, synthetic_cfg=synthetic_cfg))
+test_dataloader = dict(
+    dataset=dict(data_root=data_root, synthetic_cfg=synthetic_cfg))

@@ -1,0 +1,50 @@
+"""tools/analysis_tools/unlabeled_views_benchmark.py: its runs and table."""
+import os.path as osp
+
+from .. import conftest
+from ..conftest import REPO_ROOT
+from .test_synthetic_benchmark import fake_run
+from .test_train_test_resume import run_tool
+
+TOOL = osp.join(REPO_ROOT, 'tools', 'analysis_tools',
+                'unlabeled_views_benchmark.py')
+
+CAMERAS = dict(
+    pseudo_camera_azimuth=6.0,
+    pseudo_camera_elevation=10.0,
+    pseudo_camera_distance=0.065)
+
+
+def test_runs_are_the_configs_of_each_variant():
+    tool = conftest.load_tool(TOOL)
+    names = {
+        (v, m): tool.run_name(v, m)
+        for v in tool.VIEWS
+        for m in ('before', 'after')
+    }
+    assert names[('grid', 'before')] == 'ssr_n2'
+    assert names[('grid', 'after')] == 'ssr_n2_refine'
+    assert names[('anywhere', 'after')] == 'ssr_n2_anywhere-refine'
+    for name in names.values():  # each is a config
+        assert osp.isfile(
+            osp.join(REPO_ROOT, 'configs', 'ssr',
+                     name.replace('ssr_', 'ssr_synthetic_', 1) + '.py'))
+
+
+def test_table_gains_shares_and_camera_errors(tmp_path):
+    root = str(tmp_path)
+    for seed, base in ((0, 0.50), (1, 0.52)):
+        fake_run(root, 'softras_n2', seed, base)
+        fake_run(root, 'ssr_n2', seed, base + 0.10)  # the 100 %
+        fake_run(root, 'ssr_n2_anywhere', seed, base + 0.05,
+                 [dict(step=1, **CAMERAS)])
+        fake_run(root, 'ssr_n2_anywhere-refine', seed, base + 0.09,
+                 [dict(step=1, **dict(CAMERAS, pseudo_camera_elevation=4.0))])
+    proc = run_tool(TOOL, '--summarize-only', '--work-dir', root, '--views',
+                    'anywhere')
+    out = proc.stdout
+    assert 'test mIoU seed 0 / 1: 0.500 / 0.520' in out
+    assert ('| anywhere | grid snapping | 0.550 / 0.570 | +0.050 | 50 % | '
+            '6.0° / 10.0° / 6.5 % |') in out
+    assert ('| anywhere | refined | 0.590 / 0.610 | +0.090 | 90 % | '
+            '6.0° / 4.0° / 6.5 % |') in out
