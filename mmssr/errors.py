@@ -36,3 +36,24 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest choice, or ``''``."""
     close = difflib.get_close_matches(str(word), list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ''
+
+
+def check_known_keys(cfg: Iterable[str], known: Iterable[str],
+                     prefix: str) -> None:
+    """Raise a :class:`ConfigError` naming ``prefix.key`` for the first key
+    of ``cfg`` not in ``known``, with the closest known one."""
+    known = list(known)
+    for key in cfg:
+        if key not in known:
+            raise ConfigError(f'{prefix}.{key}: unknown setting (expected one '
+                              f'of {known}){did_you_mean(key, known)}')
+
+
+def check_values(checks: Iterable[tuple], settings: object,
+                 prefix: str) -> None:
+    """Raise a :class:`ConfigError` for the first ``(ok, key, expected)`` of
+    ``checks`` that is not ok, with the value ``settings.key`` holds."""
+    for ok, key, expected in checks:
+        if not ok:
+            raise ConfigError(f'{prefix}.{key}: expected {expected}, got '
+                              f'{getattr(settings, key)!r}')

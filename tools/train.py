@@ -106,14 +106,12 @@ def main() -> None:
             results[category] = metrics
     if len(results) > 1:
         print_log(
-            'test mIoU of the per-category models:\n' +
-            format_table(results),
+            'test mIoU of the per-category models:\n' + format_table(results),
             logger='current')
     close_process_group()
 
 
-def train(cfg: Config, args: argparse.Namespace,
-          rank: int) -> Optional[dict]:
+def train(cfg: Config, args: argparse.Namespace, rank: int) -> Optional[dict]:
     """Train one model; its test metrics with ``--test``."""
     metrics = None
     # one training per work dir (rank 0 holds WORK_DIR/.lock); the lock is

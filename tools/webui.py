@@ -21,7 +21,8 @@ import signal
 # 2-4 s instead of 0.3 s on 2 cores). Set before torch loads its runtime.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
-from mmssr.utils import errors  # noqa: E402
+from mmssr.cli import add_debug_argument, cli_main  # noqa: E402
+from mmssr.errors import UserError  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,7 +51,7 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=10.0,
         help='how long results stay on disk and downloadable')
-    errors.add_debug_argument(parser)
+    add_debug_argument(parser)
     return parser.parse_args()
 
 
@@ -59,20 +60,20 @@ def stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-@errors.cli_main
+@cli_main
 def main() -> int:
     args = parse_args()
     if not 0 <= args.port <= 65535:
-        raise errors.UserError(f'--port {args.port}: expected 0..65535')
+        raise UserError(f'--port {args.port}: expected 0..65535')
     if args.max_upload_mb <= 0 or args.keep_minutes <= 0:
-        raise errors.UserError('--max-upload-mb and --keep-minutes: expected '
+        raise UserError('--max-upload-mb and --keep-minutes: expected '
                                'positive numbers')
     try:
         from werkzeug.serving import make_server
 
         from mmssr.webui.server import WebSettings, create_app, warm_up
     except ImportError as err:
-        raise errors.UserError(
+        raise UserError(
             f'the web page needs the web extra ({err.name} is '
             "missing): pip install -e '.[web]'") from None
     from mmssr.apis import MeshInferencer
@@ -90,7 +91,7 @@ def main() -> int:
         server = make_server(args.host, args.port, app, threaded=True)
     except OSError as err:
         store.close()
-        raise errors.UserError(
+        raise UserError(
             f'--host {args.host} --port {args.port}: cannot '
             f'listen there ({err.strerror})') from None
     logging.basicConfig(level=logging.INFO, format='%(message)s')

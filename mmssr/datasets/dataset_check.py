@@ -33,7 +33,7 @@ FRAME_MARGIN = 0.05
 class CheckReport(NamedTuple):
     problems: List[str]
     counts: Dict[str, Dict[str, int]]  # category -> split -> objects
-    frame_iou: float                   # mean over the checked objects
+    frame_iou: float  # mean over the checked objects
     color_convention: str
 
 
@@ -44,8 +44,9 @@ def _cell_pixels(res: int, view_ids: Tuple[int, ...],
     every cell (its centre and the centres of its 3x3x3 sub-cells) seen
     from each dataset view."""
     offsets = np.stack(
-        np.meshgrid(*[np.array([-1, 0, 1]) / (3 * (res - 1))] * 3,
-                    indexing='ij'), -1).reshape(-1, 3)
+        np.meshgrid(
+            *[np.array([-1, 0, 1]) / (3 * (res - 1))] * 3, indexing='ij'),
+        -1).reshape(-1, 3)
     points = (voxel_centers(res).reshape(-1, 1, 3) + offsets).reshape(-1, 3)
     eyes = view_ids_to_eyes(list(view_ids)).double()
     pts = torch.as_tensor(points, dtype=torch.float64)
@@ -72,7 +73,8 @@ def voxel_silhouettes(voxels: np.ndarray, view_ids: Sequence[int],
     return out.reshape(len(view_ids), image_size, image_size)
 
 
-def frame_iou(images: np.ndarray, voxels: np.ndarray,
+def frame_iou(images: np.ndarray,
+              voxels: np.ndarray,
               view_ids: Sequence[int] = (0, 6, 12, 18)) -> float:
     """Mean IoU of the voxels' projections with the alpha silhouettes."""
     alpha = images[list(view_ids), 3] > 127
@@ -81,8 +83,8 @@ def frame_iou(images: np.ndarray, voxels: np.ndarray,
     return float((alpha & proj).sum() / union) if union else 1.0
 
 
-def best_frame_fix(images: np.ndarray, voxels: np.ndarray
-                   ) -> Tuple[str, float]:
+def best_frame_fix(images: np.ndarray,
+                   voxels: np.ndarray) -> Tuple[str, float]:
     """The axis order / flips of the grid that fits the silhouettes best."""
     best = ('as stored', frame_iou(images, voxels))
     for perm in itertools.permutations(range(3)):
@@ -146,8 +148,9 @@ def check_shapenet_folder(root: str,
                 if not osp.isfile(p)
             ]
             if missing:
-                problems += [f'{p}: missing ({name}, {split} split)'
-                             for p in missing]
+                problems += [
+                    f'{p}: missing ({name}, {split} split)' for p in missing
+                ]
                 continue
             try:
                 images = load_images(prefix + '_images.npz')
@@ -159,8 +162,9 @@ def check_shapenet_folder(root: str,
             if len(images) == 0:
                 problems.append(f'{prefix}_images.npz: no objects')
                 continue
-            picked = np.linspace(0, len(images) - 1,
-                                 min(sample, len(images))).astype(int)
+            picked = np.linspace(0,
+                                 len(images) - 1, min(sample,
+                                                      len(images))).astype(int)
             problem = color_problem(images[picked], convention,
                                     prefix + '_images.npz')
             if problem:
@@ -185,13 +189,16 @@ def check_shapenet_folder(root: str,
 
 def format_counts(counts: Dict[str, Dict[str, int]]) -> str:
     """A table of objects per category and split."""
-    lines = ['| category | ' + ' | '.join(SPLITS) + ' |',
-             '|---|' + '---|' * len(SPLITS)]
+    lines = [
+        '| category | ' + ' | '.join(SPLITS) + ' |',
+        '|---|' + '---|' * len(SPLITS)
+    ]
     for name, per_split in counts.items():
         cells = [str(per_split.get(s, '-')) for s in SPLITS]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
-__all__ = ['check_shapenet_folder', 'format_counts', 'frame_iou',
-           'CheckReport']
+__all__ = [
+    'check_shapenet_folder', 'format_counts', 'frame_iou', 'CheckReport'
+]

@@ -3,7 +3,6 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 from mmengine.dataset import BaseDataset
 
 from mmssr.errors import DataError
@@ -14,14 +13,15 @@ from mmssr.structures.color import (COLOR_CONVENTIONS, MODEL_COLOR_CONVENTION,
                                     to_model_colors)
 from .array_cache import cache_key, cached_array, source_stamp
 from .categories import resolve_categories
+from .data_warnings import warn_if_degenerate, warn_if_shared_copies
 from .loading import (check_files, detect_color_convention, downsample_views,
-                      load_images, load_points, load_voxels,
-                      warn_if_degenerate, warn_if_shared_copies)
+                      load_images, load_points, load_voxels)
+from .pseudo_label_split import PseudoLabelSplitMixin
 from .pseudo_label_table import grid_table
 
 
 @DATASETS.register_module()
-class ShapeNetDataset(BaseDataset):
+class ShapeNetDataset(PseudoLabelSplitMixin, BaseDataset):
     """ShapeNet renders of SoftRas: ``NUM_VIEWS`` views and 32³ voxels each.
 
     Files in ``data_root``: ``{synset}_{split}_images.npz`` (uint8
@@ -292,18 +292,6 @@ class ShapeNetDataset(BaseDataset):
 
     # -- items ------------------------------------------------------------
     @property
-    def pseudo_labels(self) -> torch.Tensor:
-        """The view-id table (num_objects, NUM_VIEWS), -1 = none: the
-        supervision viewpoints of the unlabeled split."""
-        return self.pseudo_table.views
-
-    @property
-    def pseudo_cameras(self) -> torch.Tensor:
-        """Refined cameras (num_objects·NUM_VIEWS, 3) of the pseudo-labels,
-        NaN where none (see :class:`PseudoLabelTable`)."""
-        return self.pseudo_table.cameras
-
-    @property
     def num_objects(self) -> int:
         return len(self.data_list)
 
@@ -323,62 +311,9 @@ class ShapeNetDataset(BaseDataset):
         """Stored views (K, 4, S, S) uint8 of objects (positions in split)."""
         return self.images[np.asarray(obj_indices), np.asarray(view_ids)]
 
-    def objects_by_category(self) -> Dict[str, List[int]]:
-        """Object positions of each category, in category order."""
-        groups: Dict[str, List[int]] = {
-            name: []
-            for _, name in self.categories
-        }
-        for obj, name in enumerate(self.object_categories):
-            groups[name].append(obj)
-        return groups
-
-    def object_views(self, obj_indices: Sequence[int]) -> np.ndarray:
-        """Every stored view (K, NUM_VIEWS, 4, S, S) uint8 of objects."""
-        return self.images[np.asarray(obj_indices, dtype=np.int64)]
-
-    def reference_views(self, category: str) -> np.ndarray:
-        """Views (R, NUM_VIEWS, 4, S, S) of the R objects of a category.
-
-        For a labeled split these are viewpoint references: view ``v`` of
-        every object is seen from eye ``view_ids_to_eyes(v)``.
-        """
-        if not self.is_labeled:
-            raise RuntimeError('reference views need known viewpoints; this '
-                               f'is the {self.split!r} split')
-        objects = self.objects_by_category().get(category)
-        if not objects:
-            raise DataError(f'no {self.split} object of category '
-                            f'"{category}" to take reference views from')
-        return self.object_views(objects)
-
-    def object_images(self, obj_indices: Sequence[int]):
-        """Image numbers (K,) and images (K, 4, S, S) uint8 of objects, in
-        the numbering of :attr:`pseudo_table` (view ``v`` of object ``o``
-        is image ``o·NUM_VIEWS + v``)."""
-        objs = np.asarray(obj_indices, dtype=np.int64)
-        numbers = (objs[:, None] * NUM_VIEWS + all_view_ids()).reshape(-1)
-        views = self.object_views(objs)
-        return numbers, views.reshape(-1, *views.shape[2:])
-
     def pair_index(self, obj: int, a: int, b: int) -> int:
         """Item of the pair of the a-th and b-th images of object ``obj``."""
         return encode_pair(obj, a, b)
-
-    def set_pseudo_labels(self, table, cameras=None) -> None:
-        """Write the pseudo-label table (num_objects, NUM_VIEWS), -1 = none,
-        and the refined cameras (None: none; see :class:`PseudoLabelTable`)."""
-        self.pseudo_table.set(table, cameras)
-
-    def pseudo_label_stats(self) -> Dict[str, float]:
-        """Coverage, accuracy and camera errors of the pseudo-labels, for
-        logs (:meth:`PseudoLabelTable.stats`).
-
-        The accuracy compares with the stored view order, a diagnostic that
-        never reaches the training losses. ``eligible_objects`` counts
-        objects with two or more accepted views (they can form pairs).
-        """
-        return self.pseudo_table.stats()
 
     def get_data_info(self, idx: int) -> dict:
         if idx < 0:

@@ -5,7 +5,7 @@ from typing import Optional
 from mmengine.dist import barrier, is_main_process
 from mmengine.logging import print_log
 
-from mmssr.errors import ConfigError, did_you_mean
+from mmssr.errors import check_known_keys
 from mmssr.registry import DATASETS
 from .shapenet_dataset import ShapeNetDataset
 from .synthetic.generator import ensure_synthetic_dataset
@@ -45,12 +45,8 @@ class SyntheticShapeNetDataset(ShapeNetDataset):
                  categories=None,
                  **kwargs) -> None:
         cfg = dict(DEFAULT_SYNTHETIC)
-        unknown = set(synthetic_cfg or {}) - set(cfg)
-        if unknown:
-            name = sorted(unknown)[0]
-            raise ConfigError(f'synthetic_cfg.{name}: unknown setting '
-                              f'(expected one of {sorted(cfg)})'
-                              f'{did_you_mean(name, cfg)}')
+        check_known_keys(
+            sorted(synthetic_cfg or {}), sorted(cfg), 'synthetic_cfg')
         cfg.update(synthetic_cfg or {})
         self.synthetic_cfg = cfg
         self._ensure_generated(data_root, categories)

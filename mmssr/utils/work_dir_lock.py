@@ -36,7 +36,10 @@ class WorkDirLockedError(UserError):
     """Another run holds the work dir."""
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine runs (this one does)."""
+    if pid == os.getpid():
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -110,7 +113,7 @@ class WorkDirLock:
     def _is_stale(self, info: dict) -> bool:
         pid, host = info.get('pid'), info.get('host')
         return (isinstance(pid, int) and host == socket.gethostname()
-                and pid != os.getpid() and not _pid_alive(pid))
+                and pid != os.getpid() and not pid_alive(pid))
 
     def _describe(self, info: dict) -> str:
         if not info:

@@ -104,7 +104,7 @@ def test_processes_arriving_together_build_once(tmp_path):
 def test_several_local_copies_are_named(monkeypatch):
     import torch.distributed as torch_dist
 
-    from mmssr.datasets.loading import warn_if_shared_copies
+    from mmssr.datasets.data_warnings import warn_if_shared_copies
     images = np.zeros((2, 24, 4, 8, 8), np.uint8)
     assert warn_if_shared_copies(images, min_bytes=1) is None  # one process
     monkeypatch.setattr(torch_dist, 'is_initialized', lambda: True)

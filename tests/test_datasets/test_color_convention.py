@@ -19,7 +19,7 @@ from mmssr.datasets import ShapeNetDataset
 from mmssr.datasets.loading import detect_color_convention
 from mmssr.datasets.synthetic import (generate_synthetic_dataset,
                                       synthetic_object_mesh)
-from mmssr.datasets.synthetic.generator import render_object_views
+from mmssr.datasets.synthetic.objects import render_object_views
 from mmssr.geometry import voxelize_mesh
 from mmssr.structures.color import encode_nmr, to_true_colors
 

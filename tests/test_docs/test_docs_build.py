@@ -109,8 +109,8 @@ def test_nothing_cites_the_private_specification():
         for path in sorted(
                 glob.glob(
                     osp.join(REPO_ROOT, folder, '**', '*.*'), recursive=True)):
-            if '_build' in path or not path.endswith(
-                ('.py', '.md', '.yml', '.sh', '.txt')):
+            text_file = path.endswith(('.py', '.md', '.yml', '.sh', '.txt'))
+            if '_build' in path or not text_file:
                 continue
             with open(path, encoding='utf-8') as f:
                 if re.search(name, f.read()):

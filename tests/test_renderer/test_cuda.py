@@ -79,8 +79,8 @@ def test_deterministic_mode_repeats_bit_for_bit():
 
 
 def test_siamvp_trains_in_deterministic_mode():
-    from mmssr.models.heads import SiamVPHead
-    head = SiamVPHead(channels=(8, 8, 8, 8), embed_dim=16).cuda()
+    from mmssr.models.siamvp import SiamVP
+    head = SiamVP(channels=(8, 8, 8, 8), embed_dim=16).cuda()
     images = torch.rand(8, 3, 64, 64, device='cuda')
     was = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)

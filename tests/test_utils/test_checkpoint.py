@@ -37,7 +37,7 @@ def ssr_cfg(**kwargs):
         data_preprocessor=dict(type='MeshDataPreprocessor'),
         reconstructor=softras_cfg(**kwargs),
         siamvp=dict(
-            type='SiamVPHead',
+            type='SiamVP',
             in_channels=3,
             channels=(8, 16, 16, 16),
             embed_dim=32),

@@ -22,10 +22,11 @@ import cv2
 import numpy as np
 import pytest
 
+from mmssr.datasets.synthetic.photos import make_photo
 from mmssr.io.glb import read_glb
-from ..conftest import REPO_ROOT, load_tool
-from ..test_apis.test_foreground import chair_view
+from ..conftest import REPO_ROOT
 from ..test_apis.test_tools_show_and_demo import make_checkpoint
+from ..test_datasets.test_transforms.test_foreground import chair_view
 
 pytest.importorskip('flask', reason="the web extra: pip install '.[web]'")
 urllib3 = pytest.importorskip('urllib3')
@@ -35,8 +36,6 @@ _base_ = [{base!r}]
 model = dict(image_size=32, decoder=dict(subdivisions=2))
 """
 CHROMIUM, CHROMEDRIVER = '/usr/bin/chromium', '/usr/bin/chromedriver'
-make_photo = load_tool(osp.join(REPO_ROOT,
-                                'tools/misc/make_photo.py')).make_photo
 
 
 def recolour(view, colour):

@@ -14,8 +14,6 @@ refined camera. Prints the mean absolute azimuth and elevation errors (°),
 the mean relative distance error, their medians, and the pass's time.
 """
 import argparse
-import os.path as osp
-import sys
 import time
 
 import numpy as np
@@ -23,13 +21,10 @@ from mmengine.config import Config, DictAction
 from mmengine.fileio import dump
 from mmengine.runner import load_checkpoint
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-from mmssr.cli import add_debug_argument, cli_main  # noqa: E402
-from mmssr.registry import DATASETS, MODELS  # noqa: E402
-from mmssr.structures.view_cameras import grid_cameras  # noqa: E402
-from mmssr.structures.view_cameras import wrap_degrees
-from mmssr.utils import register_all_modules  # noqa: E402
+from mmssr.cli import add_debug_argument, cli_main
+from mmssr.registry import DATASETS, MODELS
+from mmssr.structures.view_cameras import grid_cameras, wrap_degrees
+from mmssr.utils import register_all_modules
 
 
 def error_summary(cameras: np.ndarray, true: np.ndarray) -> dict:

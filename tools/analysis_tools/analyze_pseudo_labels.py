@@ -19,8 +19,6 @@ estimate of whether viewpoints transfer that reads no hidden view id).
 """
 import argparse
 import os
-import os.path as osp
-import sys
 
 import numpy as np
 import torch
@@ -28,11 +26,9 @@ from mmengine.config import Config
 from mmengine.fileio import dump
 from mmengine.runner import load_checkpoint
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-from mmssr.registry import DATASETS, MODELS  # noqa: E402
-from mmssr.structures import NUM_VIEWS  # noqa: E402
-from mmssr.utils import register_all_modules  # noqa: E402
+from mmssr.registry import DATASETS, MODELS
+from mmssr.structures import NUM_VIEWS
+from mmssr.utils import register_all_modules
 
 
 def label_stats(views: torch.Tensor, conf: torch.Tensor,

@@ -18,10 +18,7 @@ import argparse
 import multiprocessing as mp
 import os
 import os.path as osp
-import sys
 import tempfile
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _memory_mib():
@@ -41,7 +38,6 @@ def _memory_mib():
 
 
 def _worker(root, cache_dir, barrier, queue):
-    sys.path.insert(0, ROOT)
     import warnings
     warnings.simplefilter('ignore')
     from mmssr.datasets import ShapeNetDataset

@@ -34,10 +34,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--objects-per-category', type=int, default=693)
     parser.add_argument('--target-objects', type=int, default=9000)
     parser.add_argument(
-        '--batch-size', type=int, default=None,
+        '--batch-size',
+        type=int,
+        default=None,
         help='test batch size (default: the config\'s)')
     parser.add_argument(
-        '--workers', type=int, default=None,
+        '--workers',
+        type=int,
+        default=None,
         help='dataloader workers (default: the config\'s)')
     parser.add_argument('--threads', type=int, default=None)
     add_debug_argument(parser)
@@ -60,22 +64,29 @@ def main() -> None:
     clock = {}
     start = time.perf_counter()
     ensure_synthetic_dataset(
-        args.data_root, None, num_train=1, num_val=1,
-        num_test=args.objects_per_category, image_size=size)
+        args.data_root,
+        None,
+        num_train=1,
+        num_val=1,
+        num_test=args.objects_per_category,
+        image_size=size)
     clock['generate (once)'] = time.perf_counter() - start
 
     start = time.perf_counter()
     dataset = ShapeNetDataset(
-        args.data_root, split='test', mode='view',
-        pipeline=cfg.test_dataloader.dataset.pipeline, test_mode=True)
+        args.data_root,
+        split='test',
+        mode='view',
+        pipeline=cfg.test_dataloader.dataset.pipeline,
+        test_mode=True)
     dataset.full_init()
     clock['load'] = time.perf_counter() - start
     loader_cfg = cfg.test_dataloader
     loader = DataLoader(
         dataset,
         batch_size=args.batch_size or loader_cfg.batch_size,
-        num_workers=loader_cfg.num_workers if args.workers is None else
-        args.workers,
+        num_workers=loader_cfg.num_workers
+        if args.workers is None else args.workers,
         collate_fn=pseudo_collate)
     model = init_model(cfg, args.checkpoint)
     metric = ShapeNetIoUMetric()

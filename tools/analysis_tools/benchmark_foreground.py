@@ -18,18 +18,12 @@ as 0) and the mean milliseconds per photo.
 import argparse
 import glob
 import os.path as osp
-import sys
 import time
 
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
-
-from make_photo import BACKGROUND_PATTERNS, make_photo  # noqa: E402
-
-from mmssr.cli import cli_main  # noqa: E402
+from mmssr.cli import cli_main
+from mmssr.datasets.synthetic.photos import BACKGROUND_PATTERNS, make_photo
 from mmssr.errors import UserError
 
 

@@ -24,12 +24,8 @@ memory is not counted as the renderer's.
 import argparse
 import multiprocessing as mp
 import os
-import os.path as osp
 import resource
-import sys
 import time
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _case(queue,
@@ -46,7 +42,6 @@ def _case(queue,
     torch.set_num_threads(threads)
     import warnings
     warnings.simplefilter('ignore')
-    sys.path.insert(0, ROOT)
     from mmssr.geometry import icosphere
     from mmssr.renderer import SoftRasterizer
     from mmssr.structures import NUM_VIEWS, view_ids_to_eyes

@@ -35,13 +35,9 @@ import multiprocessing as mp
 import os
 import os.path as osp
 import re
-import sys
 import tempfile
 import time
 from typing import Dict, List, Sequence
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
 
 CATEGORIES = ('renderer', 'convolutions', 'fully connected', 'optimizer')
 _RENDERER = re.compile(r'mmssr\.renderer|_FusedSilhouette|_SoftSilhouette')
@@ -187,9 +183,8 @@ def run_row(*args) -> dict:
 
 
 def format_table(rows: List[tuple]) -> str:
-    cols = ['row', 'batch', 'step ms', 'data ms/batch', 'first step ms'] + [
-        f'{c} ms (%)' for c in (*CATEGORIES, 'rest')
-    ]
+    cols = ['row', 'batch', 'step ms', 'data ms/batch', 'first step ms'
+            ] + [f'{c} ms (%)' for c in (*CATEGORIES, 'rest')]
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
     for name, r in rows:
         if 'error' in r:
@@ -240,15 +235,17 @@ def main() -> None:
             raise FileNotFoundError(f'{args.config}: no such config file')
         import torch
         plan = [('config', [])] + [(r[0], r[1:]) for r in args.row or []]
-        print(f'{args.config}: torch {torch.__version__}, {args.threads} '
-              f'threads, {os.cpu_count()} cores; {args.iters} steps timed '
-              f'after {args.warmup} warm-up steps', flush=True)
+        print(
+            f'{args.config}: torch {torch.__version__}, {args.threads} '
+            f'threads, {os.cpu_count()} cores; {args.iters} steps timed '
+            f'after {args.warmup} warm-up steps',
+            flush=True)
         rows = []
         for name, extra in plan:
-            rows.append((name,
-                         run_row(args.config, [*args.cfg_options, *extra],
-                                 args.iters, args.warmup, args.threads,
-                                 args.pseudo_labels)))
+            rows.append(
+                (name,
+                 run_row(args.config, [*args.cfg_options, *extra], args.iters,
+                         args.warmup, args.threads, args.pseudo_labels)))
             print(f'  {name}: done', flush=True)
         print(format_table(rows))
         if args.out:

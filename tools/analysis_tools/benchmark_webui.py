@@ -16,9 +16,7 @@ is the same).
 import argparse
 import json
 import os
-import os.path as osp
 import platform
-import sys
 import threading
 import time
 import urllib.error
@@ -27,15 +25,11 @@ import uuid
 
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # as tools/webui.py
-sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
 
-from make_photo import make_photo  # noqa: E402
-
-from mmssr.cli import cli_main  # noqa: E402
-from mmssr.errors import UserError
+from mmssr.cli import cli_main  # noqa: E402 (after the OpenMP setting)
+from mmssr.datasets.synthetic.photos import make_photo  # noqa: E402
+from mmssr.errors import UserError  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

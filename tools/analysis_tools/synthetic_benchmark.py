@@ -15,193 +15,18 @@ SSR's gain over SoftRas at each N, SSR's pseudo-label coverage and accuracy
 at the end of training, and the wall time of every run.
 """
 import argparse
-import glob
-import json
-import os
 import os.path as osp
-import subprocess
-import sys
-import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict
 
 import numpy as np
-from mmengine.fileio import dump
+
+from mmssr.apis.benchmark_runs import (METHOD_NAMES, SHORT_NAMES, collect,
+                                       parse_run, report_failures, row_label,
+                                       run_plan, split_setting)
+from mmssr.cli import add_debug_argument, cli_main
+from mmssr.datasets.categories import SHAPENET_CATEGORIES
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-from mmssr.cli import add_debug_argument, cli_main
-from mmssr.datasets.categories import SHAPENET_CATEGORIES  # noqa: E402
-from mmssr.errors import UserError
-
-METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
-SHORT_NAMES = dict(
-    airplane='plane',
-    loudspeaker='speaker',
-    telephone='phone',
-    watercraft='vessel')
-
-
-def thread_env(threads: Optional[int]) -> Optional[dict]:
-    """The environment of a run limited to ``threads`` CPU threads (torch,
-    MKL and numba); None: this process's own."""
-    if not threads:
-        return None
-    env = dict(os.environ)
-    for key in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMBA_NUM_THREADS'):
-        env[key] = str(threads)
-    return env
-
-
-class RunFailed(RuntimeError):
-    """A training or test command of one run exited non-zero."""
-
-
-def run(cmd: List[str], log: str, threads: Optional[int] = None) -> float:
-    start = time.time()
-    with open(log, 'w') as f:
-        code = subprocess.call(
-            cmd,
-            cwd=ROOT,
-            stdout=f,
-            stderr=subprocess.STDOUT,
-            env=thread_env(threads))
-    if code:
-        raise RunFailed(f'{" ".join(cmd)} exited with {code}, see {log}')
-    return time.time() - start
-
-
-def write_json(path: str, data: dict) -> None:
-    tmp = path + '.tmp'
-    dump(data, tmp, file_format='json', indent=1)
-    os.replace(tmp, path)
-
-
-def last_scalars(work_dir: str) -> dict:
-    """The last logged training values (vis_data/scalars.json)."""
-    found = {}
-    for path in sorted(
-            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            for line in f:
-                found.update(json.loads(line))
-    return found
-
-
-def parse_run(name: str):
-    method, _, setting = name.partition('_')
-    if method not in METHOD_NAMES or not setting:
-        raise UserError(f'run "{name}" must be <method>_<setting> with '
-                        f'method in {sorted(METHOD_NAMES)}, e.g. ssr_n2')
-    config = f'configs/{method}/{method}_synthetic_{setting}.py'
-    if not osp.isfile(osp.join(ROOT, config)):
-        raise FileNotFoundError(f'run "{name}": no config {config}')
-    return method, setting, config
-
-
-def split_setting(setting: str):
-    """'n2_paper-pl' -> ('n2', 'paper-pl'): the labels, then the variant."""
-    labels, _, variant = setting.partition('_')
-    return labels, variant
-
-
-def row_label(method: str, setting: str) -> str:
-    """'SoftRas (N = 2, labeled only)', 'SSR (N = 2, paper-pl)', ..."""
-    setting, variant = split_setting(setting)
-    if setting == 'full':
-        words = ['all viewpoints']
-    else:
-        words = [f'N = {setting.lstrip("n")}']
-        if method == 'softras':
-            words.append('labeled only')
-    if variant:
-        words.append(variant)
-    return f'{METHOD_NAMES[method]} ({", ".join(words)})'
-
-
-def train_and_test(config: str,
-                   work: str,
-                   seed: int,
-                   options: Sequence[str] = (),
-                   threads: Optional[int] = None) -> None:
-    """Train ``config`` with ``--cfg-options options``, then test it."""
-    os.makedirs(work, exist_ok=True)
-    t_train = run([
-        sys.executable, 'tools/train.py', config, '--work-dir', work,
-        '--cfg-options', f'randomness.seed={seed}', *options
-    ], osp.join(work, 'train.log'), threads)
-    with open(osp.join(work, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    test_options = [
-        o for o in options
-        if not o.startswith(('train_dataloader', 'train_cfg'))
-    ]
-    t_test = run([
-        sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
-        osp.join(work, 'test'), '--out',
-        osp.join(work, 'test_metrics.json')
-    ] + (['--cfg-options', *test_options] if test_options else []),
-                 osp.join(work, 'test.log'), threads)
-    write_json(
-        osp.join(work, 'wall_time.json'),
-        dict(train_s=t_train, test_s=t_test, threads=threads))
-
-
-def say(line: str) -> None:
-    sys.stdout.write(line + '\n')
-    sys.stdout.flush()
-
-
-def run_plan(tasks: Sequence[tuple], jobs: int = 1) -> List[str]:
-    """Train and test ``tasks`` (config, work dir, seed, options), ``jobs``
-    at a time, each then on ``cpu_count // jobs`` threads: on few cores,
-    two one-thread runs side by side finish sooner than one after the other
-    (their wall times are then those of a shared machine).
-
-    A failed run does not stop the others; returns what failed, one line
-    per run.
-    """
-    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
-
-    def one(task) -> Optional[str]:
-        config, work, seed, options = task
-        # one write per line: runs in threads print at the same time
-        say(f'training {work}' +
-            (f' ({threads} thread(s))' if threads else ''))
-        try:
-            train_and_test(config, work, seed, options, threads)
-        except RunFailed as err:
-            say(f'failed: {err}')
-            return str(err)
-        return None
-
-    if jobs <= 1:
-        outcomes = [one(task) for task in tasks]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            outcomes = list(pool.map(one, tasks))
-    return [failure for failure in outcomes if failure]
-
-
-def report_failures(failures: Sequence[str]) -> int:
-    """Print failed runs to stderr; the tool's exit status."""
-    for failure in failures:
-        print(f'error: run failed: {failure}', file=sys.stderr)
-    return 1 if failures else 0
-
-
-def collect(work: str) -> dict:
-    metrics_file = osp.join(work, 'test_metrics.json')
-    if not osp.isfile(metrics_file):
-        return {}
-    with open(metrics_file) as f:
-        metrics = json.load(f)
-    times_file = osp.join(work, 'wall_time.json')
-    times = {}
-    if osp.isfile(times_file):
-        with open(times_file) as f:
-            times = json.load(f)
-    return dict(metrics=metrics, times=times, scalars=last_scalars(work))
 
 
 def format_report(results: Dict[str, Dict[int, dict]], seeds) -> str:
@@ -281,7 +106,7 @@ def main() -> int:
         help='runs trained at once, each on cpu_count // jobs threads')
     add_debug_argument(parser)
     args = parser.parse_args()
-    plan = [(name, *parse_run(name)) for name in args.runs]
+    plan = [(name, *parse_run(name, ROOT)) for name in args.runs]
 
     def work_of(method, setting, seed):
         return osp.join(args.work_dir,
@@ -293,7 +118,7 @@ def main() -> int:
             [(config, work_of(method, setting, seed), seed, ())
              for name, method, setting, config in plan for seed in args.seeds
              if args.retrain or not collect(work_of(method, setting, seed))],
-            args.jobs)
+            ROOT, args.jobs)
     results: Dict[str, Dict[int, dict]] = {}
     for name, method, setting, config in plan:
         results[name] = {}

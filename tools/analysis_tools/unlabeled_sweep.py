@@ -15,16 +15,14 @@ writes a plot; runs already done are reused.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import Dict, List, Tuple
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from synthetic_benchmark import (ROOT, collect, report_failures,  # noqa: E402
-                                 run_plan)
+from mmssr.apis.benchmark_runs import collect, report_failures, run_plan
+from mmssr.cli import add_debug_argument, cli_main
 
-from mmssr.cli import add_debug_argument, cli_main  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 SSR = 'configs/ssr/ssr_synthetic_n2.py'
 SOFTRAS = 'configs/softras/softras_synthetic_n2.py'
@@ -68,10 +66,10 @@ def sweep(counts: List[int],
              run_options(c, data_root, num_train)) for c in counts]
     if reference_full:
         runs.append(('softras_full', SOFTRAS_FULL, []))
-    tasks = [(config, osp.join(work_dir, f'{name}_seed{seed}'), seed,
-              options + extra) for name, config, options in runs
-             for seed in seeds]
-    failures = run_plan([t for t in tasks if not collect(t[1])], jobs)
+    tasks = [(config, osp.join(work_dir,
+                               f'{name}_seed{seed}'), seed, options + extra)
+             for name, config, options in runs for seed in seeds]
+    failures = run_plan([t for t in tasks if not collect(t[1])], ROOT, jobs)
     return {
         name: {
             seed: collect(osp.join(work_dir, f'{name}_seed{seed}'))

@@ -20,19 +20,15 @@ reused).
 """
 import argparse
 import os.path as osp
-import sys
 from typing import Dict, List, Optional
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from synthetic_benchmark import (
-    collect,
-    parse_run,  # noqa: E402
-    report_failures,
-    run_plan)
+from mmssr.apis.benchmark_runs import (collect, parse_run, report_failures,
+                                       run_plan)
+from mmssr.cli import add_debug_argument, cli_main
 
-from mmssr.cli import add_debug_argument, cli_main  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 VIEWS = ('grid', 'half', 'anywhere')
 VIEW_LABELS = dict(
@@ -144,14 +140,15 @@ def main() -> int:
              for m in args.methods] + ['softras_n2']
     if 'grid' not in args.views:  # the 100 % of the shares
         names.append(run_name('grid', 'before'))
-    configs = {name: parse_run(name)[2] for name in names}
+    configs = {name: parse_run(name, ROOT)[2] for name in names}
     failures = []
     if not args.summarize_only:
         tasks = [(configs[name], work_dir_of(args.work_dir, name,
                                              seed), seed, ())
                  for seed in args.seeds for name in names]
         failures = run_plan(
-            [t for t in tasks if args.retrain or not collect(t[1])], args.jobs)
+            [t for t in tasks if args.retrain or not collect(t[1])], ROOT,
+            args.jobs)
     results = {
         name: {
             seed: collect(work_dir_of(args.work_dir, name, seed))

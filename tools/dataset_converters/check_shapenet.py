@@ -20,12 +20,16 @@ def parse_args() -> argparse.Namespace:
         description='Check a folder of SoftRas ShapeNet renders')
     parser.add_argument('data_root', help='folder of the npz files')
     parser.add_argument(
-        '--categories', nargs='+', default=None,
+        '--categories',
+        nargs='+',
+        default=None,
         help='names or synsets (default: the 13 of the benchmark)')
     parser.add_argument(
         '--splits', nargs='+', default=list(SPLITS), choices=SPLITS)
     parser.add_argument(
-        '--sample', type=int, default=8,
+        '--sample',
+        type=int,
+        default=8,
         help='objects per file whose voxel frame and colours are checked')
     add_debug_argument(parser)
     return parser.parse_args()

@@ -39,6 +39,8 @@ import time
 import traceback
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+# The one tool that runs from a copy of the repository where mmssr is not
+# installed (a GPU machine with the dependencies carried as wheels).
 sys.path.insert(0, ROOT)
 
 # import name -> what pip installs; what mmssr and its tests import

@@ -9,7 +9,7 @@ model = dict(
     data_preprocessor=dict(type='MeshDataPreprocessor'),
     reconstructor={{_base_.model}},
     siamvp=dict(
-        type='SiamVPHead',
+        type='SiamVP',
         in_channels=3,
         channels_last=True,
         compute_dtype='auto'),

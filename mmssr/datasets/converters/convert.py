@@ -28,7 +28,6 @@ import multiprocessing
 import os
 import os.path as osp
 import shutil
-import sys
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -188,9 +187,8 @@ def convert_meshes(input_dir: str,
         if not sources:
             raise DataError(f'{split_file}: lists none of the '
                             f'{not_listed} models found in {input_dir}')
-    outside = [] if allow_outside else [
-        (s, outside_files(s.path, input_dir)) for s in sources
-    ]
+    outside = [] if allow_outside else [(s, outside_files(s.path, input_dir))
+                                        for s in sources]
     outside = [(s, files) for s, files in outside if files]
     sources = [s for s in sources if s not in {o[0] for o in outside}]
     previous_files(out_dir, sources, overwrite)  # refused: nothing made
@@ -214,8 +212,8 @@ def convert_meshes(input_dir: str,
                 synset=s.synset,
                 model=s.model_id,
                 path=s.path,
-                reason=r['reason']) for s, r in zip(sources, results)
-            if not r['ok']
+                reason=r['reason'])
+            for s, r in zip(sources, results) if not r['ok']
         ] + [
             dict(
                 synset=s.synset,
@@ -223,8 +221,7 @@ def convert_meshes(input_dir: str,
                 path=s.path,
                 reason='reads files outside the input folder ('
                 f'{", ".join(files[:3])}); ignored: pass '
-                '--allow-outside-files to read them')
-            for s, files in outside
+                '--allow-outside-files to read them') for s, files in outside
         ]
         good: Dict[str, Dict[str, str]] = {}
         for src, key, res in zip(sources, keys, results):
@@ -287,39 +284,3 @@ def convert_meshes(input_dir: str,
 def _exts():
     from mmssr.io.mesh import MESH_EXTS
     return MESH_EXTS
-
-
-def print_report(meta: dict, out_dir: str, stream=sys.stdout) -> None:
-    """Skipped meshes, counts, speed and the config lines to use."""
-    for skip in meta['skipped']:
-        print(f"skipped: {skip['path']}: {skip['reason']}", file=stream)
-    for synset, name in meta['categories']:
-        c = meta['counts'][synset]
-        print(
-            f"{synset} {name}: train {c['train']}, val {c['val']}, test "
-            f"{c['test']}",
-            file=stream)
-        ratios = meta['split'].get('ratio') or (1, 1, 1)  # asked for
-        empty = [
-            split for split, ratio in zip(SPLITS, ratios)
-            if ratio and not c[split]
-        ]
-        if empty:
-            print(
-                f'warning: {synset} {name}: no {" and no ".join(empty)} '
-                'objects: training needs train and val objects, testing '
-                'test objects; convert more meshes (or change '
-                '--split-ratio)',
-                file=sys.stderr)
-    run = meta['run']
-    print(
-        f"{run['objects']} objects in {run['seconds']:.1f} s: "
-        f"{run['computed']} converted, {run['from_cache']} from the "
-        f"cache, {len(meta['skipped'])} skipped; "
-        f"{run['objects_per_second']:.2f} objects/s",
-        file=stream)
-    cats = [f'{s}:{n}' for s, n in meta['categories']]
-    print(
-        f'wrote {out_dir}; in a config: data_root = {out_dir!r}, '
-        f'categories = {cats!r}',
-        file=stream)

@@ -14,18 +14,21 @@ rerun tries again.
 import hashlib
 import json
 import os.path as osp
+from dataclasses import replace
 from typing import Dict, Optional
 
 import numpy as np
+import torch
 
 from mmssr.geometry import sample_surface, solid_voxels
 from mmssr.io.mesh import MeshSkipped, read_mesh
 from mmssr.io.mesh_references import source_files
+from mmssr.renderer.dataset_views import CONVERTED_VIEWS, render_dataset_views
+from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
 from mmssr.structures.color import encode_nmr
 from mmssr.utils.fileio import atomic_write
 from .discovery import SourceMesh
 from .files import save_json
-from .render import render_views
 
 # 2: colour stored in the NMR convention; 3: surface points drawn by
 # mmssr.geometry.sample_surface (the metric's sampler)
@@ -42,8 +45,8 @@ def object_key(src: SourceMesh, settings: dict) -> str:
             [settings[k] for k in SETTING_KEYS]
         ]).encode())
     for path in source_files(src.path):
-        digest.update(osp.relpath(path, osp.dirname(src.path)).encode() +
-                      b'\0')
+        digest.update(
+            osp.relpath(path, osp.dirname(src.path)).encode() + b'\0')
         try:
             with open(path, 'rb') as f:
                 for block in iter(lambda: f.read(1 << 20), b''):
@@ -81,15 +84,19 @@ def convert_object(src: SourceMesh, settings: dict) -> Dict[str, np.ndarray]:
     verts = to_canonical(verts, faces, settings['up'], settings['front'],
                          settings['normalized'], settings['scale'])
     images = encode_nmr(
-        render_views(verts, faces, colors, settings['image_size'],
-                     settings['supersample']))
+        render_dataset_views(
+            verts, faces, colors, view_ids_to_eyes(torch.arange(NUM_VIEWS)),
+            settings['image_size'],
+            replace(CONVERTED_VIEWS, supersample=settings['supersample'])))
     voxels = solid_voxels(verts, faces)
     seed = int.from_bytes(
         hashlib.sha256(f'{src.synset}/{src.model_id}'.encode()).digest()[:8],
         'little')
-    points, normals = sample_surface(verts, faces,
-                                     max(settings['num_points'], 1),
-                                     seed=[int(settings['seed']), seed])
+    points, normals = sample_surface(
+        verts,
+        faces,
+        max(settings['num_points'], 1),
+        seed=[int(settings['seed']), seed])
     points = np.concatenate([points, normals], 1)
     return dict(images=images, voxels=voxels, points=points)
 

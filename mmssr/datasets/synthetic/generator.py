@@ -1,8 +1,9 @@
 """Write a synthetic ShapeNet-like dataset in the SoftRas file format.
 
-Objects come from procedural families (``categories.py``), are rendered by
-the project's renderer and voxelized with the metric's voxelizer. How the
-files are written (whole or not at all, the meta, locks) is ``storage.py``.
+Objects come from procedural families (``categories.py``) and are made,
+rendered and voxelized one at a time by ``objects.py``; this module writes
+them category by category, in parallel. The files' meta is ``storage.py``;
+whole-or-nothing replacement of the folder is ``swapping.py``.
 """
 import multiprocessing
 import os
@@ -18,105 +19,15 @@ from mmssr.datasets.categories import SHAPENET_CATEGORIES, resolve_categories
 from mmssr.datasets.view_files import save_views, views_file_name
 from mmssr.errors import DataError
 from mmssr.geometry import voxelize_mesh
-from mmssr.structures import NUM_VIEWS, view_ids_to_eyes
+from mmssr.structures import NUM_VIEWS
 from mmssr.structures.color import MODEL_COLOR_CONVENTION, encode_nmr
-from mmssr.structures.view_cameras import cameras_to_eyes
-from .categories import build_object
+from .objects import make_object, object_seed, object_yaw, render_object_views
 from .off_grid import off_grid_cameras
-from .primitives import merge, normalize_parts
 from .storage import (GENERATOR, GENERATOR_VERSION, META_FILE, SETTING_KEYS,
                       SPLITS, DatasetState, atomic_json, atomic_savez,
                       check_settings, content_hash, data_file_names,
-                      dataset_lock, inspect_synthetic_dataset, refuse_foreign,
-                      remove_leftovers, sha256_file, swap_in)
-
-# Silhouette sharpness of the stored renders: crisp, about 0.5 px of
-# antialiasing at 64x64.
-RENDER_SIGMA = 1e-5
-LIGHT_DIR = (0.3, 0.9, -0.5)
-
-
-def object_seed(seed: int, synset: str, split: str, index: int) -> list:
-    """Seed sequence of one object: subsets of categories give the same
-    objects, whatever else is generated."""
-    return [seed, int(synset), SPLITS.index(split), index]
-
-
-def make_object(category: str,
-                rng: np.random.Generator,
-                yaw: Optional[float] = None
-                ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertices (V, 3), faces (F, 3), face colours (F, 3) of one object,
-    normalized so its longest side spans 0.85–0.97 around the origin.
-
-    ``yaw`` (radians) turns the object about the up axis (+y) and rescales
-    it so its longest side keeps that span: objects then have no canonical
-    orientation, and a viewpoint learned on some cannot transfer to others.
-    """
-    parts = build_object(category, rng)
-    span = rng.uniform(0.85, 0.97)
-    parts = normalize_parts(parts, span)
-    vertices, faces, colors = merge(parts)
-    if yaw is not None:
-        c, s = np.cos(yaw), np.sin(yaw)
-        turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
-        vertices = vertices @ turn.T
-        centre = (vertices.max(0) + vertices.min(0)) / 2
-        vertices = (vertices - centre) * (
-            span / (vertices.max(0) - vertices.min(0)).max())
-    return vertices, faces, colors
-
-
-def object_yaw(settings: dict, synset: str, split: str,
-               index: int) -> Optional[float]:
-    """The random turn of an object with ``random_orientation``, else None.
-
-    Drawn from its own seed sequence, so the shapes are those of the
-    dataset without the option.
-    """
-    if not settings.get('random_orientation'):
-        return None
-    rng = np.random.default_rng(
-        object_seed(settings['seed'], synset, split, index) + [1])
-    return float(rng.uniform(0.0, 2.0 * np.pi))
-
-
-def render_object_views(vertices: np.ndarray,
-                        faces: np.ndarray,
-                        colors: np.ndarray,
-                        image_size: int,
-                        cameras: Optional[np.ndarray] = None) -> np.ndarray:
-    """RGBA uint8 renders (24, 4, S, S) at the dataset's 24 views, or at
-    ``cameras`` (K, 3) (azimuth°, elevation°, distance), in true colour
-    (straight, black outside the silhouette), as an 8-bit render is; the
-    files store them in the NMR convention (:func:`encode_nmr`)."""
-    from mmssr.renderer import SoftRasterizer, lambertian_face_colors
-    verts = torch.as_tensor(vertices, dtype=torch.float32)[None]
-    faces_t = torch.as_tensor(faces, dtype=torch.long)
-    shaded = lambertian_face_colors(
-        verts,
-        faces_t,
-        torch.as_tensor(colors, dtype=torch.float32)[None],
-        light_dir=LIGHT_DIR,
-        ambient=0.3,
-        two_sided=False)
-    renderer = SoftRasterizer(
-        image_size=image_size,
-        sigma_val=RENDER_SIGMA,
-        aggr_func_rgb='hard',
-        fill_back=False)
-    if cameras is None:
-        eyes = view_ids_to_eyes(torch.arange(NUM_VIEWS))
-    else:
-        eyes = cameras_to_eyes(torch.as_tensor(cameras, dtype=torch.float32))
-    num = len(eyes)
-    with torch.no_grad():
-        images = renderer(
-            verts.expand(num, -1, -1), faces_t, eyes,
-            shaded.expand(num, -1, -1))
-    rgb = images[:, :3] * (images[:, 3:] > 0)  # black background
-    rgba = torch.cat([rgb, images[:, 3:]], 1)
-    return (rgba.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+                      inspect_synthetic_dataset, sha256_file)
+from .swapping import dataset_lock, refuse_foreign, remove_leftovers, swap_in
 
 
 # -- generation --------------------------------------------------------------
@@ -363,18 +274,3 @@ def ensure_synthetic_dataset(out_dir: str,
                  f'({state.reason}); regenerating it ({described})')
         _generate_locked(out, resolved, settings, progress, reuse)
     return state
-
-
-def synthetic_object_mesh(category: str,
-                          split: str,
-                          index: int,
-                          seed: int = 0,
-                          random_orientation: bool = False):
-    """Re-create the mesh of a generated object (for tests and tools)."""
-    synset = [s for s, n in SHAPENET_CATEGORIES.items() if n == category]
-    if not synset:
-        raise ValueError(f'unknown category "{category}"')
-    rng = np.random.default_rng(object_seed(seed, synset[0], split, index))
-    settings = dict(seed=seed, random_orientation=random_orientation)
-    return make_object(category, rng,
-                       object_yaw(settings, synset[0], split, index))

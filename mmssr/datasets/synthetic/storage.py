@@ -6,17 +6,12 @@ exclusive ``fcntl.flock`` on ``<out>.lock``; ``synthetic_meta.json``, written
 last, records every setting and the sha256 of every file, so a dataset that
 is incomplete, mixed or made with other settings is recognised.
 """
-import contextlib
-import errno
-import fcntl
-import glob
 import hashlib
 import json
 import os
 import os.path as osp
 import re
-import shutil
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 from mmengine.fileio import dump
@@ -46,9 +41,8 @@ DEFAULT_SETTINGS = dict(
 # Settings added after datasets were first written: a meta without them was
 # made with their default.
 _LATER_SETTINGS = dict(random_orientation=False, unlabeled_views='grid')
-_DATA_FILE = re.compile(
+DATA_FILE = re.compile(
     r'\d{8}_((train|val|test)_(images|voxels)|train_views)\.npz')
-_LEFTOVER = re.compile(r'\.(tmp|old)-(\d+)')
 
 
 # -- files -----------------------------------------------------------------
@@ -198,7 +192,7 @@ def inspect_synthetic_dataset(out_dir: str, synsets: Sequence[str],
     Hashes every file (about 10 ms for the default 8 MB dataset).
     """
     if not osp.isdir(out_dir) or not any(
-            _DATA_FILE.fullmatch(n) or n == META_FILE
+            DATA_FILE.fullmatch(n) or n == META_FILE
             for n in os.listdir(out_dir)):
         return DatasetState('missing', f'no synthetic dataset in {out_dir}',
                             None)
@@ -220,126 +214,3 @@ def inspect_synthetic_dataset(out_dir: str, synsets: Sequence[str],
         return DatasetState('fewer-categories',
                             f'categories {absent} are not in the folder', meta)
     return DatasetState('ok', '', meta)
-
-
-# -- locking, leftovers, swapping --------------------------------------------
-def _norm(out_dir: str) -> str:
-    return osp.abspath(osp.expanduser(str(out_dir)))
-
-
-@contextlib.contextmanager
-def dataset_lock(out_dir: str,
-                 on_wait: Optional[Callable[[str], None]] = None):
-    """Hold an exclusive ``flock`` on ``<out_dir>.lock`` (blocks until free).
-
-    Not re-entrant: a second lock of the same folder in one process waits
-    forever.
-    """
-    out = _norm(out_dir)
-    os.makedirs(osp.dirname(out), exist_ok=True)
-    path = out + '.lock'
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait is not None:
-                on_wait(f'{out}: another process is generating this dataset; '
-                        f'waiting for it ({path})')
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield out
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_leftovers(out_dir: str) -> List[str]:
-    """Remove ``<out>.tmp-<pid>`` / ``<out>.old-<pid>`` folders of dead pids.
-
-    Call with :func:`dataset_lock` held. A process killed between its two
-    renames leaves no ``<out>``: its finished new folder (meta present) or
-    else the old one is put back first. Returns the folders removed.
-    """
-    out = _norm(out_dir)
-    dead = {}
-    for path in glob.glob(glob.escape(out) + '.*-*'):
-        match = _LEFTOVER.fullmatch(path[len(out):])
-        if match and osp.isdir(path) and not _pid_alive(int(match[2])):
-            dead[path] = match[1]
-    if not osp.lexists(out):
-        done = [
-            p for p, kind in dead.items() if kind == 'tmp' and read_meta(p)
-        ]
-        old = [p for p, kind in dead.items() if kind == 'old']
-        for path in done[:1] or old[:1]:
-            os.rename(path, out)
-            del dead[path]
-    for path in dead:
-        shutil.rmtree(path, ignore_errors=True)
-    return sorted(dead)
-
-
-def refuse_foreign(out: str) -> None:
-    """A :class:`DataError` if replacing ``out`` would delete other files."""
-    if not osp.lexists(out):
-        return
-    if not osp.isdir(out):
-        raise DataError(f'{out}: is not a folder; the synthetic dataset '
-                        'needs a folder of its own')
-    foreign = sorted(
-        n for n in os.listdir(out) if not (
-            _DATA_FILE.fullmatch(n) or n == META_FILE or n.endswith('.tmp')))
-    if foreign:
-        raise DataError(
-            f'{out}: holds files that are not part of a synthetic dataset '
-            f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})"
-            '; refusing to replace it: choose an empty or new folder')
-
-
-def _replace_in_place(new: str, out: str) -> None:
-    """Move the files of ``new`` into ``out`` (when ``out`` cannot be
-    renamed, e.g. a mount point); the meta goes first out and last in, so
-    an interrupted move reads as incomplete."""
-    meta = osp.join(out, META_FILE)
-    if osp.exists(meta):
-        os.remove(meta)
-    for name in os.listdir(out):
-        if _DATA_FILE.fullmatch(name) or name.endswith('.tmp'):
-            os.remove(osp.join(out, name))
-    for name in sorted(os.listdir(new), key=lambda n: n == META_FILE):
-        tmp = osp.join(out, f'.{name}.tmp')
-        shutil.copy2(osp.join(new, name), tmp)
-        os.replace(tmp, osp.join(out, name))
-    shutil.rmtree(new)
-
-
-def swap_in(new: str, out: str) -> None:
-    """Put the finished folder ``new`` at ``out``: rename the old one away,
-    the new one in, then delete the old one."""
-    if not osp.lexists(out):
-        os.rename(new, out)
-        return
-    old = f'{out}.old-{os.getpid()}'
-    if osp.lexists(old):
-        shutil.rmtree(old)
-    try:
-        os.rename(out, old)
-    except OSError as err:
-        if err.errno not in (errno.EBUSY, errno.EXDEV, errno.EPERM,
-                             errno.EACCES):
-            raise
-        _replace_in_place(new, out)
-        return
-    os.rename(new, out)
-    shutil.rmtree(old, ignore_errors=True)

@@ -15,6 +15,7 @@ from mmssr.models.reconstructors.pseudo_labeling import (AGREEMENT_GROUP,
 from mmssr.registry import HOOKS
 from mmssr.structures import NUM_VIEWS
 from mmssr.utils import get_ori_model
+from .protocols import PseudoLabeller, SemiSupervisedData
 
 
 @HOOKS.register_module()
@@ -47,13 +48,24 @@ class SemiSupervisedViewpointHook(Hook):
         self.agreement = {}
 
     @staticmethod
-    def _dataset(runner):
+    def _dataset(runner) -> SemiSupervisedData:
         dataset = runner.train_dataloader.dataset
-        if not hasattr(dataset, 'pseudo_label_queries'):
-            raise TypeError('SemiSupervisedViewpointHook needs the train '
-                            'dataset SemiSupervisedShapeNetDataset, got '
-                            f'{type(dataset).__name__}')
+        if not isinstance(dataset, SemiSupervisedData):
+            raise ConfigError(
+                'train_dataloader.dataset: SemiSupervisedViewpointHook needs '
+                'a semi-supervised dataset (SemiSupervisedShapeNetDataset), '
+                f'got {type(dataset).__name__}')
         return dataset
+
+    @staticmethod
+    def _model(runner) -> PseudoLabeller:
+        model = get_ori_model(runner.model)
+        if not isinstance(model, PseudoLabeller):
+            raise ConfigError(
+                'model: SemiSupervisedViewpointHook needs a model that '
+                'pseudo-labels (SSRReconstructor), got '
+                f'{type(model).__name__}')
+        return model
 
     def before_train(self, runner) -> None:
         unlabeled = self._dataset(runner).unlabeled
@@ -94,7 +106,7 @@ class SemiSupervisedViewpointHook(Hook):
 
     def update(self, runner) -> Optional[Tensor]:
         """Recompute the table if the model is ready; return it."""
-        model = get_ori_model(runner.model)
+        model = self._model(runner)
         if not model.pseudo_label_ready():
             runner.logger.info(
                 f'SiamVP running accuracy {model.pseudo_label_gate_value:.3f}'
@@ -123,7 +135,8 @@ class SemiSupervisedViewpointHook(Hook):
         runner.logger.info(message)
         return table
 
-    def compute_table(self, model, dataset) -> Tuple[Tensor, Tensor]:
+    def compute_table(self, model: PseudoLabeller,
+                      dataset: SemiSupervisedData) -> Tuple[Tensor, Tensor]:
         """The view ids (the table's shape) and cameras (one row per image,
         NaN: none); each rank labels its share. Keeps, per category, the
         reference objects' agreement on this rank's share (an estimate over
@@ -137,7 +150,7 @@ class SemiSupervisedViewpointHook(Hook):
         unlabeled = dataset.unlabeled
         table = torch.full(tuple(unlabeled.pseudo_labels.shape), -1)
         flat = table.view(-1)
-        cameras = torch.zeros(unlabeled.pseudo_table.num_images, 3)
+        cameras = torch.zeros(len(unlabeled.pseudo_cameras), 3)
         agree = defaultdict(list)
         embedded = {}
         queries = dataset.pseudo_label_queries(

@@ -70,6 +70,5 @@ class SoftRasEncoder(BaseModule):
                 f'expected images (N, {self.in_channels}, {self.image_size}, '
                 f'{self.image_size}), got {tuple(images.shape)}')
         with autocast_context(self.compute_dtype, images):
-            features = self.convs(
-                to_channels_last(images, self.channels_last))
+            features = self.convs(to_channels_last(images, self.channels_last))
             return self.fcs(torch.flatten(features, 1)).float()

@@ -1,8 +1,3 @@
-from .batch_augments import (RandomChannelGain, RandomChannelShuffle,
-                             RandomInPlaneRotation)
 from .data_preprocessor import MeshDataPreprocessor
 
-__all__ = [
-    'MeshDataPreprocessor', 'RandomChannelGain', 'RandomChannelShuffle',
-    'RandomInPlaneRotation'
-]
+__all__ = ['MeshDataPreprocessor']

@@ -42,7 +42,7 @@ class SiamVPPairLoss(nn.Module):
             view_ids: Tensor,
             groups: Optional[Tensor] = None,
             generator: Optional[torch.Generator] = None) -> Dict[str, Tensor]:
-        """Loss of same-viewpoint logits (N, N), e.g. of ``SiamVPHead``.
+        """Loss of same-viewpoint logits (N, N), e.g. of ``SiamVP``.
 
         Args:
             logits: (N, N); only the upper triangle is read.

@@ -21,7 +21,7 @@ from typing import Mapping, NamedTuple, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from mmssr.errors import ConfigError, did_you_mean
+from mmssr.errors import check_known_keys, check_values
 from mmssr.models.losses.iou_loss import silhouette_iou
 from mmssr.structures.view_cameras import cameras_to_eyes, wrap_degrees
 
@@ -101,10 +101,7 @@ class RefineConfig:
              'a number in [0, 1)'),
             (self.batch_size >= 1, 'batch_size', 'a positive integer'),
         )
-        for ok, key, expected in checks:
-            if not ok:
-                raise ConfigError(f'semi_train_cfg.refine.{key}: expected '
-                                  f'{expected}, got {getattr(self, key)!r}')
+        check_values(checks, self, 'semi_train_cfg.refine')
 
     @classmethod
     def from_dict(cls, cfg: Optional[Mapping]) -> Optional['RefineConfig']:
@@ -114,12 +111,8 @@ class RefineConfig:
         if isinstance(cfg, RefineConfig):
             return cfg
         cfg = dict(cfg)
-        known = [f.name for f in fields(cls)]
-        for key in cfg:
-            if key not in known:
-                raise ConfigError(f'semi_train_cfg.refine.{key}: unknown '
-                                  f'setting (expected one of {known})'
-                                  f'{did_you_mean(key, known)}')
+        check_known_keys(cfg, [f.name for f in fields(cls)],
+                         'semi_train_cfg.refine')
         return cls(**cfg)
 
 

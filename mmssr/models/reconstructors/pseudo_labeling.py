@@ -9,13 +9,13 @@ from typing import Mapping, NamedTuple, Optional, Tuple, Union
 import torch
 from torch import Tensor
 
-from mmssr.errors import ConfigError, did_you_mean
+from mmssr.errors import check_known_keys, check_values
 from mmssr.models.utils import rotate_images
 from mmssr.structures import NUM_VIEWS
 from mmssr.structures.view_cameras import grid_cameras
 from .camera_refinement import RefineConfig, RefinedCameras, refine_cameras
+from .viewpoint_sources import VIEWPOINT_SOURCES
 
-VIEWPOINT_SOURCES = ('pseudo', 'oracle', 'random', 'free')
 # Objects whose views share one agreement estimate (the min_agreement gate).
 AGREEMENT_GROUP = 16
 
@@ -50,7 +50,8 @@ class SemiTrainConfig:
             ``'random'`` (uniformly random viewpoints) and ``'free'`` (no
             viewpoint: every unlabeled view is drawn, and its loss is its
             own mesh's best silhouette match over all viewpoints, see
-            ``SoftRasReconstructor.viewpoint_free_losses``).
+            ``SoftRasReconstructor.viewpoint_free_losses``); each is a
+            class of :mod:`.viewpoint_sources`, where a subclass adds one.
         min_agreement: a group of queries (the views of
             :data:`AGREEMENT_GROUP` = 16 unlabeled objects of a category in
             a pass) keeps its pseudo-labels only when the reference objects
@@ -90,25 +91,17 @@ class SemiTrainConfig:
              in ('first', 'all'), 'reference', "'first' or 'all'"),
             (self.batch_size >= 1, 'batch_size', 'a positive integer'),
             (self.viewpoints in VIEWPOINT_SOURCES, 'viewpoints',
-             "'pseudo', 'oracle', 'random' or 'free'"),
+             f'one of {tuple(VIEWPOINT_SOURCES)}'),
             (0.0 <= self.min_agreement <= 1.0, 'min_agreement',
              'a number in [0, 1]'),
         )
-        for ok, key, expected in checks:
-            if not ok:
-                raise ConfigError(f'semi_train_cfg.{key}: expected '
-                                  f'{expected}, got {getattr(self, key)!r}')
+        check_values(checks, self, 'semi_train_cfg')
 
     @classmethod
     def from_dict(cls, cfg: Optional[Mapping]) -> 'SemiTrainConfig':
         """Build from a config dict; unknown keys are named with a hint."""
         cfg = dict(cfg or {})
-        known = [f.name for f in fields(cls)]
-        for key in cfg:
-            if key not in known:
-                raise ConfigError(f'semi_train_cfg.{key}: unknown setting '
-                                  f'(expected one of {known})'
-                                  f'{did_you_mean(key, known)}')
+        check_known_keys(cfg, [f.name for f in fields(cls)], 'semi_train_cfg')
         return cls(**cfg)
 
 

@@ -170,7 +170,7 @@ def test_random_orientation_turns_objects_about_the_up_axis():
     np.testing.assert_allclose(
         np.ptp(turned[0], 0).max(), np.ptp(plain[0], 0).max(), rtol=1e-6)
     # each object has its own angle: the yaw of two objects differs
-    from mmssr.datasets.synthetic.generator import object_yaw
+    from mmssr.datasets.synthetic.objects import object_yaw
     settings = dict(seed=0, random_orientation=True)
     yaws = {object_yaw(settings, '02958343', 'train', i) for i in range(5)}
     assert len(yaws) == 5

@@ -8,6 +8,7 @@ from torch import nn
 
 from mmssr.datasets import SemiSupervisedShapeNetDataset
 from mmssr.engine.hooks import SemiSupervisedViewpointHook
+from mmssr.errors import ConfigError
 from mmssr.registry import MODELS
 from mmssr.structures import NUM_VIEWS
 from ...conftest import TINY_CATEGORIES
@@ -44,7 +45,7 @@ TINY_SSR = dict(
         encoder=dict(type='SoftRasEncoder'),
         decoder=dict(type='TemplateMeshDecoder', subdivisions=1),
         renderer=dict(type='SoftRasterizer')),
-    siamvp=dict(type='SiamVPHead'))
+    siamvp=dict(type='SiamVP'))
 
 
 def make_ssr(accuracy, **semi_train_cfg):
@@ -145,12 +146,17 @@ def test_interval_checkpoint_round_trip(tiny_synthetic_root):
 def test_needs_a_semi_supervised_dataset(tiny_synthetic_root):
     runner = make_runner(tiny_synthetic_root, make_ssr(1.0))
     runner.train_dataloader.dataset = runner.train_dataloader.dataset.labeled
-    with pytest.raises(TypeError, match='SemiSupervisedShapeNetDataset'):
+    with pytest.raises(ConfigError, match='SemiSupervisedShapeNetDataset'):
         SemiSupervisedViewpointHook().before_train(runner)
 
 
+def test_needs_a_model_that_pseudo_labels(tiny_synthetic_root):
+    runner = make_runner(tiny_synthetic_root, nn.Linear(2, 2))
+    with pytest.raises(ConfigError, match='SSRReconstructor'):
+        SemiSupervisedViewpointHook().update(runner)
+
+
 def test_a_bad_interval_is_a_config_error():
-    from mmssr.errors import ConfigError
     with pytest.raises(ConfigError, match='interval'):
         SemiSupervisedViewpointHook(interval=0)
     with pytest.raises(TypeError, match='accuracy_gate'):
@@ -171,12 +177,11 @@ def test_a_pass_embeds_references_once_and_keeps_the_groups(tmp_path):
     model = MODELS.build(
         dict(
             TINY_SSR,
-            siamvp=dict(type='SiamVPHead', channels=(4, 4, 4, 4), embed_dim=8),
+            siamvp=dict(type='SiamVP', channels=(4, 4, 4, 4), embed_dim=8),
             # random views and network: about 1 in 24 views agree; the gate
             # keeps some groups of 16 objects and refuses others
             semi_train_cfg=dict(
-                gate=0.0, threshold=0.0, reference='all',
-                min_agreement=0.03)))
+                gate=0.0, threshold=0.0, reference='all', min_agreement=0.03)))
     embedded = []
     embed_images = model.siamvp.embed_images
 

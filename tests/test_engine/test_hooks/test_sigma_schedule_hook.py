@@ -27,8 +27,8 @@ def test_sigma_steps_at_the_milestones_and_survives_a_resume():
     hook = SigmaScheduleHook(milestones=[150000], gamma=0.3)
     hook.before_train(runner_at(resumed, 160000))
     hook.before_train_iter(runner_at(resumed, 160000), 0)
-    assert resumed.reconstructor.renderer.sigma_val == pytest.approx(
-        sigma0 * 0.3)
+    assert resumed.reconstructor.renderer.sigma_val == pytest.approx(sigma0 *
+                                                                     0.3)
 
 
 def test_bad_settings_are_config_errors():

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from mmssr.models import (RandomChannelGain, RandomChannelShuffle,
-                          RandomInPlaneRotation, SiamVPHead, SiamVPPairLoss)
+                          RandomInPlaneRotation, SiamVP, SiamVPPairLoss)
 from mmssr.models.utils import rotate_images
 from mmssr.registry import MODELS
 
@@ -51,7 +51,7 @@ def test_hardest_pairs_only_by_hand():
 
 
 def test_hardest_plus_random_pairs_by_hand():
-    """The old SiamVPHead.loss selection, rebuilt by hand on 4 images."""
+    """The old SiamVP.loss selection, rebuilt by hand on 4 images."""
     k = 5
     # draws in the old order: random positives, then random negatives
     draw = torch.Generator().manual_seed(7)
@@ -198,7 +198,7 @@ def test_checks_and_registry():
 
 def old_siamvp_loss(head, images, view_ids, groups, generator,
                     num_random_pairs, max_rotation, color_jitter):
-    """SiamVPHead.loss before the split (rotation, shuffle and jitter on)."""
+    """SiamVP.loss before the split (rotation, shuffle and jitter on)."""
     n = images.shape[0]
     angle = (torch.rand((), generator=generator) * 2 - 1) * max_rotation
     images = rotate_images(images, angle)
@@ -235,7 +235,7 @@ def old_siamvp_loss(head, images, view_ids, groups, generator,
 
 def test_equals_the_old_composite_head_loss():
     torch.manual_seed(0)
-    head = SiamVPHead(channels=(8, 8, 8, 8), embed_dim=16).train()
+    head = SiamVP(channels=(8, 8, 8, 8), embed_dim=16).train()
     images = torch.rand(8, 4, 32, 32)
     views = torch.tensor([0, 1, 2, 3] * 2)
     groups = torch.tensor([0, 0, 1, 1, 0, 0, 1, 1])

@@ -17,7 +17,7 @@ def tiny_ssr(**kwargs):
     return dict(
         type='SSRReconstructor',
         reconstructor=SOFTRAS,
-        siamvp=dict(type='SiamVPHead', channels=(8, 8, 8, 8), embed_dim=16),
+        siamvp=dict(type='SiamVP', channels=(8, 8, 8, 8), embed_dim=16),
         **kwargs)
 
 
@@ -105,20 +105,22 @@ def test_groups_in_one_pass_equal_separate_passes():
         for g in ('', '_pseudo')
     }
     for suffix, rows in (('', [0, 2]), ('_pseudo', [1, 3, 4])):
-        alone = model(
-            inputs[rows], [samples[i] for i in rows], mode='loss')
+        alone = model(inputs[rows], [samples[i] for i in rows], mode='loss')
         for key, value in alone.items():
             assert together[key + suffix].item() == pytest.approx(
                 value.item(), rel=1e-5, abs=1e-8)
-        total = sum(v for k, v in together.items() if k.endswith(suffix)
-                    and (suffix or not k.endswith('_pseudo')))
+        total = sum(
+            v for k, v in together.items()
+            if k.endswith(suffix) and (suffix or not k.endswith('_pseudo')))
         expected = grads(sum(alone.values()))
         for got, want in zip(grads(total), expected):
             assert torch.allclose(got, want, rtol=1e-4, atol=1e-7)
         together = model(inputs, samples, mode='loss', groups=groups)
     # a group whose pairs all lack a viewpoint keeps its (zero) loss
-    empty = model(inputs[[2, 3]], [samples[2], samples[3]], mode='loss',
-                  groups=['', '_pseudo'])
+    empty = model(
+        inputs[[2, 3]], [samples[2], samples[3]],
+        mode='loss',
+        groups=['', '_pseudo'])
     assert empty['loss_silhouette_pseudo'].item() == 0.0
     with pytest.raises(ValueError, match='2 groups for 5 pairs'):
         model(inputs, samples, mode='loss', groups=['', ''])
@@ -139,8 +141,8 @@ def test_viewpoint_free_loss_is_the_best_view_match(monkeypatch):
         (verts[None].expand(len(images), -1, -1), faces))
 
     def render(view):
-        return model.renderer(verts[None], faces,
-                              view_ids_to_eyes([view]))[:, 3]
+        return model.renderer(verts[None], faces, view_ids_to_eyes([view]))[:,
+                                                                            3]
 
     images = torch.zeros(1, 4, 32, 32)
     images[:, 3] = render(7)
@@ -235,8 +237,7 @@ def test_ssr_extra_siamvp_steps_update_on_their_own_augments(monkeypatch):
     steps = []
     wrapper = OptimWrapper(
         torch.optim.Adam(model.siamvp.parameters(), lr=1e-3))
-    monkeypatch.setattr(wrapper, 'step',
-                        lambda **kw: steps.append(1) or None)
+    monkeypatch.setattr(wrapper, 'step', lambda **kw: steps.append(1) or None)
     wrappers = OptimWrapperDict(
         reconstructor=OptimWrapper(
             torch.optim.Adam(model.reconstructor.parameters(), lr=1e-3)),
@@ -245,10 +246,11 @@ def test_ssr_extra_siamvp_steps_update_on_their_own_augments(monkeypatch):
     assert calls == [0, 1] and len(steps) == 2
     # the extra step's images are rotated, the first step's are not
     seen = []
-    monkeypatch.setattr(model.siamvp, 'forward',
-                        lambda images: seen.append(images) or
-                        torch.zeros(len(images), len(images)) +
-                        0 * sum(p.sum() for p in model.siamvp.parameters()))
+    monkeypatch.setattr(
+        model.siamvp, 'forward',
+        lambda images: seen.append(images) or torch.zeros(
+            len(images), len(images)) + 0 * sum(
+                p.sum() for p in model.siamvp.parameters()))
     data = model.data_preprocessor(pair_batch(batch=4), True)
     loss(data['inputs'], data['data_samples'], 0)
     loss(data['inputs'], data['data_samples'], 1)

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-import mmssr.models.reconstructors.ssr_reconstructor as ssr_module
+import mmssr.models.reconstructors.pseudo_labeller as labeller_module
 from mmssr.models.reconstructors.camera_refinement import RefinedCameras
 from mmssr.models.reconstructors.pseudo_labeling import SemiTrainConfig
 from mmssr.structures import NUM_VIEWS
@@ -164,7 +164,7 @@ def test_refined_cameras_of_accepted_views_only(monkeypatch):
         ], 1)
         return RefinedCameras(cams, torch.linspace(0, 1, len(views)))
 
-    monkeypatch.setattr(ssr_module, 'refine_pseudo_cameras', fake_refine)
+    monkeypatch.setattr(labeller_module, 'refine_pseudo_cameras', fake_refine)
     objects = np.repeat([5, 9], NUM_VIEWS)
     found = model.pseudo_label(queries, refs, image_objects=objects)
     odd = torch.arange(len(queries)) % 2 == 1

@@ -4,15 +4,16 @@ import pytest
 import torch
 
 from mmssr.models.backbones import SoftRasEncoder
-from mmssr.models.heads import SiamVPHead
+from mmssr.models.siamvp import SiamVP
 from mmssr.models.utils import precision
 
 
 def outputs(module_cls, images, **kwargs):
     torch.manual_seed(0)
     module = module_cls(**kwargs)
-    out = (module(images) if module_cls is SoftRasEncoder else
-           module.embed_images(images))
+    out = (
+        module(images)
+        if module_cls is SoftRasEncoder else module.embed_images(images))
     # a random projection: a plain sum has almost no gradient through BN
     weights = torch.randn(
         out.shape, generator=torch.Generator().manual_seed(1))
@@ -24,9 +25,8 @@ def outputs(module_cls, images, **kwargs):
 # SiamVP's BatchNorm over a batch of 6 amplifies bfloat16's rounding in the
 # gradient of its first layer
 @pytest.mark.parametrize('module_cls, channels, min_cos',
-                         [(SoftRasEncoder, 4, 0.99), (SiamVPHead, 3, 0.95)])
-def test_layout_and_precision_keep_the_results(module_cls, channels,
-                                               min_cos):
+                         [(SoftRasEncoder, 4, 0.99), (SiamVP, 3, 0.95)])
+def test_layout_and_precision_keep_the_results(module_cls, channels, min_cos):
     images = torch.rand(6, channels, 32, 32)
     kwargs = dict(image_size=32) if module_cls is SoftRasEncoder else {}
     ref, ref_grad = outputs(module_cls, images, **kwargs)
@@ -65,4 +65,4 @@ def test_unknown_dtype_is_refused():
     with pytest.raises(ValueError, match="compute_dtype must be one of"):
         SoftRasEncoder(compute_dtype='fp16')
     with pytest.raises(ValueError, match="compute_dtype must be one of"):
-        SiamVPHead(compute_dtype='half')
+        SiamVP(compute_dtype='half')

@@ -41,7 +41,7 @@ class GridAvgPool2d(nn.AdaptiveAvgPool2d):
 
 
 @MODELS.register_module()
-class SiamVPHead(BaseModule):
+class SiamVP(BaseModule):
     """Siamese viewpoint network of SSR.
 
     An embedding CNN f(·) on RGB (four conv-BN-ReLU-pool blocks, pooled to
@@ -86,8 +86,8 @@ class SiamVPHead(BaseModule):
             ]
             prev = ch
         features = nn.Sequential(*layers, GridAvgPool2d(4))
-        return features, nn.Linear(prev * 16, embed_dim), nn.Linear(
-            embed_dim, 1)
+        return features, nn.Linear(prev * 16,
+                                   embed_dim), nn.Linear(embed_dim, 1)
 
     def forward(self, images: Tensor) -> Tensor:
         """Same-viewpoint logits (N, N) of all pairs of a batch.
@@ -111,8 +111,7 @@ class SiamVPHead(BaseModule):
     def embed_images(self, images: Tensor) -> Tensor:
         """Embeddings (N, D) of images (N, C >= in_channels, S, S)."""
         self._check_images(images)
-        x = to_channels_last(images[:, :self.in_channels],
-                             self.channels_last)
+        x = to_channels_last(images[:, :self.in_channels], self.channels_last)
         with autocast_context(self.compute_dtype, images):
             return self.embed(torch.flatten(self.features(x), 1)).float()
 
@@ -207,7 +206,7 @@ class SiamVPHead(BaseModule):
 
 
 @MODELS.register_module()
-class ReferenceSiamVP(SiamVPHead):
+class ReferenceSiamVP(SiamVP):
     """SiamVP with the network of the SSR reference (``src/models.py``,
     ``Siamese``): conv 10x10 (64) - ReLU - max pool - conv 7x7 (128) - ReLU
     - max pool - conv 4x4 (128) - ReLU, then linear to 4096 with a sigmoid;
@@ -217,7 +216,7 @@ class ReferenceSiamVP(SiamVPHead):
     Args:
         image_size: input resolution (the layers need at least 64).
         in_channels, channels_last, compute_dtype, init_cfg: as
-            :class:`SiamVPHead`.
+            :class:`SiamVP`.
     """
 
     def __init__(self,
@@ -247,6 +246,6 @@ class ReferenceSiamVP(SiamVPHead):
             raise ConfigError(f'ReferenceSiamVP: image_size '
                               f'{self.image_size} is too small for its '
                               'layers (64 or more)')
-        embed = nn.Sequential(nn.Linear(c3 * side * side, embed_dim),
-                              nn.Sigmoid())
+        embed = nn.Sequential(
+            nn.Linear(c3 * side * side, embed_dim), nn.Sigmoid())
         return features, embed, nn.Linear(embed_dim, 1)

@@ -89,7 +89,7 @@ def test_rotation_uses_one_angle_for_the_batch():
 
 
 def test_built_from_config_in_the_old_head_order():
-    """rotation -> shuffle -> gain draws as SiamVPHead's training loss did."""
+    """rotation -> shuffle -> gain draws as SiamVP's training loss did."""
     augments = [
         MODELS.build(dict(type='RandomInPlaneRotation', max_angle=45.0)),
         MODELS.build(dict(type='RandomChannelShuffle')),
@@ -103,7 +103,7 @@ def test_built_from_config_in_the_old_head_order():
     out = images
     for aug in augments:
         out = aug(out, generator=gen)
-    # the old SiamVPHead draws, by hand
+    # the old SiamVP draws, by hand
     ref = torch.Generator().manual_seed(9)
     angle = (torch.rand((), generator=ref) * 2 - 1) * 45.0
     expected = rotate_images(images, angle)

@@ -1,16 +1,12 @@
-import os.path as osp
-
 import cv2
 import numpy as np
 import pytest
 
-from mmssr.apis import estimate_silhouette, prepare_image
-from mmssr.datasets.transforms.foreground import grabcut_silhouette
+from mmssr.datasets.synthetic.photos import make_photo
+from mmssr.datasets.transforms.foreground import (estimate_silhouette,
+                                                  grabcut_silhouette)
+from mmssr.datasets.transforms.framing import prepare_image
 from mmssr.errors import DataError, UserError
-from ..conftest import REPO_ROOT, load_tool
-
-make_photo = load_tool(osp.join(REPO_ROOT,
-                                'tools/misc/make_photo.py')).make_photo
 
 
 def chair_view(size=64):

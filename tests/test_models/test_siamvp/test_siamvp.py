@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmssr.models import SiamVPHead, SiamVPPairLoss
+from mmssr.models import SiamVP, SiamVPPairLoss
 from mmssr.registry import MODELS
 
 
@@ -22,11 +22,11 @@ def toy_views(num_objects, gen):
 
 
 def small_head(**kwargs):
-    return SiamVPHead(channels=(8, 16, 16, 16), embed_dim=32, **kwargs)
+    return SiamVP(channels=(8, 16, 16, 16), embed_dim=32, **kwargs)
 
 
 def test_parameter_names_and_shapes_match_old_checkpoints():
-    head = MODELS.build(dict(type='SiamVPHead'))
+    head = MODELS.build(dict(type='SiamVP'))
     shapes = {k: tuple(v.shape) for k, v in head.state_dict().items()}
     assert {k.split('.')[0]
             for k in shapes} == {'features', 'embed', 'classifier'}
@@ -150,7 +150,7 @@ def test_learns_to_separate_two_viewpoints():
 
 def test_reference_network_has_the_reference_layers():
     from mmssr.errors import ConfigError
-    from mmssr.models.heads import ReferenceSiamVP
+    from mmssr.models.siamvp import ReferenceSiamVP
     net = ReferenceSiamVP()
     # SSR src/models.py Siamese: 6272 -> 4096 (sigmoid) -> 1, no norm layers
     assert net.embed[0].in_features == 6272
@@ -183,7 +183,7 @@ def test_deterministic_mode_trains_without_adaptive_pooling():
             return func(*args, **(kwargs or {}))
 
     torch.manual_seed(0)
-    head = SiamVPHead(channels=(4, 4, 4, 4), embed_dim=8)
+    head = SiamVP(channels=(4, 4, 4, 4), embed_dim=8)
     images = torch.rand(4, 3, 64, 64)
     plain = head(images)
     was = torch.are_deterministic_algorithms_enabled()

@@ -2,6 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
+from mmssr.datasets.synthetic.photos import make_photo
 from mmssr.datasets.transforms.foreground import estimate_silhouette
 from mmssr.datasets.transforms.framing import (FRAMING_RATIO, measure_framing,
                                                prepare_image)
@@ -151,10 +152,6 @@ def test_framing_ratio_is_the_measured_one(tiny_synthetic_root):
 def test_make_photo_round_trip(tmp_path, tiny_synthetic_root):
     """A view pasted on a noisy background comes back as the same view."""
     import os.path as osp
-    import sys
-    sys.path.insert(
-        0, osp.join(osp.dirname(__file__), '..', '..', 'tools', 'misc'))
-    from make_photo import make_photo
     with np.load(osp.join(tiny_synthetic_root,
                           '03001627_test_images.npz')) as npz:
         view = npz[npz.files[0]][0, 0]

@@ -1,3 +1,0 @@
-from .siamvp_head import ReferenceSiamVP, SiamVPHead
-
-__all__ = ['ReferenceSiamVP', 'SiamVPHead']

@@ -1,0 +1,91 @@
+"""Where the viewpoint of an unlabeled view comes from.
+
+SSR's rule takes it from SiamVP (``'pseudo'``); the ablations of the paper
+replace that answer by the true viewpoint (``'oracle'``), a random one
+(``'random'``) or none (``'free'``: the view is used without a camera).
+Each is a small class; ``semi_train_cfg.viewpoints`` names one of them and
+:func:`build_viewpoint_source` makes it. A new source is a subclass with a
+``name`` and, where SiamVP's answer is not kept, :meth:`choose`.
+"""
+from typing import Callable, Dict, Optional, Tuple, Type
+
+import torch
+from torch import Tensor
+
+from mmssr.errors import ConfigError, did_you_mean
+
+VIEWPOINT_SOURCES: Dict[str, Type['ViewpointSource']] = {}
+
+
+class ViewpointSource:
+    """SiamVP's viewpoints (SSR's rule).
+
+    Attributes:
+        name: the value of ``semi_train_cfg.viewpoints`` that selects it.
+        refines: whether cameras of accepted views are refined
+            (``semi_train_cfg.refine``): only SiamVP's answers are.
+        viewpoint_free: whether the reconstruction loss of unlabeled views
+            ignores their view ids (a silhouette loss without a camera).
+    """
+    name = 'pseudo'
+    refines = True
+    viewpoint_free = False
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        VIEWPOINT_SOURCES[cls.name] = cls  # a subclass is a new choice
+
+    def choose(
+            self, views: Tensor, confidence: Tensor,
+            stored_views: Optional[Tensor], num_views: int,
+            generator: Callable[[], torch.Generator]) -> Tuple[Tensor, Tensor]:
+        """The view ids (N,) and confidences (N,) to threshold, from
+        SiamVP's ``views`` and ``confidence``; ``stored_views`` are the
+        queries' hidden true views, ``generator`` makes the random stream
+        of the ablations that draw."""
+        return views, confidence
+
+
+VIEWPOINT_SOURCES[ViewpointSource.name] = ViewpointSource
+
+
+class OracleViewpoints(ViewpointSource):
+    """The stored (true) viewpoints: the upper bound of pseudo-labelling."""
+    name = 'oracle'
+    refines = False
+
+    def choose(self, views, confidence, stored_views, num_views, generator):
+        if stored_views is None:
+            raise ConfigError("semi_train_cfg.viewpoints='oracle' needs the "
+                              'stored view ids of the unlabeled views')
+        views = torch.as_tensor(stored_views).long().cpu()
+        return views, torch.ones(len(views))
+
+
+class RandomViewpoints(ViewpointSource):
+    """Uniformly random grid views: what SiamVP is worth."""
+    name = 'random'
+    refines = False
+
+    def choose(self, views, confidence, stored_views, num_views, generator):
+        views = torch.randint(num_views, (len(views), ), generator=generator())
+        return views, torch.ones(len(views))
+
+
+class FreeViewpoints(ViewpointSource):
+    """Every unlabeled view, without a viewpoint (the loss ignores ids)."""
+    name = 'free'
+    refines = False
+    viewpoint_free = True
+
+    def choose(self, views, confidence, stored_views, num_views, generator):
+        return views, torch.ones(len(views))
+
+
+def build_viewpoint_source(name: str) -> ViewpointSource:
+    """The source ``semi_train_cfg.viewpoints`` names."""
+    if name not in VIEWPOINT_SOURCES:
+        known = tuple(VIEWPOINT_SOURCES)
+        raise ConfigError(f'semi_train_cfg.viewpoints: expected one of '
+                          f'{known}, got {name!r}{did_you_mean(name, known)}')
+    return VIEWPOINT_SOURCES[name]()
