@@ -23,7 +23,7 @@ def _sub1(faces, size, dim):
             with np.errstate(divide='ignore', invalid='ignore'):
                 t1 = (y2d * xpd - x2d * ypd) / det
                 t2 = (-y1d * xpd + x1d * ypd) / det
-            hit = (det != 0) & (t1 >= 0) & (t2 >= 0) & (t1 + t2 <= 1)
+                hit = (det != 0) & (t1 >= 0) & (t2 >= 0) & (t1 + t2 <= 1)
             zi = np.floor(t1[hit] * z1d[hit] + t2[hit] * z2d[hit] +
                           f[hit, 0, 2]).astype(np.int64)
             for yi, xi in ((y, x), (y - 1, x), (y, x - 1), (y - 1, x - 1)):

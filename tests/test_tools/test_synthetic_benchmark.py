@@ -4,7 +4,6 @@ import os
 import os.path as osp
 
 from mmssr.datasets.categories import SHAPENET_CATEGORIES
-from .. import conftest
 from ..conftest import REPO_ROOT
 from .test_train_test_resume import run_tool
 
@@ -77,18 +76,3 @@ def test_unknown_run_names_are_refused(tmp_path):
         check=False)
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     assert 'no config configs/softras/softras_synthetic_n3.py' in proc.stderr
-
-
-def test_a_failed_run_is_reported_and_does_not_stop_the_others(tmp_path):
-    tool = conftest.load_tool(TOOL)
-    works = [str(tmp_path / name) for name in ('a', 'b')]
-    tasks = [('configs/no_such_config.py', work, 0, ()) for work in works]
-    failures = tool.run_plan(tasks, jobs=2)
-    assert len(failures) == 2
-    for work, failure in zip(works, failures):
-        assert 'tools/train.py configs/no_such_config.py' in failure
-        assert f'see {work}/train.log' in failure
-        # each run got as far as its own log
-        assert 'no_such_config.py' in open(osp.join(work, 'train.log')).read()
-    assert tool.report_failures(failures) == 1
-    assert tool.report_failures([]) == 0
