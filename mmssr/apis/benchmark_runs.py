@@ -22,6 +22,8 @@ from typing import List, Optional, Sequence
 from mmengine.fileio import dump
 
 from mmssr.errors import UserError
+from mmssr.utils.work_dir_lock import (LOCK_NAME, WorkDirLock,
+                                       WorkDirLockedError)
 
 METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
 SHORT_NAMES = dict(
@@ -147,6 +149,22 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+RUN_LOCK = '.benchmark_run.lock'
+
+
+def busy_with(work: str, planned_at: float) -> Optional[str]:
+    """Why a planned run of ``work`` must not start now, or ``None``:
+    another process trains in it (its training lock), or a run has
+    finished in it since ``planned_at`` (a ``time.time()``)."""
+    holder = WorkDirLock(work, wait_unreadable=0.5).live_holder()
+    if holder is not None:
+        return f'another training is using it (pid {holder.get("pid")})'
+    metrics = osp.join(work, 'test_metrics.json')
+    if osp.isfile(metrics) and osp.getmtime(metrics) >= planned_at:
+        return 'another run finished it after this plan was made'
+    return None
+
+
 def run_plan(tasks: Sequence[tuple], root: str,
              jobs: int = 1) -> List[str]:
     """Train and test ``tasks`` (config, work dir, seed, options), ``jobs``
@@ -154,13 +172,31 @@ def run_plan(tasks: Sequence[tuple], root: str,
     two one-thread runs side by side finish sooner than one after the other
     (their wall times are then those of a shared machine).
 
+    Each run holds its work dir's run lock (``RUN_LOCK``) from training to
+    the end of its test, so that two tools planning the same run (say the
+    synthetic and the unlabeled-views benchmarks sharing a work dir) run it
+    once: a run whose work dir another tool runs, another training uses,
+    or another run has finished since the plan (:func:`busy_with`) is
+    skipped with a message.
     A failed run does not stop the others; returns what failed, one line
     per run.
     """
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    planned_at = time.time()
 
     def one(task) -> Optional[str]:
         config, work, seed, options = task
+        lock = WorkDirLock(work, name=RUN_LOCK)
+        try:
+            lock.acquire()
+        except WorkDirLockedError:
+            reason = 'another benchmark tool runs it'
+        else:
+            reason = busy_with(work, planned_at)
+        if reason is not None:
+            lock.release()
+            say(f'skipping {work}: {reason}')
+            return None
         # one write per line: runs in threads print at the same time
         say(f'training {work}' +
             (f' ({threads} thread(s))' if threads else ''))
@@ -169,6 +205,8 @@ def run_plan(tasks: Sequence[tuple], root: str,
         except RunFailed as err:
             say(f'failed: {err}')
             return str(err)
+        finally:
+            lock.release()
         return None
 
     if jobs <= 1:

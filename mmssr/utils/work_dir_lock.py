@@ -70,15 +70,19 @@ class WorkDirLock:
             launchers pass ``launcher_env(launcher).rank``).
         wait_unreadable: seconds to wait for a lock file that is still
             being written before calling it unreadable.
+        name: the lock file's name in ``work_dir``; the training's is
+            ``.lock``, a benchmark run around it (training and test) holds
+            another.
     """
 
     def __init__(self,
                  work_dir: str,
                  command: Optional[str] = None,
                  rank: Optional[int] = None,
-                 wait_unreadable: float = 2.0) -> None:
+                 wait_unreadable: float = 2.0,
+                 name: str = LOCK_NAME) -> None:
         self.work_dir = str(work_dir)
-        self.path = osp.join(self.work_dir, LOCK_NAME)
+        self.path = osp.join(self.work_dir, name)
         self.command = command if command is not None else ' '.join(
             [osp.basename(sys.executable)] + sys.argv)
         self.rank = _rank() if rank is None else rank
@@ -109,6 +113,14 @@ class WorkDirLock:
             if time.monotonic() >= deadline:
                 return {}
             time.sleep(0.05)  # its writer may be between create and write
+
+    def live_holder(self) -> Optional[dict]:
+        """The holder's JSON while a live process (or an unreadable lock
+        file, ``{}``) holds the lock; ``None`` when it is free or stale."""
+        holder = self.read_holder()
+        if holder is None or (holder and self._is_stale(holder)):
+            return None
+        return holder
 
     def _is_stale(self, info: dict) -> bool:
         pid, host = info.get('pid'), info.get('host')
