@@ -33,34 +33,45 @@ def _check_channels(channels: int) -> int:
     return int(channels)
 
 
-@MODELS.register_module()
-class RandomChannelShuffle(nn.Module):
-    """Permute the first ``channels`` (RGB) channels of each image at random.
-
-    The other channels (alpha) are kept as they are.
-    """
+class _ColourAugment(nn.Module):
+    """Changes the first ``channels`` (RGB) channels of each image by
+    :meth:`transform`; the other channels (alpha) are kept as they are."""
 
     def __init__(self, channels: int = 3) -> None:
         super().__init__()
         self.channels = _check_channels(channels)
 
+    def transform(self, rgb: Tensor,
+                  generator: Optional[torch.Generator]) -> Tensor:
+        raise NotImplementedError
+
     def forward(self,
                 images: Tensor,
                 generator: Optional[torch.Generator] = None) -> Tensor:
         _check_images(images, self.channels)
-        n, c = images.shape[0], self.channels
-        rgb = images[:, :c]
-        order = torch.rand(n, c, generator=generator).argsort(1)
-        order = order.to(images.device)[:, :, None, None]
-        rgb = torch.gather(rgb, 1, order.expand_as(rgb))
-        return torch.cat([rgb, images[:, c:]], 1)
+        rgb = self.transform(images[:, :self.channels], generator)
+        return torch.cat([rgb, images[:, self.channels:]], 1)
+
+
+@MODELS.register_module()
+class RandomChannelShuffle(_ColourAugment):
+    """Permute the first ``channels`` (RGB) channels of each image at random.
+
+    The other channels (alpha) are kept as they are.
+    """
+
+    def transform(self, rgb: Tensor,
+                  generator: Optional[torch.Generator]) -> Tensor:
+        order = torch.rand(*rgb.shape[:2], generator=generator).argsort(1)
+        order = order.to(rgb.device)[:, :, None, None]
+        return torch.gather(rgb, 1, order.expand_as(rgb))
 
     def extra_repr(self) -> str:
         return f'channels={self.channels}'
 
 
 @MODELS.register_module()
-class RandomChannelGain(nn.Module):
+class RandomChannelGain(_ColourAugment):
     """Multiply each RGB channel of each image by its own random gain.
 
     Gains are uniform in ``[1 - magnitude, 1 + magnitude]``; the result is
@@ -69,22 +80,17 @@ class RandomChannelGain(nn.Module):
     """
 
     def __init__(self, magnitude: float, channels: int = 3) -> None:
-        super().__init__()
+        super().__init__(channels)
         if not 0.0 <= magnitude < 1.0:
             raise ValueError(f'magnitude must lie in [0, 1), got '
                              f'{magnitude}')
         self.magnitude = float(magnitude)
-        self.channels = _check_channels(channels)
 
-    def forward(self,
-                images: Tensor,
-                generator: Optional[torch.Generator] = None) -> Tensor:
-        _check_images(images, self.channels)
-        n, c = images.shape[0], self.channels
-        gain = 1.0 + self.magnitude * (
-            2.0 * torch.rand(n, c, 1, 1, generator=generator) - 1.0)
-        rgb = (images[:, :c] * gain.to(images)).clamp(0.0, 1.0)
-        return torch.cat([rgb, images[:, c:]], 1)
+    def transform(self, rgb: Tensor,
+                  generator: Optional[torch.Generator]) -> Tensor:
+        gain = 1.0 + self.magnitude * (2.0 * torch.rand(
+            *rgb.shape[:2], 1, 1, generator=generator) - 1.0)
+        return (rgb * gain.to(rgb)).clamp(0.0, 1.0)
 
     def extra_repr(self) -> str:
         return f'magnitude={self.magnitude}, channels={self.channels}'
