@@ -64,13 +64,13 @@ class RefineConfig:
     azimuth_offsets: Tuple[float, ...] = (-7.5, 0.0, 7.5)
     elevations: Tuple[float, ...] = (30.0, )
     distances: Tuple[float, ...] = (2.732, )
-    rounds: int = 8
+    rounds: int = 4
     initial_steps: Tuple[float, float, float] = (4.0, 6.0, 0.04)
     sigma: Optional[float] = None
     elevation_range: Tuple[float, float] = (-20.0, 80.0)
     distance_range: Tuple[float, float] = (1.8, 4.5)
     mesh: str = 'object'
-    min_improvement: float = 0.003
+    min_improvement: float = 0.01
     min_iou: float = 0.0
     batch_size: int = 512
 
