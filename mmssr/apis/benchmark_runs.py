@@ -22,8 +22,7 @@ from typing import List, Optional, Sequence
 from mmengine.fileio import dump
 
 from mmssr.errors import UserError
-from mmssr.utils.work_dir_lock import (LOCK_NAME, WorkDirLock,
-                                       WorkDirLockedError)
+from mmssr.utils.work_dir_lock import WorkDirLock, WorkDirLockedError
 
 METHOD_NAMES = dict(softras='SoftRas', ssr='SSR')
 SHORT_NAMES = dict(
@@ -156,9 +155,10 @@ def busy_with(work: str, planned_at: float) -> Optional[str]:
     """Why a planned run of ``work`` must not start now, or ``None``:
     another process trains in it (its training lock), or a run has
     finished in it since ``planned_at`` (a ``time.time()``)."""
-    holder = WorkDirLock(work, wait_unreadable=0.5).live_holder()
+    lock = WorkDirLock(work, wait_unreadable=0.5)
+    holder = lock.live_holder()
     if holder is not None:
-        return f'another training is using it (pid {holder.get("pid")})'
+        return f'another training is using it ({lock.describe(holder)})'
     metrics = osp.join(work, 'test_metrics.json')
     if osp.isfile(metrics) and osp.getmtime(metrics) >= planned_at:
         return 'another run finished it after this plan was made'

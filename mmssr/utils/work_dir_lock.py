@@ -127,7 +127,8 @@ class WorkDirLock:
         return (isinstance(pid, int) and host == socket.gethostname()
                 and pid != os.getpid() and not pid_alive(pid))
 
-    def _describe(self, info: dict) -> str:
+    def describe(self, info: dict) -> str:
+        """The holder ``info`` (from :meth:`read_holder`) in words."""
         if not info:
             return (f'{self.path} exists but is unreadable; delete it if no '
                     'training is running in this work dir')
@@ -174,7 +175,7 @@ class WorkDirLock:
                     continue
                 raise WorkDirLockedError(
                     f'{self.work_dir}: another training is using this work '
-                    f'dir ({self._describe(holder)}). Wait for it to '
+                    f'dir ({self.describe(holder)}). Wait for it to '
                     'finish or choose another --work-dir; if that process '
                     f'is gone, delete {self.path}') from None
             with os.fdopen(fd, 'w') as f:

@@ -66,7 +66,7 @@ def test_a_run_whose_work_dir_is_training_is_skipped(tmp_path, capsys):
         work, failures, out = _plan_one(tmp_path, capsys)
         assert failures == []
         assert (f'skipping {work}: another training is using it '
-                f'(pid {sleeper.pid})') in out
+                f'(pid {sleeper.pid} on host {socket.gethostname()}') in out
         assert not osp.exists(osp.join(work, 'train.log'))
     finally:
         sleeper.kill()
