@@ -16,7 +16,8 @@ class PseudoLabelQuery(NamedTuple):
     (``len(objects)·NUM_VIEWS`` views in the grid format);
     ``references``: the views (R, NUM_VIEWS, 4, S, S) of the category's
     labeled objects; ``stored_views``: the grid views of ``images`` (of
-    their true cameras where those are off the grid, -1 where unknown), the
+    their true cameras where those are off the grid, -1 where unknown) and
+    ``stored_cameras`` their true cameras (K, 3), NaN where unknown: the
     hidden truth, read only by the 'oracle' ablation and by diagnostics;
     ``image_indices``: the images' numbers in the unlabeled split's
     pseudo-label table; ``image_objects``: the object of each image.
@@ -28,6 +29,7 @@ class PseudoLabelQuery(NamedTuple):
     stored_views: np.ndarray
     image_indices: np.ndarray
     image_objects: np.ndarray
+    stored_cameras: np.ndarray
 
 
 @DATASETS.register_module()
@@ -125,4 +127,4 @@ class SemiSupervisedShapeNetDataset(ConcatDataset):
                 yield PseudoLabelQuery(
                     category, chunk, images, references,
                     nearest_grid_views(table.true_cameras[numbers]), numbers,
-                    table.image_objects[numbers])
+                    table.image_objects[numbers], table.true_cameras[numbers])

@@ -20,11 +20,13 @@ def test_runs_are_the_configs_of_each_variant():
     names = {
         (v, m): tool.run_name(v, m)
         for v in tool.VIEWS
-        for m in ('before', 'after')
+        for m in tool.METHODS
     }
     assert names[('grid', 'before')] == 'ssr_n2'
     assert names[('grid', 'after')] == 'ssr_n2_refine'
     assert names[('anywhere', 'after')] == 'ssr_n2_anywhere-refine'
+    assert names[('grid', 'oracle')] == 'ssr_n2_oracle'
+    assert names[('half', 'oracle')] == 'ssr_n2_half-oracle'
     for name in names.values():  # each is a config
         assert osp.isfile(
             osp.join(REPO_ROOT, 'configs', 'ssr',

@@ -81,7 +81,8 @@ def main() -> int:
             query.images,
             query.references,
             query.stored_views,
-            image_objects=query.image_objects)
+            image_objects=query.image_objects,
+            stored_cameras=query.stored_cameras)
         views = found.views.numpy()
         accepted = query.image_indices[views >= 0]
         snapped[accepted] = grid_cameras(views[views >= 0])

@@ -1,7 +1,7 @@
 """SSR with unlabeled images off the 24-view grid, before and after refinement.
 
     python tools/analysis_tools/unlabeled_views_benchmark.py [--seeds 0 1] \
-        [--views grid half anywhere] [--methods before after] \
+        [--views grid half anywhere] [--methods before after oracle] \
         [--work-dir DIR] [--jobs 2] [--summarize-only | --retrain]
 
 Trains and tests, on the synthetic benchmark (N = 2, the CPU budget of
@@ -9,7 +9,9 @@ Trains and tests, on the synthetic benchmark (N = 2, the CPU budget of
 SSR with the unlabeled training images on the grid, within half a grid step
 of it (``half``) or anywhere (``anywhere``): *before* snaps each unlabeled
 image to SiamVP's grid view (``configs/ssr/ssr_synthetic_n2[_VIEWS].py``),
-*after* refines its camera (``..._refine.py``, ``..._VIEWS-refine.py``).
+*after* refines its camera (``..._refine.py``, ``..._VIEWS-refine.py``),
+*oracle* (not run by default) supervises it from its true camera, the upper
+bound of any pseudo-labelling (``..._oracle.py``, ``..._VIEWS-oracle.py``).
 Labeled, validation and test images are the same in every run. Prints the
 test mIoU per seed, the gain over SoftRas (same seed), its share of the
 on-grid gain of SSR before refinement, and the error of the pseudo-label
@@ -33,14 +35,19 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIEWS = ('grid', 'half', 'anywhere')
 VIEW_LABELS = dict(
     grid='on the grid', half='within half a grid step', anywhere='anywhere')
+METHODS = dict(
+    before=('', 'grid snapping'),
+    after=('refine', 'refined'),
+    oracle=('oracle', 'true cameras (oracle)'))
 
 
 def run_name(views: str, method: str) -> str:
-    """The synthetic_benchmark run of SSR with ``views``, before or after
-    refinement: ssr_n2, ssr_n2_refine, ssr_n2_half, ssr_n2_half-refine."""
+    """The synthetic_benchmark run of SSR with ``views`` and ``method``:
+    ssr_n2, ssr_n2_refine, ssr_n2_half, ssr_n2_half-refine, ..."""
     suffix = '' if views == 'grid' else f'_{views}'
-    if method == 'after':
-        suffix += '-refine' if suffix else '_refine'
+    variant = METHODS[method][0]
+    if variant:
+        suffix += f'-{variant}' if suffix else f'_{variant}'
     return f'ssr_n2{suffix}'
 
 
@@ -94,7 +101,7 @@ def format_table(results: Dict[str, Dict[int, dict]], views: List[str],
             ]
             shares = [(per_seed[s] - base[s]) / grid_gain[s] for s in seeds
                       if per_seed[s] is not None and s in grid_gain]
-            label = ('grid snapping' if method == 'before' else 'refined')
+            label = METHODS[method][1]
             lines.append(
                 f'| {VIEW_LABELS[view]} | {label} | ' +
                 ' / '.join('–' if per_seed[s] is None else f'{per_seed[s]:.3f}'
@@ -123,7 +130,7 @@ def main() -> int:
     parser.add_argument(
         '--methods',
         nargs='+',
-        choices=('before', 'after'),
+        choices=tuple(METHODS),
         default=['before', 'after'])
     parser.add_argument(
         '--work-dir', default='work_dirs/unlabeled_views_benchmark')

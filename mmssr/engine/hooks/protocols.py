@@ -34,7 +34,8 @@ class PseudoLabeller(Protocol):
                      references,
                      stored_views=None,
                      group_size: Optional[int] = None,
-                     image_objects=None):
+                     image_objects=None,
+                     stored_cameras=None):
         """View ids (and cameras, confidences, agreement) of queries."""
 
     def merge_pseudo_labels(self, previous: Tensor, new: Tensor) -> Tensor:

@@ -165,7 +165,8 @@ class SemiSupervisedViewpointHook(Hook):
                 embedded[query.category],
                 query.stored_views,
                 group_size=AGREEMENT_GROUP * NUM_VIEWS,
-                image_objects=query.image_objects)
+                image_objects=query.image_objects,
+                stored_cameras=query.stored_cameras)
             numbers = torch.as_tensor(query.image_indices)
             flat[numbers] = found.views
             if found.cameras is not None:

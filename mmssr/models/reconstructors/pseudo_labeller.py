@@ -78,7 +78,8 @@ class PseudoLabellerMixin:
             references: Union[Tensor, np.ndarray, ReferenceEmbeddings],
             stored_views: Optional[Tensor] = None,
             group_size: Optional[int] = None,
-            image_objects: Optional[np.ndarray] = None) -> PseudoLabels:
+            image_objects: Optional[np.ndarray] = None,
+            stored_cameras: Optional[np.ndarray] = None) -> PseudoLabels:
         """Viewpoints of query views by the rule of ``semi_train_cfg``.
 
         Args:
@@ -93,6 +94,9 @@ class PseudoLabellerMixin:
                 ``None``: all of them form one group).
             image_objects: the object of each query, for
                 ``semi_train_cfg.refine.mesh='object'``.
+            stored_cameras: the queries' true cameras (N, 3), NaN where
+                unknown, the hidden truth; read only by the ``'oracle'``
+                ablation, for images off the grid.
 
         Returns:
             :class:`PseudoLabels`: view ids (N,), -1 where the confidence
@@ -125,8 +129,10 @@ class PseudoLabellerMixin:
             per_query = agreement.repeat_interleave(size)[:len(views)]
             # NaN (one reference object) never passes the gate
             accept &= per_query >= cfg.min_agreement
-        cameras = None
-        if cfg.refine is not None and self.viewpoint_source.refines:
+        cameras = self.viewpoint_source.cameras(stored_cameras)
+        if cameras is not None:
+            cameras[~accept] = float('nan')
+        elif cfg.refine is not None and self.viewpoint_source.refines:
             cameras = torch.full((len(views), 3), float('nan'))
             chosen = accept.nonzero()[:, 0]
             images = self._as_model_images(queries)

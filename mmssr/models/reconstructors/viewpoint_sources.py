@@ -13,6 +13,8 @@ import torch
 from torch import Tensor
 
 from mmssr.errors import ConfigError, did_you_mean
+from mmssr.structures.view_cameras import (grid_cameras, nearest_grid_views,
+                                           wrap_degrees)
 
 VIEWPOINT_SOURCES: Dict[str, Type['ViewpointSource']] = {}
 
@@ -45,12 +47,25 @@ class ViewpointSource:
         of the ablations that draw."""
         return views, confidence
 
+    def cameras(self, stored_cameras: Optional[Tensor]) -> Optional[Tensor]:
+        """Cameras (N, 3) of the chosen views, NaN where the view id's grid
+        camera is meant; ``None`` (the default): the view ids alone, which
+        ``semi_train_cfg.refine`` may turn into cameras (see
+        :attr:`refines`). ``stored_cameras`` are the queries' true cameras,
+        NaN where unknown: the hidden truth."""
+        return None
+
 
 VIEWPOINT_SOURCES[ViewpointSource.name] = ViewpointSource
 
 
 class OracleViewpoints(ViewpointSource):
-    """The stored (true) viewpoints: the upper bound of pseudo-labelling."""
+    """The stored (true) viewpoints: the upper bound of pseudo-labelling.
+
+    Images off the 24-view grid get their true camera, with the nearest grid
+    view as their view id; images on the grid get the view id alone, so a
+    run on the grid is the same as without cameras.
+    """
     name = 'oracle'
     refines = False
 
@@ -60,6 +75,21 @@ class OracleViewpoints(ViewpointSource):
                               'stored view ids of the unlabeled views')
         views = torch.as_tensor(stored_views).long().cpu()
         return views, torch.ones(len(views))
+
+    def cameras(self, stored_cameras):
+        if stored_cameras is None:
+            return None
+        cams = torch.as_tensor(stored_cameras, dtype=torch.float32).cpu()
+        known = torch.isfinite(cams).all(1)
+        snapped = torch.as_tensor(
+            grid_cameras(nearest_grid_views(cams.numpy())),
+            dtype=torch.float32)
+        on_grid = known & (wrap_degrees(cams[:, 0] - snapped[:, 0]).abs() <
+                           1e-3) & torch.isclose(
+                               cams[:, 1:], snapped[:, 1:], atol=1e-4).all(1)
+        cams = cams.clone()
+        cams[on_grid | ~known] = float('nan')
+        return cams
 
 
 class RandomViewpoints(ViewpointSource):

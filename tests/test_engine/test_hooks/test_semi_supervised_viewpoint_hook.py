@@ -1,6 +1,7 @@
 """The hook decides when, shards, and moves the table; the model labels."""
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from mmengine.logging import MessageHub, MMLogger
@@ -11,6 +12,7 @@ from mmssr.engine.hooks import SemiSupervisedViewpointHook
 from mmssr.errors import ConfigError
 from mmssr.registry import MODELS
 from mmssr.structures import NUM_VIEWS
+from mmssr.structures.view_cameras import nearest_grid_views
 from ...conftest import TINY_CATEGORIES
 
 
@@ -55,12 +57,13 @@ def make_ssr(accuracy, **semi_train_cfg):
     return model
 
 
-def make_runner(root, model):
+def make_runner(root, model, **dataset_cfg):
     dataset = SemiSupervisedShapeNetDataset(
         dataset_type='ShapeNetDataset',
         data_root=root,
         categories=TINY_CATEGORIES,
-        num_labeled=2)
+        num_labeled=2,
+        **dataset_cfg)
     return SimpleNamespace(
         model=model,
         train_dataloader=SimpleNamespace(dataset=dataset),
@@ -112,12 +115,30 @@ def test_viewpoint_sources_of_the_ablations(tiny_synthetic_root, viewpoints):
     table = SemiSupervisedViewpointHook().update(runner)
     assert (table >= 0).all()  # both ignore SiamVP's confidence
     truth = torch.arange(NUM_VIEWS).expand_as(table)
+    # on the grid no source gives cameras: the view ids are exact
+    assert torch.isnan(
+        runner.train_dataloader.dataset.unlabeled.pseudo_cameras).all()
     if viewpoints in ('oracle', 'free'):
         # 'free' keeps SiamVP's answers (here the truth) for every view
         assert torch.equal(table, truth)
     else:  # uniform: about 1 in 24 right, and not all the same view
         assert (table == truth).float().mean() < 0.2
         assert len(table.unique()) > NUM_VIEWS // 2
+
+
+def test_the_oracle_supervises_off_grid_images_from_their_cameras(
+        tiny_off_grid_root):
+    runner = make_runner(
+        tiny_off_grid_root,
+        make_ssr(1.0, viewpoints='oracle'),
+        unlabeled_views='file')
+    table = SemiSupervisedViewpointHook().update(runner)
+    unlabeled = runner.train_dataloader.dataset.unlabeled
+    truth = unlabeled.pseudo_table.true_cameras
+    assert torch.equal(table, torch.as_tensor(nearest_grid_views(truth)))
+    np.testing.assert_allclose(unlabeled.pseudo_cameras.numpy(), truth)
+    stats = unlabeled.pseudo_label_stats()
+    assert stats['coverage'] == 1.0 and stats['camera_elevation'] < 1e-4
 
 
 def test_interval_checkpoint_round_trip(tiny_synthetic_root):

@@ -8,6 +8,7 @@ import mmssr.models.reconstructors.pseudo_labeller as labeller_module
 from mmssr.models.reconstructors.camera_refinement import RefinedCameras
 from mmssr.models.reconstructors.pseudo_labeling import SemiTrainConfig
 from mmssr.structures import NUM_VIEWS
+from mmssr.structures.view_cameras import grid_cameras, nearest_grid_views
 from ...test_engine.test_hooks.test_semi_supervised_viewpoint_hook import \
     make_ssr
 
@@ -147,6 +148,24 @@ def test_oracle_needs_the_stored_views():
         model.pseudo_label(queries, refs)
     stored = torch.arange(len(queries)) % NUM_VIEWS
     assert torch.equal(model.pseudo_label(queries, refs, stored).views, stored)
+
+
+def test_oracle_gives_true_cameras_off_the_grid_only():
+    model = make_ssr(1.0, viewpoints='oracle', refine=dict(rounds=1))
+    model.siamvp = TwoPeakSiamVP()
+    queries, refs = queries_and_refs()
+    cameras = grid_cameras(np.arange(len(queries)) % NUM_VIEWS)
+    off = np.arange(len(queries)) % 3 == 0
+    cameras[off] += np.array([4.0, 7.0, 0.1], np.float32)
+    cameras[1] = np.nan  # unknown: no camera and no view
+    stored = torch.as_tensor(nearest_grid_views(cameras))
+    found = model.pseudo_label(queries, refs, stored, stored_cameras=cameras)
+    assert torch.equal(found.views, stored) and found.views[1] == -1
+    refined = torch.isfinite(found.cameras).all(1).numpy()
+    assert refined.tolist() == off.tolist()  # on the grid: the view id alone
+    assert np.allclose(found.cameras[refined].numpy(), cameras[off])
+    # without cameras (the grid format): view ids alone, as before
+    assert model.pseudo_label(queries, refs, stored).cameras is None
 
 
 def test_refined_cameras_of_accepted_views_only(monkeypatch):
