@@ -7,6 +7,7 @@ from mmengine.runner import Runner
 
 from mmssr.datasets import SemiSupervisedShapeNetDataset
 from mmssr.datasets.samplers import SemiSupervisedPairSampler
+from mmssr.errors import ConfigError
 from .test_shapenet_dataset import data_root  # noqa: F401
 
 
@@ -62,8 +63,11 @@ def test_deterministic_and_rank_dependent(semi, monkeypatch):
 def test_errors(semi):
     with pytest.raises(TypeError, match='ConcatDataset'):
         SemiSupervisedPairSampler(semi.labeled, 8, 2)
-    with pytest.raises(ValueError, match='num_unlabeled'):
+    with pytest.raises(ConfigError,
+                       match=r'sampler.num_unlabeled: .*\[0, batch_size=8\]'):
         SemiSupervisedPairSampler(semi, 8, 9)
+    with pytest.raises(ConfigError, match='sampler.batch_size'):
+        SemiSupervisedPairSampler(semi, None, 2)
 
 
 def test_builds_through_runner_dataloader(data_root):  # noqa: F811

@@ -1,4 +1,5 @@
 """End to end: tools/train.py, tools/test.py and resume on tiny data."""
+import json
 import os
 import os.path as osp
 import subprocess
@@ -184,6 +185,34 @@ def test_continuous_pseudo_labels_survive_a_resume(tmp_path,
     ckpt3 = torch.load(osp.join(work, 'iter_3.pth'), weights_only=True)
     assert torch.equal(ckpt3['pseudo_labels'], table)
     assert torch.equal(ckpt3['pseudo_cameras'], cameras)
+
+
+def test_analyze_pseudo_cameras_compares_snapped_and_refined(
+        tmp_path, tiny_off_grid_root):
+    cfg = write_config(
+        tmp_path,
+        'configs/ssr/ssr_synthetic_n2_anywhere.py',
+        SSR_REFINE_MODEL,
+        tiny_off_grid_root,
+        'ssr_refine_tiny',
+        train_extra=', sampler=dict(num_unlabeled=2)',
+        synthetic=dict(TINY_SYNTHETIC, unlabeled_views='anywhere'))
+    work = str(tmp_path / 'work')
+    run_tool('tools/train.py', cfg, '--work-dir', work, '--cfg-options',
+             'train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1')
+    out = str(tmp_path / 'cameras.json')
+    proc = run_tool('tools/analysis_tools/analyze_pseudo_cameras.py', cfg,
+                    osp.join(work, 'iter_1.pth'), '--max-objects', '1',
+                    '--out', out)
+    with open(out) as f:
+        found = json.load(f)
+    assert found['images'] == 2 * 24  # one unlabeled object per category
+    snapped, refined = found['snapped'], found['refined']
+    assert snapped['count'] == refined['count'] > 0  # threshold 0
+    # the images were taken at elevations 10-50: snapping to 30 is off
+    assert snapped['elevation'] > 1.0
+    assert snapped['elevation_median'] <= snapped['elevation'] * 2
+    assert f"| refined | {refined['count']} |" in proc.stdout
 
 
 def test_missing_data_stops_with_a_clear_error(tmp_path):

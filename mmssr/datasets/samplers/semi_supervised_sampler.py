@@ -5,6 +5,7 @@ import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
+from mmssr.errors import ConfigError
 from mmssr.registry import DATA_SAMPLERS
 from mmssr.structures import NUM_VIEWS, encode_pair
 
@@ -49,16 +50,17 @@ class SemiSupervisedPairSampler(Sampler):
                 f'SemiSupervisedShapeNetDataset), got {type(dataset).__name__}'
             )
         if batch_size is None:
-            raise ValueError(
-                'SemiSupervisedPairSampler: batch_size is not set; give it '
+            raise ConfigError(
+                'train_dataloader.sampler.batch_size: not set; give it '
                 'the dataloader\'s batch_size (tools/train.py and '
                 'mmssr.utils.prepare_runner_cfg fill it in)')
         if num_unlabeled is None:
-            raise ValueError('SemiSupervisedPairSampler: num_unlabeled (the '
-                             'unlabeled pairs of each batch) is not set')
+            raise ConfigError('train_dataloader.sampler.num_unlabeled (the '
+                              'unlabeled pairs of each batch): not set')
         if not 0 <= num_unlabeled <= batch_size:
-            raise ValueError(f'num_unlabeled={num_unlabeled} must lie in '
-                             f'[0, batch_size={batch_size}]')
+            raise ConfigError(
+                f'train_dataloader.sampler.num_unlabeled: expected a number '
+                f'in [0, batch_size={batch_size}], got {num_unlabeled}')
         self.dataset = dataset
         self.labeled, self.unlabeled = parts
         self.offset = len(self.labeled)
