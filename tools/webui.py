@@ -67,7 +67,7 @@ def main() -> int:
         raise UserError(f'--port {args.port}: expected 0..65535')
     if args.max_upload_mb <= 0 or args.keep_minutes <= 0:
         raise UserError('--max-upload-mb and --keep-minutes: expected '
-                               'positive numbers')
+                        'positive numbers')
     try:
         from werkzeug.serving import make_server
 

@@ -159,16 +159,21 @@ SSR_REFINE_MODEL = SSR_MODEL.replace(
     'min_improvement=0.0))')  # any better fit moves the camera
 
 
-def test_continuous_pseudo_labels_survive_a_resume(tmp_path,
-                                                   tiny_off_grid_root):
-    cfg = write_config(
+def refine_config(tmp_path, off_grid_root):
+    """Tiny SSR with refined cameras on the tiny data seen from anywhere."""
+    return write_config(
         tmp_path,
         'configs/ssr/ssr_synthetic_n2_anywhere.py',
         SSR_REFINE_MODEL,
-        tiny_off_grid_root,
+        off_grid_root,
         'ssr_refine_tiny',
         train_extra=', sampler=dict(num_unlabeled=2)',
         synthetic=dict(TINY_SYNTHETIC, unlabeled_views='anywhere'))
+
+
+def test_continuous_pseudo_labels_survive_a_resume(tmp_path,
+                                                   tiny_off_grid_root):
+    cfg = refine_config(tmp_path, tiny_off_grid_root)
     work = str(tmp_path / 'work')
     run_tool('tools/train.py', cfg, '--work-dir', work, '--cfg-options',
              'train_cfg.max_iters=2')
@@ -189,14 +194,7 @@ def test_continuous_pseudo_labels_survive_a_resume(tmp_path,
 
 def test_analyze_pseudo_cameras_compares_snapped_and_refined(
         tmp_path, tiny_off_grid_root):
-    cfg = write_config(
-        tmp_path,
-        'configs/ssr/ssr_synthetic_n2_anywhere.py',
-        SSR_REFINE_MODEL,
-        tiny_off_grid_root,
-        'ssr_refine_tiny',
-        train_extra=', sampler=dict(num_unlabeled=2)',
-        synthetic=dict(TINY_SYNTHETIC, unlabeled_views='anywhere'))
+    cfg = refine_config(tmp_path, tiny_off_grid_root)
     work = str(tmp_path / 'work')
     run_tool('tools/train.py', cfg, '--work-dir', work, '--cfg-options',
              'train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1')
