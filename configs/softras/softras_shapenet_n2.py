@@ -5,7 +5,8 @@
 # row; softras_shapenet_n2_<category>.py trains one of them and
 # softras_shapenet_n2_joint.py one model of all 13 (not the reference's).
 _base_ = [
-    '../_base_/models/softras.py', '../_base_/datasets/shapenet_ssr_protocol.py',
+    '../_base_/models/softras.py',
+    '../_base_/datasets/shapenet_ssr_protocol.py',
     '../_base_/schedules/ssr_reference_200k.py',
     '../_base_/default_runtime.py'
 ]

@@ -1,5 +1,6 @@
 # SoftRas, N = 2 labeled objects, on the synthetic benchmark without
-# canonical orientation (the reference for configs/ssr/ssr_synthetic_n2_rot.py).
+# canonical orientation (the reference for
+# configs/ssr/ssr_synthetic_n2_rot.py).
 _base_ = ['./softras_synthetic_n2.py']
 data_root = 'data/synthetic_rot/'
 synthetic_cfg = dict(num_train=32, num_val=4, num_test=8, seed=0,
