@@ -8,6 +8,7 @@ from mmssr.datasets import (DatasetNotFoundError,
 from mmssr.datasets.transforms import PackMeshInputs
 from mmssr.errors import DataError
 from mmssr.structures import view_ids_to_eyes
+from mmssr.structures.view_cameras import grid_cameras
 
 SYNSETS = {'chair': '03001627', 'car': '02958343'}
 
@@ -211,9 +212,13 @@ def test_what_the_pseudo_labeller_needs(data_root):
     # two ranks share the objects of every category, each once
     seen = []
     for rank in (0, 1):
-        for cat, objects, queries, references, stored, numbers, owners in \
-                semi.pseudo_label_queries(rank, 2, objects_per_call=1):
+        for (cat, objects, queries, references, stored, numbers, owners,
+             cameras) in semi.pseudo_label_queries(
+                 rank, 2, objects_per_call=1):
             assert stored.tolist() == list(range(24)) * len(objects)
+            # the true cameras: those of the stored grid views
+            np.testing.assert_allclose(
+                cameras, grid_cameras(np.tile(np.arange(24), len(objects))))
             # image o·24 + v of the table is view v of object o
             assert numbers.tolist() == [
                 o * 24 + v for o in objects for v in range(24)
