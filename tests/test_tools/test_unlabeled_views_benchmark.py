@@ -50,3 +50,9 @@ def test_table_gains_shares_and_camera_errors(tmp_path):
             '6.0° / 10.0° / 6.5 % |') in out
     assert ('| anywhere | refined | 0.590 / 0.610 | +0.090 | 90 % | '
             '6.0° / 4.0° / 6.5 % |') in out
+    # without grid snapping among the methods, its runs still make the 100 %
+    proc = run_tool(TOOL, '--summarize-only', '--work-dir', root, '--views',
+                    'grid', 'anywhere', '--methods', 'after')
+    assert ('| anywhere | refined | 0.590 / 0.610 | +0.090 | 90 % |'
+            in proc.stdout)
+    assert '| on the grid | refined | – / – | – | – |' in proc.stdout

@@ -145,7 +145,7 @@ def main() -> int:
     args = parser.parse_args()
     names = [run_name(v, m) for v in args.views
              for m in args.methods] + ['softras_n2']
-    if 'grid' not in args.views:  # the 100 % of the shares
+    if run_name('grid', 'before') not in names:  # the 100 % of the shares
         names.append(run_name('grid', 'before'))
     configs = {name: parse_run(name, ROOT)[2] for name in names}
     failures = []
