@@ -87,7 +87,7 @@ class OracleViewpoints(ViewpointSource):
         on_grid = known & (wrap_degrees(cams[:, 0] - snapped[:, 0]).abs() <
                            1e-3) & torch.isclose(
                                cams[:, 1:], snapped[:, 1:], atol=1e-4).all(1)
-        cams = cams.clone()
+        cams = cams.clone()  # as_tensor shares the dataset's true cameras
         cams[on_grid | ~known] = float('nan')
         return cams
 
