@@ -38,6 +38,7 @@ VIEW_LABELS = dict(
 METHODS = dict(
     before=('', 'grid snapping'),
     after=('refine', 'refined'),
+    top3=('refine-top3', "refined from SiamVP's 3 best views"),
     oracle=('oracle', 'true cameras (oracle)'))
 
 

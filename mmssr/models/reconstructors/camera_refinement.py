@@ -5,7 +5,10 @@ seen from a camera that is not the one that took it. Here the camera is
 refined against the image's own silhouette: the reconstructor's mesh of the
 image (canonical frame) is rendered from candidate cameras around the
 retrieved view, the best by silhouette IoU is kept, and a local pattern
-search polishes it.
+search polishes it. With several hypotheses (SiamVP's most probable views),
+each is refined so and the best fit wins: off the grid SiamVP's first
+answer is often a wrong view, and the right one is often its second or
+third.
 
 The search renders forward only. Gradient steps of the soft IoU through
 the renderer were tried first: with the sharpness the meshes were fitted
@@ -58,6 +61,12 @@ class RefineConfig:
             left only on clear evidence of the silhouette.
         min_iou: an image whose refined silhouette IoU is below this loses
             its pseudo-label (0 keeps all).
+        hypotheses: how many of SiamVP's most probable views are refined
+            (each as above); the camera with the best silhouette IoU wins,
+            and one from a less probable view only when its IoU is larger
+            than the first's by more than ``min_improvement``. The cost of
+            a pass grows with it (measured:
+            docs/user_guides/unlabeled_views.md).
         batch_size: images per render batch.
     """
 
@@ -72,6 +81,7 @@ class RefineConfig:
     mesh: str = 'object'
     min_improvement: float = 0.01
     min_iou: float = 0.0
+    hypotheses: int = 1
     batch_size: int = 512
 
     def __post_init__(self) -> None:
@@ -99,6 +109,8 @@ class RefineConfig:
             (0.0 <= self.min_iou < 1.0, 'min_iou', 'a number in [0, 1)'),
             (0.0 <= self.min_improvement < 1.0, 'min_improvement',
              'a number in [0, 1)'),
+            (int(self.hypotheses) == self.hypotheses and self.hypotheses >= 1,
+             'hypotheses', 'a positive integer'),
             (self.batch_size >= 1, 'batch_size', 'a positive integer'),
         )
         check_values(checks, self, 'semi_train_cfg.refine')
@@ -117,10 +129,12 @@ class RefineConfig:
 
 
 class RefinedCameras(NamedTuple):
-    """Cameras (N, 3) (azimuth°, elevation°, distance) and the silhouette
-    IoU (N,) of the mesh rendered from each."""
+    """Cameras (N, 3) (azimuth°, elevation°, distance), the silhouette
+    IoU (N,) of the mesh rendered from each, and which start (hypothesis)
+    each was refined from (N,) (``None``: a single start)."""
     cameras: Tensor
     iou: Tensor
+    hypothesis: Optional[Tensor] = None
 
 
 def _render_iou(renderer, vertices: Tensor, faces: Tensor, cameras: Tensor,
@@ -204,6 +218,11 @@ def refine_cameras(renderer,
     """Refine cameras (N, 3) of images with silhouettes ``targets``
     (N, S, S) against meshes ``vertices`` (N, V, 3) / ``faces``.
 
+    ``start`` (N, H, 3) holds H hypotheses per image, most probable first:
+    each is refined, and the best is chosen (see
+    :attr:`RefineConfig.hypotheses`; the result's ``hypothesis`` says
+    which).
+
     ``renderer`` is a :class:`SoftRasterizer` (copied when ``cfg.sigma``
     asks for another sharpness, never changed). With ``cfg.mesh='object'``,
     ``groups`` (N,) names each image's object and every image is fitted
@@ -222,6 +241,16 @@ def refine_cameras(renderer,
             *vertices.shape[1:]).index_add_(0, inverse, vertices.float())
         counts = torch.bincount(inverse).clamp(min=1).to(sums)
         vertices = (sums / counts[:, None, None])[inverse].to(vertices)
+    if start.dim() == 3:
+        return _best_hypothesis([
+            _refine_from(renderer, vertices, faces, targets, start[:, h], cfg)
+            for h in range(start.shape[1])
+        ], cfg.min_improvement)
+    return _refine_from(renderer, vertices, faces, targets, start, cfg)
+
+
+def _refine_from(renderer, vertices: Tensor, faces: Tensor, targets: Tensor,
+                 start: Tensor, cfg: RefineConfig) -> RefinedCameras:
     cams, ious = [], []
     for idx in torch.arange(len(start)).split(cfg.batch_size):
         found = coarse_search(renderer, vertices[idx], faces, targets[idx],
@@ -233,3 +262,16 @@ def refine_cameras(renderer,
     if not cams:
         return RefinedCameras(start.new_zeros(0, 3), start.new_zeros(0))
     return RefinedCameras(torch.cat(cams), torch.cat(ious))
+
+
+def _best_hypothesis(found: Sequence[RefinedCameras],
+                     min_improvement: float) -> RefinedCameras:
+    """Per image, the best refined hypothesis; a later (less probable) one
+    must beat the first by more than ``min_improvement``."""
+    ious = torch.stack([f.iou for f in found], 1)  # (N, H)
+    handicap = torch.full_like(ious[:1], min_improvement)
+    handicap[:, 0] = 0.0
+    best = (ious - handicap).argmax(1)
+    rows = torch.arange(len(best))
+    cameras = torch.stack([f.cameras for f in found], 1)[rows, best]
+    return RefinedCameras(cameras, ious[rows, best], best)

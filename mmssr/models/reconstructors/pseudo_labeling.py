@@ -4,7 +4,7 @@
 it only decides when.
 """
 from dataclasses import dataclass, fields
-from typing import Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Mapping, NamedTuple, Optional, Union
 
 import torch
 from torch import Tensor
@@ -154,6 +154,20 @@ def _rotated(references: Tensor, cfg: SemiTrainConfig) -> Tensor:
                          cfg.rotation_angle).view_as(references)
 
 
+class ViewpointAnswers(NamedTuple):
+    """What :func:`viewpoint_confidence` returns.
+
+    ``views`` (N,): SiamVP's best reference view of each query;
+    ``confidence`` (N,); ``agreement`` (G,), see there; ``ranked`` (N, K):
+    its K most probable views, most probable first (``ranked[:, 0]`` is
+    ``views``).
+    """
+    views: Tensor
+    confidence: Tensor
+    agreement: Tensor
+    ranked: Tensor
+
+
 @torch.no_grad()
 def refine_pseudo_cameras(reconstructor,
                           images: Tensor,
@@ -162,7 +176,8 @@ def refine_pseudo_cameras(reconstructor,
                           groups: Optional[Tensor] = None,
                           batch_size: int = 256) -> RefinedCameras:
     """Cameras of ``images`` (N, C, S, S) at the model's size, refined from
-    grid views ``views`` (N,) (see :func:`refine_cameras`), with the
+    grid views ``views`` (N,), or from the hypotheses (N, H) of each image,
+    most probable first (see :func:`refine_cameras`), with the
     reconstructor's meshes of the images (in eval mode)."""
     was_training = reconstructor.training
     reconstructor.eval()
@@ -211,12 +226,12 @@ def _group_agreement(per_ref: Tensor, group_size: Optional[int]) -> Tensor:
 
 
 @torch.no_grad()
-def viewpoint_confidence(
-        siamvp,
-        queries: Tensor,
-        references: Union[Tensor, ReferenceEmbeddings],
-        cfg: SemiTrainConfig,
-        group_size: Optional[int] = None) -> Tuple[Tensor, Tensor, Tensor]:
+def viewpoint_confidence(siamvp,
+                         queries: Tensor,
+                         references: Union[Tensor, ReferenceEmbeddings],
+                         cfg: SemiTrainConfig,
+                         group_size: Optional[int] = None,
+                         num_ranked: int = 1) -> ViewpointAnswers:
     """SiamVP's best reference view of every query and its confidence.
 
     ``queries`` (N, C, S, S) are float images at the model's size;
@@ -241,7 +256,10 @@ def viewpoint_confidence(
         per_ref = per_ref[:, :1]
     probs = per_ref.mean(1)
     if not len(probs):
-        return (torch.zeros(0, dtype=torch.long), torch.zeros(0), agreement)
+        return ViewpointAnswers(
+            torch.zeros(0, dtype=torch.long), torch.zeros(0), agreement,
+            torch.zeros(0, num_ranked, dtype=torch.long))
+    ranked = probs.topk(min(num_ranked, probs.shape[1]), dim=1).indices
     conf, views = probs.max(1)
     if cfg.confidence == 'margin':
         top2 = probs.topk(2, dim=1).values
@@ -252,4 +270,5 @@ def viewpoint_confidence(
             rotated,
             batch_size=cfg.batch_size)
         conf = torch.where(rot_views == views, conf, torch.zeros_like(conf))
-    return views.cpu(), conf.float().cpu(), agreement
+    return ViewpointAnswers(views.cpu(), conf.float().cpu(), agreement,
+                            ranked.cpu())

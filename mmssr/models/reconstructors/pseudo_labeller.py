@@ -114,9 +114,10 @@ class PseudoLabellerMixin:
         cfg = self.semi_train_cfg
         if not isinstance(references, ReferenceEmbeddings):
             references = self._as_model_images(references)
-        views, conf, agreement = viewpoint_confidence(
+        refines = cfg.refine is not None and self.viewpoint_source.refines
+        views, conf, agreement, ranked = viewpoint_confidence(
             self.siamvp_module, self._as_model_images(queries), references,
-            cfg, group_size)
+            cfg, group_size, cfg.refine.hypotheses if refines else 1)
         num_views = (
             references.num_views if isinstance(references, ReferenceEmbeddings)
             else references.shape[1])
@@ -132,16 +133,22 @@ class PseudoLabellerMixin:
         cameras = self.viewpoint_source.cameras(stored_cameras)
         if cameras is not None:
             cameras[~accept] = float('nan')
-        elif cfg.refine is not None and self.viewpoint_source.refines:
+        elif refines:
             cameras = torch.full((len(views), 3), float('nan'))
             chosen = accept.nonzero()[:, 0]
             images = self._as_model_images(queries)
+            starts = ranked[chosen] if ranked.shape[1] > 1 else views[chosen]
             refined = refine_pseudo_cameras(
                 get_ori_model(self.reconstructor),
-                images[chosen.to(images.device)], views[chosen], cfg.refine,
+                images[chosen.to(images.device)], starts, cfg.refine,
                 None if image_objects is None else torch.as_tensor(
                     np.asarray(image_objects))[chosen], cfg.batch_size)
             cameras[chosen] = refined.cameras.cpu().float()
+            if refined.hypothesis is not None:
+                # the view id of the hypothesis whose camera won
+                views = views.clone()
+                views[chosen] = starts.gather(
+                    1, refined.hypothesis.cpu()[:, None])[:, 0]
             low = chosen[refined.iou.cpu() < cfg.refine.min_iou]
             accept[low] = False
             cameras[low] = float('nan')
@@ -183,7 +190,7 @@ class PseudoLabellerMixin:
         """SiamVP's best reference view of every query, its confidence and
         the reference objects' agreement (see :meth:`pseudo_label`), before
         the threshold."""
-        views, conf, agreement = viewpoint_confidence(
+        views, conf, agreement, _ = viewpoint_confidence(
             self.siamvp_module, self._as_model_images(queries),
             self._as_model_images(references), self.semi_train_cfg)
         return views, conf, float(agreement[0])

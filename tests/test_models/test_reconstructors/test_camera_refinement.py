@@ -55,6 +55,38 @@ def test_refinement_recovers_a_known_camera_offset():
     assert after['distance'] < 0.02, found
 
 
+def test_hypotheses_recover_a_camera_whose_first_answer_is_wrong():
+    renderer, meshes, targets = scene()
+    right = torch.as_tensor(grid_cameras(nearest_grid_views(TRUE)))
+    wrong = right + torch.tensor([90.0, 0.0, 0.0])  # SiamVP's first answer
+    cfg = RefineConfig(hypotheses=2)
+    found = dict(alone=[], both=[], same=[])
+    for i, (verts, faces, _) in enumerate(meshes):
+        args = (renderer, torch.as_tensor(verts, dtype=torch.float32)[None],
+                torch.as_tensor(faces), targets[i][None])
+        found['alone'].append(refine_cameras(*args, wrong[i:i + 1], cfg))
+        found['both'].append(
+            refine_cameras(*args,
+                           torch.stack([wrong[i:i + 1], right[i:i + 1]], 1),
+                           cfg))
+        # a less probable view must fit better by more than
+        # min_improvement: the same camera twice keeps the first
+        found['same'].append(
+            refine_cameras(*args,
+                           torch.stack([right[i:i + 1], right[i:i + 1]], 1),
+                           cfg))
+
+    def cameras(key):
+        return torch.cat([f.cameras for f in found[key]]).numpy()
+
+    assert all(f.hypothesis is None for f in found['alone'])
+    assert camera_errors(cameras('alone'), TRUE)['azimuth'] > 20
+    assert [int(f.hypothesis) for f in found['both']] == [1, 1, 1]
+    assert camera_errors(cameras('both'), TRUE)['azimuth'] < 2.0
+    assert [int(f.hypothesis) for f in found['same']] == [0, 0, 0]
+    np.testing.assert_allclose(cameras('same'), cameras('both'))
+
+
 def test_object_mesh_is_the_mean_of_the_objects_meshes():
     renderer, meshes, targets = scene()
     verts = torch.as_tensor(meshes[0][0], dtype=torch.float32)
@@ -85,6 +117,8 @@ def test_object_mesh_is_the_mean_of_the_objects_meshes():
 def test_refine_config_names_bad_settings():
     with pytest.raises(ConfigError, match='refine.rounds'):
         RefineConfig(rounds=-1)
+    with pytest.raises(ConfigError, match='refine.hypotheses'):
+        RefineConfig(hypotheses=0)
     with pytest.raises(ConfigError, match="did you mean 'rounds'"):
         RefineConfig.from_dict(dict(round=3))
     assert RefineConfig.from_dict(None) is None

@@ -208,6 +208,35 @@ def test_refined_cameras_of_accepted_views_only(monkeypatch):
     assert model.pseudo_label(queries, refs).cameras is None
 
 
+def test_refinement_hypotheses_are_siamvps_most_probable_views(monkeypatch):
+    model = make_ssr(
+        1.0, threshold=0.0, refine=dict(rounds=1, hypotheses=2))
+    model.siamvp = TwoPeakSiamVP()  # even views: the rival is 5 views on
+    queries, refs = queries_and_refs(num_objects=1)
+    seen = {}
+
+    def fake_refine(reconstructor, images, views, cfg, groups, batch_size):
+        seen['starts'] = views
+        # the second hypothesis wins on even views
+        wins = (views[:, 0] % 2 == 0).long()
+        cams = torch.as_tensor(grid_cameras(views.gather(1, wins[:, None])))
+        cams = cams[:, 0]
+        return RefinedCameras(cams, torch.ones(len(views)), wins)
+
+    monkeypatch.setattr(labeller_module, 'refine_pseudo_cameras', fake_refine)
+    found = model.pseudo_label(queries, refs)
+    truth = torch.arange(NUM_VIEWS)
+    assert seen['starts'].shape == (NUM_VIEWS, 2)
+    assert torch.equal(seen['starts'][:, 0], truth)
+    even = truth % 2 == 0
+    assert torch.equal(seen['starts'][even, 1], (truth[even] + 5) % NUM_VIEWS)
+    # the view id is that of the hypothesis whose camera won
+    expected = torch.where(even, (truth + 5) % NUM_VIEWS, truth)
+    assert torch.equal(found.views, expected)
+    assert np.array_equal(
+        nearest_grid_views(found.cameras.numpy()), expected.numpy())
+
+
 def test_keep_previous_merges_cameras_like_view_ids():
     keep = make_ssr(1.0, keep_previous=True)
     previous = torch.tensor([[1.0, 30, 2.7], [2.0, 31, 2.8]])
