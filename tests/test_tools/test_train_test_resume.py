@@ -211,6 +211,15 @@ def test_analyze_pseudo_cameras_compares_snapped_and_refined(
     assert snapped['elevation'] > 1.0
     assert snapped['elevation_median'] <= snapped['elevation'] * 2
     assert f"| refined | {refined['count']} |" in proc.stdout
+    # from SiamVP's two best views: the grid view row stays its first answer
+    run_tool('tools/analysis_tools/analyze_pseudo_cameras.py', cfg,
+             osp.join(work, 'iter_1.pth'), '--max-objects', '1', '--out', out,
+             '--cfg-options', 'model.semi_train_cfg.refine.hypotheses=2')
+    with open(out) as f:
+        two = json.load(f)
+    assert 'hypotheses=2' in two['refine']
+    assert two['snapped'] == snapped
+    assert two['refined']['count'] == refined['count']
 
 
 def test_missing_data_stops_with_a_clear_error(tmp_path):

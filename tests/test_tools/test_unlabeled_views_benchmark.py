@@ -27,6 +27,8 @@ def test_runs_are_the_configs_of_each_variant():
     assert names[('anywhere', 'after')] == 'ssr_n2_anywhere-refine'
     assert names[('grid', 'oracle')] == 'ssr_n2_oracle'
     assert names[('half', 'oracle')] == 'ssr_n2_half-oracle'
+    assert names[('anywhere', 'top3')] == 'ssr_n2_anywhere-refine-top3'
+    assert names[('grid', 'top3')] == 'ssr_n2_refine-top3'
     for name in names.values():  # each is a config
         assert osp.isfile(
             osp.join(REPO_ROOT, 'configs', 'ssr',

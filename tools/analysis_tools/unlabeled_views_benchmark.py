@@ -1,7 +1,7 @@
 """SSR with unlabeled images off the 24-view grid, before and after refinement.
 
     python tools/analysis_tools/unlabeled_views_benchmark.py [--seeds 0 1] \
-        [--views grid half anywhere] [--methods before after oracle] \
+        [--views grid half anywhere] [--methods before after top3 oracle] \
         [--work-dir DIR] [--jobs 2] [--summarize-only | --retrain]
 
 Trains and tests, on the synthetic benchmark (N = 2, the CPU budget of
@@ -10,6 +10,9 @@ SSR with the unlabeled training images on the grid, within half a grid step
 of it (``half``) or anywhere (``anywhere``): *before* snaps each unlabeled
 image to SiamVP's grid view (``configs/ssr/ssr_synthetic_n2[_VIEWS].py``),
 *after* refines its camera (``..._refine.py``, ``..._VIEWS-refine.py``),
+*top3* (not run by default) refines SiamVP's three most probable views
+and keeps the best fit (``..._refine-top3.py``,
+``..._VIEWS-refine-top3.py``),
 *oracle* (not run by default) supervises it from its true camera, the upper
 bound of any pseudo-labelling (``..._oracle.py``, ``..._VIEWS-oracle.py``).
 Labeled, validation and test images are the same in every run. Prints the
