@@ -211,6 +211,15 @@ def test_analyze_pseudo_cameras_compares_snapped_and_refined(
     assert snapped['elevation'] > 1.0
     assert snapped['elevation_median'] <= snapped['elevation'] * 2
     assert f"| refined | {refined['count']} |" in proc.stdout
+    # every refined camera falls in one band of silhouette IoU
+    bands = found['refined_by_silhouette_iou']
+    assert [b['low'] for b in bands] == [0.0, 0.6, 0.7, 0.8, 0.9]
+    assert sum(b['count'] for b in bands) == refined['count']
+    for band in bands:
+        if band['count']:
+            assert 0 <= band['azimuth_over_135'] <= band['azimuth_over_45']
+            assert band['azimuth_over_45'] <= 1
+    assert 'refined cameras by silhouette IoU' in proc.stdout
     # from SiamVP's two best views: the grid view row stays its first answer
     run_tool('tools/analysis_tools/analyze_pseudo_cameras.py', cfg,
              osp.join(work, 'iter_1.pth'), '--max-objects', '1', '--out', out,

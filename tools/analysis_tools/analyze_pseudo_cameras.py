@@ -13,7 +13,12 @@ refinement) and, when the config has ``semi_train_cfg.refine``, the
 refined camera (with ``refine.hypotheses`` > 1 the grid view is still
 SiamVP's first answer, from a second pass without refinement that the time
 leaves out). Prints the mean absolute azimuth and elevation errors (°),
-the mean relative distance error, their medians, and the pass's time.
+the mean relative distance error, their medians, and the pass's time;
+with refinement also the refined cameras grouped by their silhouette IoU
+(the only fit training can see without true cameras, and what
+``refine.min_iou`` gates on): how many, their errors, and the shares that
+are a wrong view (azimuth off by more than 45°) and the opposite one
+(more than 135°).
 """
 import argparse
 import time
@@ -45,6 +50,33 @@ def error_summary(cameras: np.ndarray, true: np.ndarray) -> dict:
         out[f'{name}_median'] = float(np.median(
             errors[:, i])) if len(errors) else np.nan
     return out
+
+
+IOU_BANDS = (0.0, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def errors_by_fit(cameras: np.ndarray, true: np.ndarray,
+                  fit: np.ndarray) -> list:
+    """Error summaries of the refined cameras in each band of silhouette
+    IoU (:data:`IOU_BANDS`), with the shares of wrong and opposite views."""
+    bands = []
+    known = np.isfinite(cameras).all(1) & np.isfinite(true).all(1)
+    for low, high in zip(IOU_BANDS[:-1], IOU_BANDS[1:]):
+        inside = known & (fit >= low) & ((fit < high) | (high == 1.0))
+        found = error_summary(cameras[inside], true[inside])
+        azimuth = np.abs(wrap_degrees(cameras[inside, 0] - true[inside, 0]))
+        for limit in (45, 135):
+            found[f'azimuth_over_{limit}'] = (float(
+                (azimuth > limit).mean()) if len(azimuth) else np.nan)
+        bands.append(dict(found, low=low, high=high))
+    return bands
+
+
+def format_band(band: dict) -> str:
+    return (f'| {band["low"]:.1f}-{band["high"]:.1f} | {band["count"]} | '
+            f'{band["azimuth"]:.2f} | {band["elevation"]:.2f} | '
+            f'{band["distance"]:.3f} | {band["azimuth_over_45"]:.3f} | '
+            f'{band["azimuth_over_135"]:.3f} |')
 
 
 def format_row(name: str, found: dict) -> str:
@@ -88,6 +120,7 @@ def main() -> int:
     refine = model.semi_train_cfg.refine
     snapped = np.full((table.num_images, 3), np.nan, np.float32)
     refined = snapped.copy()
+    fit = np.full(table.num_images, np.nan, np.float32)
     seconds = 0.0
     for query in dataset.pseudo_label_queries():
         start = time.perf_counter()
@@ -95,6 +128,7 @@ def main() -> int:
         seconds += time.perf_counter() - start
         if refine is not None:
             refined[query.image_indices] = found.cameras.numpy()
+            fit[query.image_indices] = found.silhouette_iou.numpy()
         if refine is not None and refine.hypotheses > 1:
             # the grid view SiamVP names first, not the winning hypothesis'
             model.semi_train_cfg = replace(model.semi_train_cfg, refine=None)
@@ -118,6 +152,14 @@ def main() -> int:
     if refine is not None:
         results['refined'] = error_summary(refined, table.true_cameras)
         lines.append(format_row('refined', results['refined']))
+        results['refined_by_silhouette_iou'] = errors_by_fit(
+            refined, table.true_cameras, fit)
+        lines += [
+            '', 'refined cameras by silhouette IoU:', '',
+            '| silhouette IoU | accepted | azimuth ° mean | elevation ° mean |'
+            ' distance, relative | azimuth > 45° | azimuth > 135° |',
+            '|---|---|---|---|---|---|---|'
+        ] + [format_band(b) for b in results['refined_by_silhouette_iou']]
     print('\n'.join(lines))
     if args.out:
         dump(results, args.out, indent=1)

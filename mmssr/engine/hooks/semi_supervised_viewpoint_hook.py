@@ -27,7 +27,9 @@ class SemiSupervisedViewpointHook(Hook):
     gathers the table of view ids (-1: none; (N_unlabeled, NUM_VIEWS) in
     the grid format) and of refined cameras (one row per image, NaN: none)
     into the unlabeled dataset, keeps both in checkpoints and logs their
-    coverage, accuracy and camera errors. The train dataset must be
+    coverage, accuracy and camera errors, and with refinement the pass's
+    mean silhouette IoU (the fit of the accepted cameras, the one figure
+    that needs no true camera). The train dataset must be
     ``SemiSupervisedShapeNetDataset``.
 
     Args:
@@ -46,6 +48,7 @@ class SemiSupervisedViewpointHook(Hook):
         self._restored: Optional[Tensor] = None
         self._restored_cameras: Optional[Tensor] = None
         self.agreement = {}
+        self.silhouette_iou = float('nan')
 
     @staticmethod
     def _dataset(runner) -> SemiSupervisedData:
@@ -127,6 +130,8 @@ class SemiSupervisedViewpointHook(Hook):
         if not np.isnan(stats['accuracy']):  # only where cameras are known
             message += f'accuracy {stats["accuracy"]:.3f}, '
         message += f'objects with >= 2 views {stats["eligible_objects"]}'
+        if not np.isnan(self.silhouette_iou):
+            message += f', silhouette IoU {self.silhouette_iou:.3f}'
         if not np.isnan(stats['camera_azimuth']):
             message += (f', camera error: azimuth '
                         f'{stats["camera_azimuth"]:.2f}°, elevation '
@@ -140,7 +145,9 @@ class SemiSupervisedViewpointHook(Hook):
         """The view ids (the table's shape) and cameras (one row per image,
         NaN: none); each rank labels its share. Keeps, per category, the
         reference objects' agreement on this rank's share (an estimate over
-        every ``world_size``-th object) in ``self.agreement``.
+        every ``world_size``-th object) in ``self.agreement``, and the mean
+        silhouette IoU of the refined cameras of the views accepted in the
+        pass (NaN without refinement) in ``self.silhouette_iou``.
 
         The model gets the views of several agreement groups per call
         (:func:`objects_per_call`: about four SiamVP batches) and embeds a
@@ -152,6 +159,7 @@ class SemiSupervisedViewpointHook(Hook):
         flat = table.view(-1)
         cameras = torch.zeros(len(unlabeled.pseudo_cameras), 3)
         agree = defaultdict(list)
+        fit = torch.zeros(2, dtype=torch.float64)  # IoU sum, count
         embedded = {}
         queries = dataset.pseudo_label_queries(
             rank, world_size, objects_per_call(model.semi_train_cfg))
@@ -171,6 +179,10 @@ class SemiSupervisedViewpointHook(Hook):
             flat[numbers] = found.views
             if found.cameras is not None:
                 cameras[numbers] = found.cameras.nan_to_num(0.0)
+            if found.silhouette_iou is not None:
+                ious = found.silhouette_iou[found.views >= 0].double()
+                ious = ious[torch.isfinite(ious)]
+                fit += torch.stack([ious.sum(), ious.new_tensor(len(ious))])
             # one agreement per group of AGREEMENT_GROUP objects' views
             agree[query.category] += found.agreement.repeat_interleave(
                 AGREEMENT_GROUP)[:len(query.objects)].tolist()
@@ -181,9 +193,13 @@ class SemiSupervisedViewpointHook(Hook):
         if world_size > 1:  # other ranks' rows hold -1 and zeros
             device = next(model.parameters()).device
             table, cameras = table.to(device), cameras.to(device)
+            fit = fit.to(device)
             all_reduce(table, op='max')
             all_reduce(cameras, op='sum')
-        table, cameras = table.cpu(), cameras.cpu()
+            all_reduce(fit, op='sum')
+        table, cameras, fit = table.cpu(), cameras.cpu(), fit.cpu()
+        self.silhouette_iou = (float(fit[0] / fit[1])
+                               if fit[1] > 0 else float('nan'))
         # a camera's distance is positive: a zero row was never refined
         refined = (cameras != 0).any(1) & (table.view(-1) >= 0)
         cameras[~refined] = float('nan')
@@ -197,6 +213,8 @@ class SemiSupervisedViewpointHook(Hook):
                       'camera_elevation', 'camera_distance')
             if not np.isnan(stats[k])
         }
+        if not np.isnan(self.silhouette_iou):
+            scalars['pseudo_silhouette_iou'] = self.silhouette_iou
         scalars.update(
             (f'agreement/{k}', v) for k, v in self.agreement.items())
         for key, value in scalars.items():

@@ -111,12 +111,16 @@ class PseudoLabels(NamedTuple):
     ``agreement`` is a float for one group of queries, and the (G,) tensor
     of the groups' agreements when the queries come in groups; ``cameras``
     (N, 3) are the refined cameras (NaN where not accepted), ``None``
-    without ``semi_train_cfg.refine``.
+    without ``semi_train_cfg.refine``; ``silhouette_iou`` (N,) the IoU of
+    each refined camera's render of the mesh with the image's silhouette
+    (NaN where not refined, ``None`` without refinement): the one measure
+    of a pseudo-label's fit that needs no true camera.
     """
     views: Tensor
     confidence: Tensor
     agreement: Union[float, Tensor]
     cameras: Optional[Tensor] = None
+    silhouette_iou: Optional[Tensor] = None
 
 
 @dataclass

@@ -109,7 +109,8 @@ class PseudoLabellerMixin:
             one reference object); a float for one group, a (G,) tensor
             with ``group_size``; with ``semi_train_cfg.refine``, the refined
             camera of each accepted view (those whose refined silhouette IoU
-            is below ``refine.min_iou`` are not accepted).
+            is below ``refine.min_iou`` are not accepted) and that IoU (of
+            every refined view, accepted or not).
         """
         cfg = self.semi_train_cfg
         if not isinstance(references, ReferenceEmbeddings):
@@ -131,6 +132,7 @@ class PseudoLabellerMixin:
             # NaN (one reference object) never passes the gate
             accept &= per_query >= cfg.min_agreement
         cameras = self.viewpoint_source.cameras(stored_cameras)
+        fit = None
         if cameras is not None:
             cameras[~accept] = float('nan')
         elif refines:
@@ -144,6 +146,8 @@ class PseudoLabellerMixin:
                 None if image_objects is None else torch.as_tensor(
                     np.asarray(image_objects))[chosen], cfg.batch_size)
             cameras[chosen] = refined.cameras.cpu().float()
+            fit = torch.full((len(views), ), float('nan'))
+            fit[chosen] = refined.iou.cpu().float()
             if refined.hypothesis is not None:
                 # the view id of the hypothesis whose camera won
                 views = views.clone()
@@ -155,7 +159,7 @@ class PseudoLabellerMixin:
         views = torch.where(accept, views, torch.full_like(views, -1))
         if group_size is None:
             agreement = float(agreement[0])
-        return PseudoLabels(views, conf, agreement, cameras)
+        return PseudoLabels(views, conf, agreement, cameras, fit)
 
     def merge_pseudo_labels(self, previous: Tensor, new: Tensor) -> Tensor:
         """The table after a pass: ``new``, or with

@@ -1,4 +1,5 @@
 """The hook decides when, shards, and moves the table; the model labels."""
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -139,6 +140,32 @@ def test_the_oracle_supervises_off_grid_images_from_their_cameras(
     np.testing.assert_allclose(unlabeled.pseudo_cameras.numpy(), truth)
     stats = unlabeled.pseudo_label_stats()
     assert stats['coverage'] == 1.0 and stats['camera_elevation'] < 1e-4
+
+
+def test_a_refined_pass_logs_its_silhouette_fit(tiny_off_grid_root):
+    runner = make_runner(
+        tiny_off_grid_root,
+        make_ssr(1.0, threshold=0.8, refine=dict(rounds=1)),
+        unlabeled_views='file')
+    hook = SemiSupervisedViewpointHook()
+    hook.update(runner)
+    fit = hook.silhouette_iou
+    assert 0.0 < fit < 1.0
+    hook._log(runner, runner.train_dataloader.dataset.unlabeled)
+    assert runner.message_hub.get_scalar(
+        'train/pseudo_silhouette_iou').current() == fit
+    # the mean of the accepted views: keeping those above it raises it
+    cfg = runner.model.semi_train_cfg
+    runner.model.semi_train_cfg = replace(
+        cfg, refine=replace(cfg.refine, min_iou=fit))
+    hook.update(runner)
+    assert hook.silhouette_iou > fit
+    # without refinement there is no fit to report
+    runner = make_runner(tiny_off_grid_root, make_ssr(1.0, threshold=0.8),
+                         unlabeled_views='file')
+    hook = SemiSupervisedViewpointHook()
+    hook.update(runner)
+    assert np.isnan(hook.silhouette_iou)
 
 
 def test_interval_checkpoint_round_trip(tiny_synthetic_root):

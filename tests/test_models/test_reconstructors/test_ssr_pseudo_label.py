@@ -192,6 +192,10 @@ def test_refined_cameras_of_accepted_views_only(monkeypatch):
     assert seen['groups'].tolist() == objects[odd.numpy()].tolist()
     assert torch.isnan(found.cameras[~odd]).all()
     assert torch.equal(found.cameras[odd, 1], 30 + found.views[odd].float())
+    # each refined view's silhouette fit, in the order of the views
+    assert torch.isnan(found.silhouette_iou[~odd]).all()
+    assert torch.equal(found.silhouette_iou[odd],
+                       torch.linspace(0, 1, int(odd.sum())))
     # min_iou drops the views whose refined silhouette fits worst
     model = make_ssr(
         1.0,
@@ -202,10 +206,13 @@ def test_refined_cameras_of_accepted_views_only(monkeypatch):
     found = model.pseudo_label(queries, refs, image_objects=objects)
     assert 0 < int((found.views >= 0).sum()) < int(odd.sum())
     assert torch.equal(torch.isfinite(found.cameras).all(1), found.views >= 0)
-    # without refine: no cameras
+    # the fit of the dropped ones is still reported
+    assert torch.isfinite(found.silhouette_iou[odd]).all()
+    # without refine: no cameras, no fit
     model = make_ssr(1.0, threshold=0.5)
     model.siamvp = TwoPeakSiamVP()
-    assert model.pseudo_label(queries, refs).cameras is None
+    found = model.pseudo_label(queries, refs)
+    assert found.cameras is None and found.silhouette_iou is None
 
 
 def test_refinement_hypotheses_are_siamvps_most_probable_views(monkeypatch):
