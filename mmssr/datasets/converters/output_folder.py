@@ -14,6 +14,8 @@ from typing import List, Sequence
 
 from mmssr.datasets.loading import CONVERT_META_FILE
 from mmssr.errors import DataError
+from mmssr.utils.fileio import sha256_file
+from .files import save_json
 from .splits import SPLITS
 
 CONVERTER = 'mmssr.datasets.converters'
@@ -59,3 +61,28 @@ def remove_stale_files(out_dir: str, previous: Sequence[str],
         path = osp.join(out_dir, name)
         if osp.isfile(path):
             os.remove(path)
+
+
+def record_added_files(out_dir: str, names: Sequence[str]) -> bool:
+    """Enter files another tool wrote into a converted folder (the photo
+    converter's unlabeled views) in its ``convert_meta.json``, so that the
+    datasets accept them and the next conversion into the folder replaces
+    them with the rest. Returns False where the folder has no record (not
+    a conversion's output: nothing checks its files)."""
+    record = osp.join(out_dir, META_FILE)
+    if not osp.isfile(record):
+        return False
+    try:
+        with open(record) as f:
+            meta = json.load(f)
+        if not isinstance(meta.get('files'), dict):
+            raise ValueError('no "files" record')
+    except (OSError, ValueError, AttributeError) as err:
+        raise DataError(f'{record}: not a readable record of the converter '
+                        f'({err}); convert the meshes again') from None
+    for name in names:
+        path = osp.join(out_dir, name)
+        meta['files'][name] = dict(
+            size=osp.getsize(path), sha256=sha256_file(path))
+    save_json(record, meta)
+    return True

@@ -9,7 +9,9 @@ to the dataset's image size) and stored, in the dataset's colour convention, in
 camera. The objects are numbered after those of the dataset's
 ``{synset}_train_images.npz`` (the labeled part, e.g. from
 ``meshes_to_shapenet.py``), so with ``unlabeled_views='file'`` the unlabeled
-split is exactly these photos.
+split is exactly these photos. In a folder of ``meshes_to_shapenet.py``
+the files join its ``convert_meta.json``, and its next conversion removes
+them (the numbering changes).
 """
 import os
 import os.path as osp
@@ -23,6 +25,7 @@ from mmssr.datasets.view_files import save_views, views_file_name
 from mmssr.errors import DataError, UserError
 from mmssr.structures.color import encode_nmr
 from .files import save_json
+from .output_folder import record_added_files
 
 RECORD_SUFFIX = '_train_views.json'
 
@@ -116,5 +119,8 @@ def convert_photos(input_dir: str,
         first_object=first,
         objects=record_objects,
         skipped=skipped)
-    save_json(osp.join(out, f'{synset}{RECORD_SUFFIX}'), record)
+    record_name = f'{synset}{RECORD_SUFFIX}'
+    save_json(osp.join(out, record_name), record)
+    # a folder of meshes_to_shapenet.py lists its files: these join them
+    record_added_files(out, [osp.basename(views_path), record_name])
     return record

@@ -9,6 +9,7 @@ from mmssr.datasets import SemiSupervisedShapeNetDataset, load_views
 from mmssr.datasets.transforms.framing import prepare_image
 from mmssr.structures.color import encode_nmr
 from ...test_tools.test_train_test_resume import run_tool
+from .helpers import convert, write_primitives
 
 TOOL = 'tools/dataset_converters/photos_to_unlabeled.py'
 CHAIR = '03001627'
@@ -101,3 +102,29 @@ def test_photo_folders_become_the_unlabeled_split(tmp_path,
     assert missing.returncode == 2
     assert 'meshes_to_shapenet' in missing.stderr
     assert 'Traceback' not in missing.stderr
+
+
+def test_photos_join_a_folder_converted_from_meshes(tmp_path):
+    meshes, data = tmp_path / 'meshes', tmp_path / 'data'
+    meshes.mkdir()
+    write_primitives(str(meshes), ['box', 'sphere', 'cylinder'])
+    convert(meshes, data, synset=CHAIR, name='chair', num_points=0)
+    make_photos(tmp_path / 'photos')
+    run_tool(TOOL, str(tmp_path / 'photos'), '--out', str(data), '--synset',
+             CHAIR)
+    # the conversion's record lists the photos' files: the dataset takes them
+    meta = json.loads((data / 'convert_meta.json').read_text())
+    views = f'{CHAIR}_train_views.npz'
+    assert meta['files'][views]['size'] == (data / views).stat().st_size
+    semi = SemiSupervisedShapeNetDataset(
+        dataset_type='ShapeNetDataset',
+        data_root=str(data),
+        categories=['chair'],
+        num_labeled=2,
+        unlabeled_views='file')
+    assert semi.unlabeled.num_images == 4
+    assert [d['obj_index'] for d in semi.unlabeled.data_list] == [3, 4]
+    # converting the meshes again renumbers the objects: the photos go
+    convert(meshes, data, synset=CHAIR, name='chair', num_points=0)
+    assert not (data / views).exists()
+    assert not (data / f'{CHAIR}_train_views.json').exists()
