@@ -64,8 +64,9 @@ class RefineConfig:
         hypotheses: how many of SiamVP's most probable views are refined
             (each as above); the camera with the best silhouette IoU wins,
             and one from a less probable view only when its IoU is larger
-            than the first's by more than ``min_improvement``. The cost of
-            a pass grows with it (measured:
+            than the first's by more than ``min_improvement``. Three
+            trained better than one on the grid, within half a step and
+            anywhere; a pass costs about twice the time (measured:
             docs/user_guides/unlabeled_views.md).
         batch_size: images per render batch.
     """
@@ -81,7 +82,7 @@ class RefineConfig:
     mesh: str = 'object'
     min_improvement: float = 0.01
     min_iou: float = 0.0
-    hypotheses: int = 1
+    hypotheses: int = 3
     batch_size: int = 512
 
     def __post_init__(self) -> None:

@@ -170,7 +170,10 @@ def test_oracle_gives_true_cameras_off_the_grid_only():
 
 def test_refined_cameras_of_accepted_views_only(monkeypatch):
     model = make_ssr(
-        1.0, threshold=0.5, confidence='margin', refine=dict(rounds=1))
+        1.0,
+        threshold=0.5,
+        confidence='margin',
+        refine=dict(rounds=1, hypotheses=1))
     model.siamvp = TwoPeakSiamVP()  # margin 0.05 on even views: rejected
     queries, refs = queries_and_refs()
     seen = {}
@@ -201,7 +204,7 @@ def test_refined_cameras_of_accepted_views_only(monkeypatch):
         1.0,
         threshold=0.5,
         confidence='margin',
-        refine=dict(rounds=1, min_iou=0.5))
+        refine=dict(rounds=1, min_iou=0.5, hypotheses=1))
     model.siamvp = TwoPeakSiamVP()
     found = model.pseudo_label(queries, refs, image_objects=objects)
     assert 0 < int((found.views >= 0).sum()) < int(odd.sum())
@@ -242,6 +245,11 @@ def test_refinement_hypotheses_are_siamvps_most_probable_views(monkeypatch):
     assert torch.equal(found.views, expected)
     assert np.array_equal(
         nearest_grid_views(found.cameras.numpy()), expected.numpy())
+    # by default SiamVP's three most probable views are refined
+    model = make_ssr(1.0, threshold=0.0, refine=dict(rounds=1))
+    model.siamvp = TwoPeakSiamVP()
+    model.pseudo_label(queries, refs)
+    assert seen['starts'].shape == (NUM_VIEWS, 3)
 
 
 def test_keep_previous_merges_cameras_like_view_ids():
