@@ -212,7 +212,9 @@ def detect_color_convention(root: str) -> str:
     return 'nmr'
 
 
-def _read_convert_meta(root: str) -> dict:
+def read_convert_meta(root: str) -> dict:
+    """The record ``convert_meta.json`` of a converted folder; a
+    :class:`DataError` naming it when it cannot be read."""
     path = osp.join(root, CONVERT_META_FILE)
     try:
         with open(path) as f:
@@ -231,7 +233,7 @@ def check_converted_files(root: str, names: List[str]) -> None:
     must be those the converter recorded in ``convert_meta.json``, with
     their recorded size: a split the conversion left empty, a file left
     from another conversion or changed since is a :class:`DataError`."""
-    meta = _read_convert_meta(root)
+    meta = read_convert_meta(root)
     record = osp.join(root, CONVERT_META_FILE)
     prefixes = sorted({n.rsplit('_', 1)[0] for n in names})
     wanted = list(names) + [

@@ -12,7 +12,7 @@ import os
 import os.path as osp
 from typing import List, Sequence
 
-from mmssr.datasets.loading import CONVERT_META_FILE
+from mmssr.datasets.loading import CONVERT_META_FILE, read_convert_meta
 from mmssr.errors import DataError
 from mmssr.utils.fileio import sha256_file
 from .files import save_json
@@ -72,14 +72,7 @@ def record_added_files(out_dir: str, names: Sequence[str]) -> bool:
     record = osp.join(out_dir, META_FILE)
     if not osp.isfile(record):
         return False
-    try:
-        with open(record) as f:
-            meta = json.load(f)
-        if not isinstance(meta.get('files'), dict):
-            raise ValueError('no "files" record')
-    except (OSError, ValueError, AttributeError) as err:
-        raise DataError(f'{record}: not a readable record of the converter '
-                        f'({err}); convert the meshes again') from None
+    meta = read_convert_meta(out_dir)
     for name in names:
         path = osp.join(out_dir, name)
         meta['files'][name] = dict(

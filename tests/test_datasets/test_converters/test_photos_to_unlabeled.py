@@ -47,6 +47,16 @@ def make_photos(root):
     return a
 
 
+def photo_dataset(data):
+    """The chairs of ``data``, two labeled, the photos unlabeled."""
+    return SemiSupervisedShapeNetDataset(
+        dataset_type='ShapeNetDataset',
+        data_root=str(data),
+        categories=['chair'],
+        num_labeled=2,
+        unlabeled_views='file')
+
+
 def test_photo_folders_become_the_unlabeled_split(tmp_path,
                                                   tiny_synthetic_root):
     data = tmp_path / 'data'
@@ -73,12 +83,7 @@ def test_photo_folders_become_the_unlabeled_split(tmp_path,
     assert [o['folder'] for o in record['objects']] == ['mug_a', 'mug_b']
     assert record['color_convention'] == 'nmr'
     # the unlabeled split is exactly the photos
-    semi = SemiSupervisedShapeNetDataset(
-        dataset_type='ShapeNetDataset',
-        data_root=str(data),
-        categories=['chair'],
-        num_labeled=2,
-        unlabeled_views='file')
+    semi = photo_dataset(data)
     assert semi.unlabeled.num_images == 4
     assert [d['obj_index'] for d in semi.unlabeled.data_list] == [4, 5]
     # a second run needs --overwrite; bad input is one line, exit 2
@@ -116,12 +121,7 @@ def test_photos_join_a_folder_converted_from_meshes(tmp_path):
     meta = json.loads((data / 'convert_meta.json').read_text())
     views = f'{CHAIR}_train_views.npz'
     assert meta['files'][views]['size'] == (data / views).stat().st_size
-    semi = SemiSupervisedShapeNetDataset(
-        dataset_type='ShapeNetDataset',
-        data_root=str(data),
-        categories=['chair'],
-        num_labeled=2,
-        unlabeled_views='file')
+    semi = photo_dataset(data)
     assert semi.unlabeled.num_images == 4
     assert [d['obj_index'] for d in semi.unlabeled.data_list] == [3, 4]
     # converting the meshes again renumbers the objects: the photos go
