@@ -65,8 +65,9 @@ class RefineConfig:
             (each as above); the camera with the best silhouette IoU wins,
             and one from a less probable view only when its IoU is larger
             than the first's by more than ``min_improvement``. Three
-            trained better than one on the grid, within half a step and
-            anywhere; a pass costs about twice the time (measured:
+            trained better than one on the grid and anywhere and as well
+            within half a step (means of two seeds), with closer cameras;
+            a pass costs about twice the time (measured:
             docs/user_guides/unlabeled_views.md).
         batch_size: images per render batch.
     """
