@@ -29,6 +29,9 @@ def test_runs_are_the_configs_of_each_variant():
     assert names[('half', 'oracle')] == 'ssr_n2_half-oracle'
     assert names[('anywhere', 'top3')] == 'ssr_n2_anywhere-refine-top3'
     assert names[('grid', 'top3')] == 'ssr_n2_refine-top3'
+    assert names[('half', 'zoom')] == 'ssr_n2_half-zoom'
+    assert names[('grid', 'zoom')] == 'ssr_n2_zoom'
+    assert names[('anywhere', 'offgrid')] == 'ssr_n2_anywhere-offgrid'
     for name in names.values():  # each is a config
         assert osp.isfile(
             osp.join(REPO_ROOT, 'configs', 'ssr',

@@ -1,7 +1,8 @@
 """SSR with unlabeled images off the 24-view grid, before and after refinement.
 
     python tools/analysis_tools/unlabeled_views_benchmark.py [--seeds 0 1] \
-        [--views grid half anywhere] [--methods before after top3 oracle] \
+        [--views grid half anywhere] \
+        [--methods before after top3 zoom offgrid oracle] \
         [--work-dir DIR] [--jobs 2] [--summarize-only | --retrain]
 
 Trains and tests, on the synthetic benchmark (N = 2, the CPU budget of
@@ -12,7 +13,11 @@ image to SiamVP's grid view (``configs/ssr/ssr_synthetic_n2[_VIEWS].py``),
 *after* refines its camera (``..._refine.py``, ``..._VIEWS-refine.py``),
 *top3* (not run by default) refines SiamVP's three most probable views
 and keeps the best fit (``..._refine-top3.py``,
-``..._VIEWS-refine-top3.py``),
+``..._VIEWS-refine-top3.py``), *zoom* (not run by default) as *top3*
+with SiamVP's training views zoomed at random (``..._zoom.py``,
+``..._VIEWS-zoom.py``), *offgrid* (not run by default) as *zoom* with a
+margin threshold of 0.1, the recipe for images off the grid
+(``..._offgrid.py``, ``..._VIEWS-offgrid.py``),
 *oracle* (not run by default) supervises it from its true camera, the upper
 bound of any pseudo-labelling (``..._oracle.py``, ``..._VIEWS-oracle.py``).
 Labeled, validation and test images are the same in every run. Prints the
@@ -42,6 +47,8 @@ METHODS = dict(
     before=('', 'grid snapping'),
     after=('refine', 'refined'),
     top3=('refine-top3', "refined from SiamVP's 3 best views"),
+    zoom=('zoom', '3 best views, SiamVP trained on zoomed views'),
+    offgrid=('offgrid', '3 best views, zoomed SiamVP views, margin 0.1'),
     oracle=('oracle', 'true cameras (oracle)'))
 
 

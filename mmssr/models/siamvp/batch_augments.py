@@ -3,7 +3,10 @@
 The colour augmentations matter with few labeled objects: SiamVP must tell
 the viewpoints of unseen objects whose parts have other colours, and without
 them it learns the colours of the labeled objects (docs/notes/benchmarks.md
-measures the effect on pseudo-label accuracy).
+measures the effect on pseudo-label accuracy). The zoom stands in for the
+cameras the labeled grid views never use: unlabeled images taken closer,
+farther, higher or lower than the grid's one distance and elevation
+(docs/user_guides/unlabeled_views.md).
 
 Each augment acts whenever it is called, in training and eval mode alike:
 the caller decides when to augment. Random draws come from ``generator``
@@ -11,9 +14,10 @@ the caller decides when to augment. Random draws come from ``generator``
 listing the augments in a fixed order fixes the order of the draws.
 """
 import math
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mmssr.models.utils import rotate_images
@@ -123,3 +127,51 @@ class RandomInPlaneRotation(nn.Module):
 
     def extra_repr(self) -> str:
         return f'max_angle={self.max_angle}'
+
+
+def _check_range(name: str, value, low: float) -> tuple:
+    lo, hi = (float(v) for v in value)
+    if not (math.isfinite(lo) and math.isfinite(hi) and low < lo <= hi):
+        raise ValueError(f'{name} must be (low, high) with {low} < low <= '
+                         f'high, got {tuple(value)}')
+    return lo, hi
+
+
+@MODELS.register_module()
+class RandomZoom(nn.Module):
+    """Zoom each image about its centre by its own random factors.
+
+    The whole image is scaled by a factor uniform in ``scale`` (above 1:
+    the object looks larger, as from a closer camera) and then its height
+    alone by one uniform in ``vertical`` (an object seen from a little
+    higher or lower looks taller or flatter). All channels (alpha too) are
+    resampled bilinearly; pixels zoomed in from outside are zero.
+    """
+
+    def __init__(self,
+                 scale: Sequence[float] = (0.88, 1.14),
+                 vertical: Sequence[float] = (1.0, 1.0)) -> None:
+        super().__init__()
+        self.scale = _check_range('scale', scale, 0.0)
+        self.vertical = _check_range('vertical', vertical, 0.0)
+
+    def forward(self,
+                images: Tensor,
+                generator: Optional[torch.Generator] = None) -> Tensor:
+        _check_images(images, 1)
+        draws = torch.rand(2, images.shape[0], generator=generator)
+        scale = self.scale[0] + (self.scale[1] - self.scale[0]) * draws[0]
+        vertical = self.vertical[0] + (
+            self.vertical[1] - self.vertical[0]) * draws[1]
+        if not len(images):  # affine_grid refuses empty batches
+            return images.clone()
+        # affine_grid maps output to input coordinates: the inverse zoom
+        mat = torch.zeros(images.shape[0], 2, 3, dtype=images.dtype)
+        mat[:, 0, 0] = 1.0 / scale
+        mat[:, 1, 1] = 1.0 / (scale * vertical)
+        mat = mat.to(images.device)
+        grid = F.affine_grid(mat, list(images.shape), align_corners=False)
+        return F.grid_sample(images, grid, align_corners=False)
+
+    def extra_repr(self) -> str:
+        return f'scale={self.scale}, vertical={self.vertical}'
