@@ -61,3 +61,24 @@ def test_table_gains_shares_and_camera_errors(tmp_path):
     assert ('| anywhere | refined | 0.590 / 0.610 | +0.090 | 90 % |'
             in proc.stdout)
     assert '| on the grid | refined | – / – | – | – |' in proc.stdout
+
+
+def test_offgrid_configs_are_top3_plus_zoom_and_threshold():
+    """Each *-offgrid config is its *-refine-top3 config with RandomZoom in
+    SiamVP's augments and a margin threshold of 0.1, nothing else."""
+    from mmengine.config import Config
+    for prefix in ('', 'half-', 'anywhere-'):
+        top3 = Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', 'ssr',
+                     f'ssr_synthetic_n2_{prefix}refine-top3.py'))
+        recipe = Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', 'ssr',
+                     f'ssr_synthetic_n2_{prefix}offgrid.py'))
+        assert recipe.model.semi_train_cfg.threshold == 0.1
+        assert top3.model.semi_train_cfg.threshold == 0.2
+        augments = recipe.model.siamvp_augments
+        assert augments[:-1] == top3.model.siamvp_augments
+        assert augments[-1]['type'] == 'RandomZoom'
+        recipe.model.semi_train_cfg.threshold = 0.2
+        recipe.model.siamvp_augments = augments[:-1]
+        assert recipe.to_dict() == top3.to_dict(), prefix
